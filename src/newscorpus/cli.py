@@ -1,0 +1,318 @@
+"""The ``newscorpus`` command. The only place that sets up logging handlers and progress."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newscorpus import __version__
+from newscorpus.errors import UserError
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+    )
+    # trafilatura and htmldate are chatty about every page they cannot parse.
+    for noisy in ("trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
+
+
+class _Group(click.Group):
+    """Turns UserError into one red line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newscorpus")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Build clean, deduplicated, multilingual news corpora from WARC archives."""
+    _setup_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet}
+
+
+@contextmanager
+def _shard_progress(enabled: bool) -> Iterator[Callable[[Any, int, int], None]]:
+    """A progress bar over shards (only on a terminal), fed by the pipeline's callback."""
+    if not enabled or not console.is_terminal:
+        yield lambda result, done, total: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[kept]} documents"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("processing shards", total=None, kept=0)
+        kept = 0
+
+        def update(result: Any, done: int, total: int) -> None:
+            nonlocal kept
+            kept += result.kept
+            progress.update(task, completed=done, total=total, kept=kept)
+
+        yield update
+
+
+def run_process(
+    inputs: list[Path],
+    corpus: Path,
+    workers: int | None,
+    min_words: int,
+    languages: tuple[str, ...],
+    records_per_shard: int,
+    quiet: bool,
+) -> None:
+    from newscorpus.executors import LocalExecutor
+    from newscorpus.pipeline import ProcessOptions, process
+
+    options = ProcessOptions(min_words=min_words, languages=tuple(languages))
+    with _shard_progress(not quiet) as on_done:
+        summary = process(
+            inputs,
+            corpus,
+            options=options,
+            executor=LocalExecutor(workers),
+            records_per_shard=records_per_shard,
+            on_shard_done=on_done,
+        )
+    totals = summary.totals()
+    for result in summary.results:
+        if result.warning and not result.resumed:
+            console.print(f"[yellow]warning:[/] {result.warning}")
+    resumed = sum(1 for r in summary.results if r.resumed)
+    if not quiet:
+        console.print(
+            f"{len(summary.results)} shard(s) ({resumed} already done), "
+            f"{totals.get('read.html', 0)} HTML pages read, "
+            f"{totals.get('write.documents', 0)} documents written to {corpus}"
+        )
+    if summary.failed:
+        for result in summary.failed:
+            first_line = (result.error or "").splitlines()[0]
+            console.print(f"[red]error:[/] shard {result.shard} ({result.input}): {first_line}")
+        raise click.ClickException(
+            f"{len(summary.failed)} shard(s) failed; run the same command again to retry them"
+        )
+
+
+_workers_option = click.option(
+    "-w",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+_min_words_option = click.option(
+    "--min-words",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Drop documents with fewer words (a CJK character counts as a word).",
+)
+_language_option = click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Keep only these languages (ISO 639-1; repeat the option for several).",
+)
+
+
+@cli.command("process")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "corpus",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Corpus folder to create or resume.",
+)
+@_workers_option
+@_min_words_option
+@_language_option
+@click.option(
+    "--records-per-shard",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="HTML responses per shard (the unit of parallel work and of resume).",
+)
+@click.pass_context
+def process_command(
+    ctx: click.Context,
+    inputs: tuple[Path, ...],
+    corpus: Path,
+    workers: int | None,
+    min_words: int,
+    languages: tuple[str, ...],
+    records_per_shard: int,
+) -> None:
+    """Extract articles from WARC files (or folders of them) into a corpus.
+
+    Rerun the same command after a crash: finished shards are kept, the rest is redone.
+    """
+    run_process(
+        list(inputs), corpus, workers, min_words, languages, records_per_shard, ctx.obj["quiet"]
+    )
+
+
+def _require_corpus(corpus: Path) -> None:
+    from newscorpus.store.parquet import DATA_DIR
+
+    if not (corpus / DATA_DIR).is_dir():
+        raise UserError(f"{corpus}: not a newscorpus corpus (no {DATA_DIR}/ folder)")
+
+
+def print_stats(corpus: Path) -> None:
+    from newscorpus.store.stats import corpus_stats
+
+    _require_corpus(corpus)
+    stats = corpus_stats(corpus)
+    summary = Table(title=f"corpus {corpus}", show_header=False, title_justify="left")
+    summary.add_row("documents", f"{stats.documents:,}")
+    summary.add_row("words", f"{stats.words:,}")
+    summary.add_row("languages", str(len(stats.languages)))
+    summary.add_row("domains", str(len(stats.domains)))
+    summary.add_row("published", f"{stats.earliest or '?'} … {stats.latest or '?'}")
+    summary.add_row("parquet files", f"{stats.files} ({stats.bytes / 1e6:.1f} MB)")
+    out.print(summary)
+    languages = Table("language", "documents", "words", title="by language", title_justify="left")
+    for language, count in stats.languages.most_common():
+        languages.add_row(language, f"{count:,}", f"{stats.words_by_language[language]:,}")
+    out.print(languages)
+    domains = Table("domain", "documents", title="by domain (top 20)", title_justify="left")
+    for domain, count in stats.domains.most_common(20):
+        domains.add_row(domain, f"{count:,}")
+    out.print(domains)
+
+
+@cli.command("stats")
+@click.argument("corpus", type=click.Path(path_type=Path))
+def stats_command(corpus: Path) -> None:
+    """Documents, words, languages, domains and date range of a corpus."""
+    print_stats(corpus)
+
+
+@cli.command("export")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "jsonl"]),
+    default="txt",
+    show_default=True,
+    help="txt: one NNN_<id>.txt file per document; jsonl: one file per shard.",
+)
+@click.option(
+    "-o", "--out", required=True, type=click.Path(path_type=Path), help="Folder to write into."
+)
+@click.option("--language", default=None, metavar="CODE", help="Export one language only.")
+@click.pass_context
+def export_command(
+    ctx: click.Context, corpus: Path, fmt: str, out: Path, language: str | None
+) -> None:
+    """Export the documents of a corpus as text files or JSON Lines."""
+    from newscorpus.store.export import export
+
+    _require_corpus(corpus)
+    try:
+        written = export(corpus, out, fmt, language)
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write here ({exc.strerror or exc})") from exc
+    if not ctx.obj["quiet"]:
+        console.print(f"{written} document(s) written to {out}")
+
+
+def _clear_previous_demo(corpus: Path, warc_dir: Path) -> None:
+    """A rerun of the demo starts afresh; anything that is not a demo output is kept."""
+    import shutil
+
+    from newscorpus.demo.snapshot import DEMO_PREFIX
+    from newscorpus.store.state import plan_path, read_json
+
+    if corpus.exists() and any(corpus.iterdir()):
+        plan = plan_path(corpus)
+        names = [e["name"] for e in read_json(plan)["inputs"].values()] if plan.exists() else []
+        if not names or not all(n.startswith(DEMO_PREFIX) for n in names):
+            raise UserError(f"{corpus} exists and is not a demo corpus; choose another --out")
+        shutil.rmtree(corpus)
+    if warc_dir.exists():
+        for old in warc_dir.glob(f"{DEMO_PREFIX}*.warc.gz"):
+            old.unlink()
+
+
+@cli.command("demo")
+@click.option(
+    "-o",
+    "--out",
+    "corpus",
+    default=Path("corpus"),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Corpus folder to write.",
+)
+@click.option("--keep-serving", is_flag=True, help="Keep the demo site up until Ctrl-C.")
+@_workers_option
+@click.pass_context
+def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: int | None) -> None:
+    """Serve the bundled multilingual demo news site on 127.0.0.1, archive it, process it."""
+    from newscorpus.demo import DemoSite, snapshot_to_warc
+
+    quiet = ctx.obj["quiet"]
+    warc_dir = corpus.parent / f"{corpus.name}-warc"
+    _clear_previous_demo(corpus, warc_dir)
+    with DemoSite() as site:
+        if not quiet:
+            for base in site.base_urls:
+                console.print(f"demo site up at {base}")
+        warc = snapshot_to_warc(site, warc_dir)
+        if not quiet:
+            console.print(f"archived the site into {warc}")
+        run_process([warc], corpus, workers, 50, (), 500, quiet)
+        if not quiet:
+            print_stats(corpus)
+        if keep_serving:
+            console.print("serving; press Ctrl-C to stop")
+            site.wait()
+
+
+def main() -> None:
+    # Worker processes are spawned: make sure they find the same interpreter setup.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    cli(prog_name="newscorpus")
+
+
+if __name__ == "__main__":
+    main()

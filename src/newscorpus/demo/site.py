@@ -1,0 +1,380 @@
+"""The bundled demo news sites, rendered from ``site/articles.json``.
+
+Two sites: *The Meridian Courier*, a multilingual outlet (six languages, hreflang
+translations, feeds, sitemaps, a Google News sitemap), and *Global Wire*, a syndication
+partner that republishes some of its stories in another template. Article pages carry the
+clutter real sites have: navigation, "see also" lines, subscribe calls, blank and
+decoration paragraphs inside the body, share buttons, footers. Russian pages are served
+in windows-1251 declared only in a meta tag; everything else in UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from html import escape
+from importlib import resources
+from typing import Any
+
+RTL_LANGUAGES = {"ar"}
+META_ONLY_CHARSET = {"ru": "windows-1251"}
+WIRE_LANGUAGES = ("en", "fr")  # the wire republishes these versions
+WIRE_STORIES = 2  # ... of the first stories
+
+
+@dataclass(slots=True)
+class Page:
+    status: int
+    content_type: str
+    body: bytes
+    last_modified: str | None = None  # ISO 8601
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files("newscorpus.demo").joinpath("site/articles.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def _date(iso: str) -> str:
+    return iso[:10]
+
+
+class MeridianSite:
+    """The multilingual outlet. ``render(path)`` returns the page or None (404)."""
+
+    name = "meridian"
+
+    def __init__(self, base_url: str, wire_base_url: str | None = None) -> None:
+        self.base = base_url.rstrip("/")
+        self.data = _load()
+        self.wire_base = wire_base_url
+
+    @cached_property
+    def languages(self) -> list[str]:
+        return list(self.data["stories"][0]["versions"])
+
+    def article_path(self, story: dict[str, Any], language: str) -> str:
+        y, m, d = _date(story["published"]).split("-")
+        return f"/{language}/{y}/{m}/{d}/{story['versions'][language]['slug']}.html"
+
+    def article_paths(self) -> list[str]:
+        return [
+            self.article_path(story, language)
+            for story in self.data["stories"]
+            for language in story["versions"]
+        ]
+
+    def render(self, path: str) -> Page | None:
+        path = path.split("?", 1)[0]
+        if path in ("/", "/index.html"):
+            return self._html(self._home())
+        if path == "/robots.txt":
+            text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {self.base}/sitemap.xml\n"
+            return Page(200, "text/plain; charset=utf-8", text.encode())
+        if path == "/sitemap.xml":
+            return self._xml(self._sitemap_index())
+        if path == "/sitemap-articles.xml":
+            return self._xml(self._sitemap())
+        if path == "/news-sitemap.xml":
+            return self._xml(self._news_sitemap())
+        if path == "/about.html":
+            return self._html(self._about())
+        parts = path.strip("/").split("/")
+        if parts[0] in self.languages:
+            language = parts[0]
+            if len(parts) == 1:
+                return self._html(self._section(language), language)
+            if parts[1:] == ["feed.xml"]:
+                return Page(200, "application/rss+xml; charset=utf-8", self._rss(language).encode())
+            for story in self.data["stories"]:
+                if self.article_path(story, language) == path:
+                    return self._html(self._article(story, language), language, story["modified"])
+        return None
+
+    # -- pages -------------------------------------------------------------------------
+
+    def _html(self, html: str, language: str = "en", modified: str | None = None) -> Page:
+        charset = META_ONLY_CHARSET.get(language)
+        if charset:
+            return Page(
+                200, "text/html", html.encode(charset, errors="xmlcharrefreplace"), modified
+            )
+        return Page(200, "text/html; charset=utf-8", html.encode("utf-8"), modified)
+
+    def _xml(self, xml: str) -> Page:
+        return Page(200, "application/xml; charset=utf-8", xml.encode("utf-8"))
+
+    def _chrome(self, language: str, title: str, head: str, main: str) -> str:
+        words = self.data["boilerplate"][language]
+        charset = META_ONLY_CHARSET.get(language, "utf-8")
+        direction = ' dir="rtl"' if language in RTL_LANGUAGES else ""
+        site_name = self.data["site"]["name"][language]
+        nav = "".join(
+            f'<li><a href="/{language}/">{escape(item)}</a></li>' for item in words["nav"]
+        )
+        return f"""<!DOCTYPE html>
+<html lang="{language}"{direction}>
+<head>
+<meta charset="{charset}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} | {escape(site_name)}</title>
+<link rel="alternate" type="application/rss+xml" href="/{language}/feed.xml">
+{head}
+</head>
+<body>
+<header class="masthead"><a class="logo" href="/{language}/">{escape(site_name)}</a>
+<nav><ul>{nav}</ul></nav>
+<form class="search" action="/search"><input name="q"></form></header>
+<main>
+{main}
+</main>
+<footer>
+<p class="newsletter">{escape(words["newsletter"])} <a href="/newsletter">→</a></p>
+<ul class="footer-links"><li><a href="/about.html">About</a></li>
+<li><a href="/{language}/feed.xml">RSS</a></li></ul>
+<p class="copyright">{escape(words["copyright"])}</p>
+</footer>
+</body>
+</html>
+"""
+
+    def _article(self, story: dict[str, Any], language: str) -> str:
+        version = story["versions"][language]
+        words = self.data["boilerplate"][language]
+        url = self.base + self.article_path(story, language)
+        stories = self.data["stories"]
+        other = stories[(stories.index(story) + 1) % len(stories)]
+        other_url = self.article_path(other, language)
+        alternates = "\n".join(
+            f'<link rel="alternate" hreflang="{lang}" href="{self.base}'
+            f'{self.article_path(story, lang)}">'
+            for lang in story["versions"]
+            if lang != language
+        )
+        ld = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": version["title"],
+            "datePublished": story["published"],
+            "dateModified": story["modified"],
+            "author": [{"@type": "Person", "name": version["author"]}],
+            "keywords": version["tags"],
+            "articleSection": story["section"][language],
+            "inLanguage": language,
+            "publisher": {"@type": "Organization", "name": self.data["site"]["name"][language]},
+        }
+        head = f"""<link rel="canonical" href="{url}?utm_source=demo">
+{alternates}
+<meta name="description" content="{escape(version["description"])}">
+<meta property="og:type" content="article">
+<meta property="og:title" content="{escape(version["title"])}">
+<meta property="og:site_name" content="{escape(self.data["site"]["name"][language])}">
+<meta property="og:locale" content="{language}">
+<meta property="article:published_time" content="{story["published"]}">
+<meta property="article:modified_time" content="{story["modified"]}">
+<meta property="article:section" content="{escape(story["section"][language])}">
+{"".join(f'<meta property="article:tag" content="{escape(t)}">' for t in version["tags"])}
+<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
+        paragraphs = [f"<p>{escape(p)}</p>" for p in version["paragraphs"]]
+        see_also = (
+            f'<p class="related">{escape(words["see_also"])} '
+            f'<a href="{other_url}">{escape(other["versions"][language]["title"])}</a></p>'
+        )
+        body = [
+            *paragraphs[:2],
+            see_also,
+            *paragraphs[2:],
+            "<p>\u00a0\u00a0\u00a0</p>",
+            f'<p class="cta">{escape(words["subscribe"])}</p>',
+            "<p>----------------------------------------</p>",
+        ]
+        latest = "".join(
+            f'<li><a href="{self.article_path(s, language)}">'
+            f"{escape(s['versions'][language]['title'])}</a></li>"
+            for s in stories
+            if s is not story
+        )
+        main = f"""<div class="breadcrumbs"><a href="/{language}/">{escape(words["nav"][0])}</a> ›
+<a href="/{language}/">{escape(story["section"][language])}</a></div>
+<article class="story">
+<h1>{escape(version["title"])}</h1>
+<p class="byline"><a rel="author" href="/{language}/">{escape(version["author"])}</a> ·
+<time datetime="{story["published"]}">{_date(story["published"])}</time></p>
+<div class="story-body">
+{chr(10).join(body)}
+</div>
+<div class="share">{escape(words["share"])}: <a href="#">Facebook</a> <a href="#">X</a>
+<a href="#">Telegram</a> <a href="#">E-mail</a></div>
+</article>
+<aside class="latest"><h2>{escape(words["latest"])}</h2><ul>{latest}</ul></aside>"""
+        return self._chrome(language, version["title"], head, main)
+
+    def _section(self, language: str) -> str:
+        words = self.data["boilerplate"][language]
+        items = "".join(
+            f'<li><a href="{self.article_path(s, language)}">'
+            f"{escape(s['versions'][language]['title'])}</a> "
+            f'<a class="more" href="{self.article_path(s, language)}">'
+            f"{escape(words['read_more'])}</a></li>"
+            for s in self.data["stories"]
+        )
+        main = f'<h1>{escape(words["latest"])}</h1><ul class="teasers">{items}</ul>'
+        return self._chrome(language, words["latest"], "", main)
+
+    def _home(self) -> str:
+        items = "".join(
+            f'<li><a hreflang="{lang}" href="/{lang}/">{escape(self.data["site"]["name"][lang])}'
+            "</a></li>"
+            for lang in self.languages
+        )
+        main = f'<h1>The Meridian Courier</h1><ul class="editions">{items}</ul>'
+        return self._chrome("en", "Editions", "", main)
+
+    def _about(self) -> str:
+        main = (
+            "<h1>About us</h1><p>The Meridian Courier is a fictional newspaper published "
+            "in six languages for the newscorpus demo.</p>"
+        )
+        return self._chrome("en", "About", "", main)
+
+    def _rss(self, language: str) -> str:
+        items = "".join(
+            f"<item><title>{escape(s['versions'][language]['title'])}</title>"
+            f"<link>{self.base}{self.article_path(s, language)}</link>"
+            f"<pubDate>{s['published']}</pubDate>"
+            f"<description>{escape(s['versions'][language]['description'])}</description></item>"
+            for s in self.data["stories"]
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(self.data['site']['name'][language])}</title>"
+            f"<link>{self.base}/{language}/</link><language>{language}</language>"
+            f"{items}</channel></rss>"
+        )
+
+    def _sitemap_index(self) -> str:
+        maps = "".join(
+            f"<sitemap><loc>{self.base}/{name}</loc></sitemap>"
+            for name in ("sitemap-articles.xml", "news-sitemap.xml")
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}'
+            "</sitemapindex>"
+        )
+
+    def _sitemap(self) -> str:
+        urls = "".join(
+            f"<url><loc>{self.base}{self.article_path(s, lang)}</loc>"
+            f"<lastmod>{s['modified']}</lastmod></url>"
+            for s in self.data["stories"]
+            for lang in s["versions"]
+        )
+        extra = "".join(f"<url><loc>{self.base}/{lang}/</loc></url>" for lang in self.languages)
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}{extra}'
+            f"<url><loc>{self.base}/about.html</loc></url></urlset>"
+        )
+
+    def _news_sitemap(self) -> str:
+        urls = "".join(
+            f"<url><loc>{self.base}{self.article_path(s, lang)}</loc><news:news>"
+            "<news:publication><news:name>"
+            f"{escape(self.data['site']['name'][lang])}</news:name>"
+            f"<news:language>{lang}</news:language></news:publication>"
+            f"<news:publication_date>{s['published']}</news:publication_date>"
+            f"<news:title>{escape(s['versions'][lang]['title'])}</news:title>"
+            "</news:news></url>"
+            for s in self.data["stories"]
+            for lang in s["versions"]
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+            f"{urls}</urlset>"
+        )
+
+
+class WireSite:
+    """The syndication partner: the same stories, another template, its own URLs."""
+
+    name = "wire"
+
+    def __init__(self, base_url: str, origin: MeridianSite) -> None:
+        self.base = base_url.rstrip("/")
+        self.origin = origin
+
+    def stories(self) -> list[tuple[dict[str, Any], str]]:
+        return [
+            (story, language)
+            for story in self.origin.data["stories"][:WIRE_STORIES]
+            for language in WIRE_LANGUAGES
+        ]
+
+    def article_path(self, story: dict[str, Any], language: str) -> str:
+        return f"/wire/{language}/{story['key']}.html"
+
+    def article_paths(self) -> list[str]:
+        return [self.article_path(story, language) for story, language in self.stories()]
+
+    def render(self, path: str) -> Page | None:
+        path = path.split("?", 1)[0]
+        if path == "/robots.txt":
+            text = f"User-agent: *\nAllow: /\nSitemap: {self.base}/sitemap.xml\n"
+            return Page(200, "text/plain; charset=utf-8", text.encode())
+        if path == "/sitemap.xml":
+            urls = "".join(f"<url><loc>{self.base}{p}</loc></url>" for p in self.article_paths())
+            xml = (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+            )
+            return Page(200, "application/xml; charset=utf-8", xml.encode())
+        if path in ("/", "/index.html"):
+            links = "".join(
+                f'<li><a href="{self.article_path(s, lang)}">'
+                f"{escape(s['versions'][lang]['title'])}</a></li>"
+                for s, lang in self.stories()
+            )
+            return Page(
+                200,
+                "text/html; charset=utf-8",
+                self._page("en", "Global Wire", "", f"<ul>{links}</ul>").encode(),
+            )
+        for story, language in self.stories():
+            if self.article_path(story, language) == path:
+                html = self._article(story, language)
+                return Page(200, "text/html; charset=utf-8", html.encode(), story["modified"])
+        return None
+
+    def _page(self, language: str, title: str, head: str, main: str) -> str:
+        return f"""<!DOCTYPE html>
+<html lang="{language}"><head><meta charset="utf-8"><title>{escape(title)} - Global Wire</title>
+{head}</head>
+<body><div id="top-bar">Global Wire · syndicated news · <a href="/">Home</a></div>
+<div id="content">{main}</div>
+<div id="bottom">Syndicated content. Global Wire is a demo site of newscorpus.</div>
+</body></html>
+"""
+
+    def _article(self, story: dict[str, Any], language: str) -> str:
+        version = story["versions"][language]
+        url = self.base + self.article_path(story, language)
+        head = (
+            f'<link rel="canonical" href="{url}">'
+            f'<meta name="author" content="{escape(version["author"])}">'
+            f'<meta name="description" content="{escape(version["description"])}">'
+            '<meta property="og:site_name" content="Global Wire">'
+        )
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in version["paragraphs"])
+        origin = self.origin.data["site"]["name"][language]
+        main = (
+            f'<div class="wire-story"><h1 class="headline">{escape(version["title"])}</h1>'
+            f'<div class="meta">{escape(version["author"])} / {escape(origin)} — '
+            f"{_date(story['published'])}</div>"
+            f'<section class="text">{paragraphs}</section>'
+            '<div class="wire-footer">Distributed by Global Wire.</div></div>'
+        )
+        return self._page(language, version["title"], head, main)

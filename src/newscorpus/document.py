@@ -1,0 +1,134 @@
+"""The record that flows through every stage, and the Arrow schema of the stored corpus.
+
+This module is the one place where the corpus columns are written down. Bump
+``SCHEMA_VERSION`` whenever a stored column is added, removed or changes meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+UNKNOWN_LANGUAGE = "und"  # ISO 639-2 code for "undetermined"
+
+
+@dataclass(slots=True)
+class Translation:
+    """One hreflang alternate of a page: the same article in another language."""
+
+    language: str
+    url: str
+
+
+@dataclass(slots=True)
+class Document:
+    """One news article. Stored fields match ``SCHEMA``; the rest is working state."""
+
+    id: str
+    url: str
+    canonical_url: str
+    domain: str
+    text: str = ""
+    title: str | None = None
+    language: str = UNKNOWN_LANGUAGE
+    language_score: float = 0.0
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    translations: list[Translation] = field(default_factory=list)
+    crawled_at: str | None = None
+    warc_file: str = ""
+    warc_offset: int = 0
+    word_count: int = 0
+    # Working state, not stored: the page's declared language (<html lang>, og:locale),
+    # a hint for language identification.
+    declared_language: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """The document as a row of ``SCHEMA``."""
+        row = {name: getattr(self, name) for name in SCHEMA.names if name != "translations"}
+        row["translations"] = [{"language": t.language, "url": t.url} for t in self.translations]
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Document:
+        """Inverse of ``to_row`` (for reading a stored corpus back)."""
+        values = {name: row[name] for name in SCHEMA.names if name in row}
+        values["translations"] = [Translation(**t) for t in row.get("translations") or []]
+        for list_field in ("authors", "tags"):
+            values[list_field] = list(values.get(list_field) or [])
+        return cls(**values)
+
+
+SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("canonical_url", pa.string(), nullable=False),
+        pa.field("domain", pa.string(), nullable=False),
+        pa.field("language", pa.string(), nullable=False),
+        pa.field("language_score", pa.float32()),
+        pa.field("title", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("published", pa.string()),
+        pa.field("modified", pa.string()),
+        pa.field("sitename", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field(
+            "translations",
+            pa.list_(pa.struct([pa.field("language", pa.string()), pa.field("url", pa.string())])),
+        ),
+        pa.field("crawled_at", pa.string()),
+        pa.field("warc_file", pa.string()),
+        pa.field("warc_offset", pa.int64()),
+        pa.field("word_count", pa.int32()),
+    ],
+    metadata={"newscorpus.schema_version": SCHEMA_VERSION},
+)
+
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "id": "16 lowercase hex digits, a hash of the canonical URL: stable across runs",
+    "url": "URL the page was fetched from",
+    "canonical_url": "rel=canonical URL when given, normalised, tracking parameters removed",
+    "domain": "host of `url`, lower case, without a leading www.",
+    "language": "ISO 639-1 code of the body text (`und` when undetermined)",
+    "language_score": "confidence of the language identification, 0 to 1",
+    "title": "article title",
+    "text": "article body: paragraphs separated by one blank line, title not included",
+    "authors": "list of author names",
+    "published": "publication date, ISO 8601, or null",
+    "modified": "last modification date, ISO 8601, or null",
+    "sitename": "name of the publication",
+    "description": "summary given by the page (meta description)",
+    "tags": "keywords, sections and categories given by the page",
+    "translations": "hreflang alternates: the same article in other languages",
+    "crawled_at": "time of the fetch, ISO 8601 UTC (from the WARC record)",
+    "warc_file": "name of the WARC file that holds the raw response",
+    "warc_offset": "byte offset of the response record in `warc_file`",
+    "word_count": "words in `text` (each CJK character counts as one word)",
+}
+
+# Han, Hiragana, Katakana and Thai are written without spaces between words.
+_UNSPACED_RANGES = r"\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_UNSPACED_RANGES}]|[^\s{_UNSPACED_RANGES}]+")
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``; in scripts written without spaces each character counts as one."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def document_id(canonical_url: str) -> str:
+    """The stable id of a document: 16 hex digits of a hash of its canonical URL."""
+    return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=8).hexdigest()

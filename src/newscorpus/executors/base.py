@@ -1,0 +1,22 @@
+"""The executor seam: where shards run is the executor's only decision."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class Executor(ABC):
+    """Runs a picklable function over items and yields results as they complete."""
+
+    workers: int = 1
+
+    @abstractmethod
+    def map_unordered(
+        self, function: Callable[[Item], Result], items: Sequence[Item]
+    ) -> Iterator[Result]:
+        """Yield ``function(item)`` for every item, in completion order."""

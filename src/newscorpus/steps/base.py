@@ -1,0 +1,36 @@
+"""The contract every pipeline step follows: a generator from records to records."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+
+class Step(ABC):
+    """One stage of the pipeline.
+
+    ``run`` consumes an iterable of records and yields records; a step that drops a
+    record says why with ``drop``. Steps never know which executor runs them: ``rank``
+    and ``world_size`` only say which shard this is.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.stats: Counter[str] = Counter()
+
+    @abstractmethod
+    def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        """Yield the records this step keeps (or makes) from ``docs``."""
+
+    def drop(self, reason: str) -> None:
+        self.stats[f"dropped.{reason}"] += 1
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.stats[what] += n
+
+    def stats_dict(self) -> dict[str, int]:
+        """Counters prefixed with the step name, ready to merge with other shards'."""
+        return {f"{self.name}.{key}": value for key, value in self.stats.items()}

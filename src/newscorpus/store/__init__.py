@@ -1,0 +1,1 @@
+"""Storage: Parquet shards, manifest, dataset card, exports."""

@@ -1,0 +1,96 @@
+"""``CORPUS/manifest.json``: what the corpus holds and how it was made.
+
+Rebuilt after every run by merging the completion markers of all shards, so it is
+always the sum of what is on disk, whatever runs (or crashes) produced it.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from newscorpus.document import SCHEMA, SCHEMA_VERSION
+from newscorpus.store.parquet import corpus_files
+from newscorpus.store.state import marker_paths, plan_path, read_json, write_json_atomic
+
+MANIFEST = "manifest.json"
+
+
+def read_manifest(corpus: Path) -> dict[str, Any]:
+    return dict(read_json(corpus / MANIFEST))
+
+
+def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
+    plan = read_json(plan_path(corpus))
+    markers = marker_paths(corpus)
+    documents: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    domains: Counter[str] = Counter()
+    steps: Counter[str] = Counter()
+    warnings: list[str] = []
+    for marker in markers:
+        result = read_json(marker)
+        documents.update(result["documents"])
+        words.update(result["words"])
+        domains.update(result["domains"])
+        steps.update(result["counts"])
+        if result.get("warning"):
+            warnings.append(result["warning"])
+    shards_total = sum(len(entry["shards"]) for entry in plan["inputs"].values())
+    published = _date_range(corpus)
+    return {
+        "format": "newscorpus",
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "newscorpus", "version": version, "python": platform.python_version()},
+        "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "options": options,
+        "documents": sum(documents.values()),
+        "words": sum(words.values()),
+        "languages": {
+            language: {"documents": documents[language], "words": words[language]}
+            for language in sorted(documents)
+        },
+        "domains": dict(sorted(domains.items(), key=lambda item: (-item[1], item[0]))),
+        "published": published,
+        "steps": dict(sorted(steps.items())),
+        "warnings": warnings,
+        "shards": {"planned": shards_total, "done": len(markers)},
+        "inputs": [
+            {
+                "name": entry["name"],
+                "path": entry.get("path"),
+                "bytes": entry["size"],
+                "sha256": checksum,
+                "shards": [s["number"] for s in entry["shards"]],
+            }
+            for checksum, entry in sorted(plan["inputs"].items(), key=lambda i: i[1]["name"])
+        ],
+        "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in SCHEMA],
+    }
+
+
+def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
+    manifest = build_manifest(corpus, options, version)
+    write_json_atomic(corpus / MANIFEST, manifest)
+    return manifest
+
+
+def _date_range(corpus: Path) -> dict[str, str | None]:
+    """Earliest and latest publication date stored (from the Parquet statistics)."""
+    low: str | None = None
+    high: str | None = None
+    for path in corpus_files(corpus):
+        metadata = pq.ParquetFile(path).metadata
+        column = SCHEMA.get_field_index("published")
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(column).statistics
+            if stats is None or not stats.has_min_max:
+                continue
+            low = stats.min if low is None or stats.min < low else low
+            high = stats.max if high is None or stats.max > high else high
+    return {"earliest": low, "latest": high}

@@ -1,0 +1,128 @@
+"""The command line as a user meets it: real subprocesses, real files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import html_page, write_warc
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "newscorpus", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_help_everywhere() -> None:
+    for command in ([], ["process"], ["stats"], ["export"], ["demo"]):
+        result = run(*command, "--help")
+        assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "fragments"),
+    [
+        (None, ["process", "missing.warc.gz", "--out", "c"], ["missing.warc.gz", "no such file"]),
+        ("notes.txt", ["process", "notes.txt", "--out", "c"], ["not a WARC file"]),
+        ("fake.warc.gz", ["process", "fake.warc.gz", "--out", "c"], ["not a WARC file"]),
+        (None, ["stats", "nowhere"], ["not a newscorpus corpus"]),
+        (None, ["export", "nowhere", "--out", "x"], ["not a newscorpus corpus"]),
+    ],
+)
+def test_user_mistakes_give_one_clear_line(
+    tmp_path: Path, setup: str | None, args: list[str], fragments: list[str]
+) -> None:
+    if setup:
+        (tmp_path / setup).write_text("this is not an archive")
+    _one_line_error(run(*args, cwd=tmp_path), *fragments)
+
+
+def test_unwritable_output_is_one_clear_line(tmp_path: Path) -> None:
+    warc = write_warc(tmp_path, [("http://a.test/", html_page("t", ["x"]), [])])
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should go")
+    _one_line_error(
+        run("process", str(warc), "--out", str(blocker / "corpus")), "cannot write here"
+    )
+
+
+def test_process_stats_export(demo_warc: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    result = run("process", str(demo_warc), "--out", str(corpus), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "documents written" in result.stderr
+    stats = run("stats", str(corpus))
+    assert stats.returncode == 0
+    for word in ("documents", "words", "by language", "zh", "127.0.0.1", "2026-03"):
+        assert word in stats.stdout
+
+    txt = tmp_path / "txt"
+    assert run("export", str(corpus), "--format", "txt", "--out", str(txt)).returncode == 0
+    files = sorted(txt.glob("*.txt"))
+    import pyarrow.dataset as ds
+
+    rows = ds.dataset(corpus / "data").to_table(columns=["id", "title", "text"]).to_pylist()
+    assert len(files) == len(rows)
+    for path in files:
+        shard, doc_id = path.stem.split("_")
+        assert len(shard) == 3 and shard.isdigit() and len(doc_id) == 16
+    row = rows[0]
+    content = (txt / f"000_{row['id']}.txt").read_text(encoding="utf-8")
+    assert content == f"{row['title']}\n\n{row['text']}\n"
+    assert "\n\n\n" not in content
+
+    jsonl = tmp_path / "jsonl"
+    assert (
+        run(
+            "export", str(corpus), "--format", "jsonl", "--out", str(jsonl), "--language", "fr"
+        ).returncode
+        == 0
+    )
+    import json
+
+    lines = (jsonl / "000.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines and all(json.loads(line)["language"] == "fr" for line in lines)
+
+
+def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    corpus = tmp_path / "corpus"
+    assert (corpus / "manifest.json").exists() and (corpus / "README.md").exists()
+    assert "by language" in result.stdout
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset(str(corpus), split="train")
+    assert loaded.num_rows >= 24
+    assert {"en", "fr", "de", "ru", "ar", "zh"} <= set(loaded["language"])
+    # a second demo replaces the first instead of doubling it
+    import pyarrow.dataset as ds
+
+    again = run("demo", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert ds.dataset(corpus / "data").count_rows() == loaded.num_rows
+    assert len(list((tmp_path / "corpus-warc").glob("*.warc.gz"))) == 1
+    # and it never deletes a folder that is not its own
+    other = tmp_path / "mine"
+    (other / "notes").mkdir(parents=True)
+    _one_line_error(run("demo", "--out", str(other), cwd=tmp_path), "not a demo corpus")
+    assert (other / "notes").exists()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import codecs
+
+from newscorpus.encoding import decode_html, sniff_encoding
+
+RUSSIAN = "Новости: правительство объявило о новых мерах поддержки экономики региона."
+JAPANESE = "東京都は新しい防災計画を発表しました。市民の安全を守るための取り組みです。"
+
+
+def test_windows_1251_declared_only_in_meta() -> None:
+    body = f'<html><head><meta charset="windows-1251"></head><body>{RUSSIAN}</body></html>'
+    raw = body.encode("cp1251")
+    assert sniff_encoding(raw, None) == "cp1251"
+    assert RUSSIAN in decode_html(raw)
+
+
+def test_shift_jis_declared_in_http_equiv() -> None:
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">'
+    raw = f"<html><head>{head}</head><body>{JAPANESE}</body></html>".encode("shift_jis")
+    assert JAPANESE in decode_html(raw)
+
+
+def test_header_charset_wins_over_meta_and_bom_wins_over_header() -> None:
+    raw = f'<meta charset="iso-8859-1"><p>{RUSSIAN}</p>'.encode("koi8-r")
+    assert RUSSIAN in decode_html(raw, "koi8-r")
+    with_bom = codecs.BOM_UTF8 + f"<p>{RUSSIAN}</p>".encode()
+    assert decode_html(with_bom, "iso-8859-1") == f"<p>{RUSSIAN}</p>"
+
+
+def test_undeclared_encoding_is_detected() -> None:
+    raw = f"<html><body><p>{RUSSIAN} {RUSSIAN}</p></body></html>".encode("cp1251")
+    assert RUSSIAN in decode_html(raw)
+
+
+def test_unknown_label_falls_back_to_detection() -> None:
+    raw = f"<p>{RUSSIAN}</p>".encode()
+    assert RUSSIAN in decode_html(raw, "no-such-charset")

@@ -1,0 +1,239 @@
+"""process() end to end on real WARC files: shards, resume, damage, parallel workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from newscorpus.errors import UserError
+from newscorpus.executors import LocalExecutor
+from newscorpus.pipeline import ProcessOptions, process
+from newscorpus.store.manifest import read_manifest
+from tests.conftest import FUNDUS, WARC_SAMPLES, html_page, need_shared, write_warc
+
+
+def _rows(corpus: Path) -> list[dict]:
+    table = ds.dataset(corpus / "data", format="parquet").to_table()
+    return sorted(table.to_pylist(), key=lambda r: (r["warc_file"], r["warc_offset"]))
+
+
+_SENTENCES = [
+    "The city council approved a new budget for public transport on Tuesday evening.",
+    "Officials said the money would pay for more buses and longer opening hours.",
+    "Residents who spoke at the meeting welcomed the plan but asked for safer cycle lanes.",
+    "The mayor promised that the first changes would be visible before the summer holidays.",
+    "Critics argued that the council had ignored the needs of the villages outside the town.",
+]
+
+
+def _article(i: int) -> bytes:
+    """A distinct English article: sentences rotated by ``i``, with its number in them."""
+    sentences = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
+    return html_page(
+        f"Council story number {i}",
+        [
+            f"In report {i}, " + " ".join(sentences),
+            f"Update {i}: " + " ".join(reversed(sentences)),
+        ],
+    )
+
+
+def _article_warc(directory: Path, count: int, prefix: str = "articles") -> Path:
+    pages = [
+        (
+            f"http://news.test/2026/03/{i:04d}.html",
+            _article(i),
+            [("Content-Type", "text/html; charset=utf-8")],
+        )
+        for i in range(count)
+    ]
+    return write_warc(directory, pages, prefix=prefix)
+
+
+def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    summary = process([demo_warc], corpus, executor=LocalExecutor(1))
+    assert not summary.failed
+    rows = _rows(corpus)
+    languages = {r["language"] for r in rows}
+    assert {"en", "fr", "de", "ru", "ar", "zh"} <= languages
+    by_url = {r["url"]: r for r in rows}
+    fr = next(r for r in rows if r["language"] == "fr" and "/fr/2026/" in r["url"])
+    assert fr["text"] and "\n\n" in fr["text"] and fr["title"] not in fr["text"].split("\n\n")[0]
+    assert "----" not in fr["text"] and "\u00a0" not in fr["text"]
+    assert fr["published"].startswith("2026-03") and "T" in fr["published"]
+    assert fr["authors"] and fr["sitename"] == "Le Courrier Méridien"
+    assert "utm_source" not in fr["canonical_url"]
+    assert {t["language"] for t in fr["translations"]} == {"en", "de", "ru", "ar", "zh"}
+    assert all(t["url"] in by_url for t in fr["translations"])
+    ru = next(r for r in rows if r["language"] == "ru" and "/ru/2026/" in r["url"])
+    assert "Порт" in ru["text"] or "порт" in ru["text"]  # windows-1251 decoded right
+    assert len({r["id"] for r in rows}) == len(rows)
+    # layout, manifest, card
+    for row in rows:
+        assert (corpus / "data" / row["language"]).is_dir()
+    manifest = read_manifest(corpus)
+    assert manifest["documents"] == len(rows)
+    assert sum(v["documents"] for v in manifest["languages"].values()) == len(rows)
+    assert manifest["inputs"][0]["sha256"] and manifest["shards"] == {"planned": 1, "done": 1}
+    assert manifest["steps"]["extract.seen"] >= len(rows)
+    card = (corpus / "README.md").read_text()
+    assert card.startswith("---\nconfigs:") and "config_name: zh" in card
+
+
+def test_corpus_loads_with_datasets(demo_warc: Path, tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    corpus = tmp_path / "corpus"
+    process([demo_warc], corpus, executor=LocalExecutor(1))
+    everything = datasets.load_dataset(str(corpus), split="train")
+    french = datasets.load_dataset(str(corpus), "fr", split="train")
+    rows = _rows(corpus)
+    assert everything.num_rows == len(rows)
+    assert french.num_rows == sum(r["language"] == "fr" for r in rows) > 0
+    assert set(french["language"]) == {"fr"}
+
+
+def test_common_crawl_sample_is_valid_input(tmp_path: Path) -> None:
+    warcs = need_shared(WARC_SAMPLES)
+    corpus = tmp_path / "cc"
+    summary = process([warcs], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    assert not summary.failed and not [r.warning for r in summary.results if r.warning]
+    rows = _rows(corpus)
+    assert len(rows) > 20
+    assert {"ja", "zh"} <= {r["language"] for r in rows}
+    japanese = [r for r in rows if r["domain"] == "uraharajuku.st"]
+    assert japanese and all("\ufffd" not in r["text"] for r in japanese)  # EUC-JP decoded
+
+
+def test_corrupt_warc_keeps_records_before_damage(tmp_path: Path) -> None:
+    whole = _article_warc(tmp_path / "w", 30)
+    data = whole.read_bytes()
+    damaged = tmp_path / "damaged.warc.gz"
+    damaged.write_bytes(data[: len(data) // 2])
+    corpus = tmp_path / "corpus"
+    summary = process([damaged], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    rows = _rows(corpus)
+    assert 5 < len(rows) < 30
+    warnings = [r.warning for r in summary.results if r.warning]
+    assert len(warnings) == 1 and "damaged.warc.gz" in warnings[0]
+    manifest = read_manifest(corpus)
+    assert manifest["steps"]["read.damaged_files"] == 1 and manifest["warnings"]
+
+
+def test_two_workers_give_the_same_corpus_as_one(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "w", 40)
+    one, two = tmp_path / "one", tmp_path / "two"
+    process([warc], one, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=7)
+    process([warc], two, ProcessOptions(min_words=10), LocalExecutor(2), records_per_shard=7)
+    assert _rows(one) == _rows(two)
+    assert len(_rows(one)) == 40
+    assert len(list((one / "data" / "en").glob("*.parquet"))) == 6
+
+
+def test_rerun_with_same_inputs_adds_nothing(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "w", 10)
+    corpus = tmp_path / "corpus"
+    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=3)
+    first = _rows(corpus)
+    summary = process(
+        [warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=5
+    )  # the saved plan wins over the new option
+    assert all(r.resumed for r in summary.results) and len(summary.results) == 4
+    assert _rows(corpus) == first
+
+
+def test_new_inputs_are_appended_with_new_shard_numbers(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    first = _article_warc(tmp_path / "a", 4, prefix="a")
+    process([first], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    pages = [
+        (f"http://other.test/{i}.html", _article(100 + i), [("Content-Type", "text/html")])
+        for i in range(3)
+    ]
+    second = write_warc(tmp_path / "b", pages, prefix="b")
+    process([first, second], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    assert sorted(p.name for p in (corpus / "data" / "en").glob("*.parquet")) == [
+        "00000.parquet",
+        "00001.parquet",
+    ]
+    assert len(_rows(corpus)) == 7
+    assert read_manifest(corpus)["domains"] == {"news.test": 4, "other.test": 3}
+
+
+def test_other_options_on_an_existing_corpus_are_refused(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "w", 2)
+    corpus = tmp_path / "corpus"
+    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    with pytest.raises(UserError, match="min_words 10 -> 20"):
+        process([warc], corpus, ProcessOptions(min_words=20), LocalExecutor(1))
+
+
+def _process_command(inputs: list[Path], corpus: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "-q",
+        "process",
+        *map(str, inputs),
+        "--out",
+        str(corpus),
+        "--min-words",
+        "10",
+        *extra,
+    ]
+
+
+def test_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path: Path) -> None:
+    if FUNDUS.exists():
+        # real pages make shards slow enough to kill the run mid-way
+        import gzip
+
+        pages = [
+            (
+                f"https://{p.name.split('_')[0].lower()}.test/{p.name}",
+                gzip.decompress(p.read_bytes()),
+                [("Content-Type", "text/html")],
+            )
+            for p in sorted((FUNDUS / "html").glob("*.html.gz"))
+        ]
+        warc = write_warc(tmp_path / "w", pages)
+    else:
+        warc = _article_warc(tmp_path / "w", 400)
+    reference = tmp_path / "reference"
+    subprocess.run(
+        _process_command([warc], reference, "--records-per-shard", "8", "-w", "1"), check=True
+    )
+    expected = _rows(reference)
+
+    corpus = tmp_path / "killed"
+    command = _process_command([warc], corpus, "--records-per-shard", "8", "-w", "2")
+    child = subprocess.Popen(command, start_new_session=True)
+    done = corpus / ".state" / "done"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(done.glob("*.json"))) < 2:
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)  # the run and its worker processes
+    child.wait()
+    finished = len(list(done.glob("*.json")))
+    planned = sum(
+        len(e["shards"])
+        for e in json.loads((corpus / ".state" / "shards.json").read_text())["inputs"].values()
+    )
+    assert 0 < finished < planned, "the run was not interrupted mid-way"
+    assert not (corpus / "manifest.json").exists()
+
+    subprocess.run(command, check=True)
+    rows = _rows(corpus)
+    assert [r["id"] for r in rows] == [r["id"] for r in expected]
+    assert [(r["text"], r["title"]) for r in rows] == [(r["text"], r["title"]) for r in expected]
+    assert not list((corpus / "data").rglob(".*.tmp"))
+    assert read_manifest(corpus)["documents"] == len(expected)
