@@ -82,19 +82,24 @@ def time_process(warc: Path, workers: int, records_per_shard: int) -> tuple[floa
         shutil.rmtree(corpus, ignore_errors=True)
 
 
+_PEAK_SCRIPT = """
+import json, re, sys, tempfile
+from pathlib import Path
+from newscorpus.executors import LocalExecutor
+from newscorpus.pipeline import process
+paths = [Path(p) for p in json.loads(sys.argv[1])]
+process(paths, Path(tempfile.mkdtemp()), executor=LocalExecutor(1))
+print(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+"""
+
+
 def peak_memory_mb(warc_paths: list[Path]) -> float:
-    """Peak RSS of a fresh process running ``process`` with one worker."""
-    code = (
-        "import json, resource, sys, tempfile\n"
-        "from pathlib import Path\n"
-        "from newscorpus.executors import LocalExecutor\n"
-        "from newscorpus.pipeline import process\n"
-        "paths = [Path(p) for p in json.loads(sys.argv[1])]\n"
-        "process(paths, Path(tempfile.mkdtemp()), executor=LocalExecutor(1))\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    )
+    """Peak RSS of a fresh process running ``process`` with one worker.
+
+    Read from VmHWM: a child's ru_maxrss counts the parent's size at fork time.
+    """
     result = subprocess.run(
-        [sys.executable, "-c", code, json.dumps([str(p) for p in warc_paths])],
+        [sys.executable, "-c", _PEAK_SCRIPT, json.dumps([str(p) for p in warc_paths])],
         capture_output=True,
         text=True,
         check=True,
@@ -112,7 +117,7 @@ def main() -> None:
     megabytes = sum(len(body) for _, body in pages) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
         warc = build_warc(pages, Path(tmp) / "warc")
-        per_shard = max(1, len(pages) // 16)
+        per_shard = max(1, len(pages) // 32)
         time_trafilatura(pages[:5])  # warm-up: imports, caches
         runs: dict[str, list[float]] = {"trafilatura": [], "process 1w": [], "process 2w": []}
         kept = 0

@@ -61,7 +61,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @contextmanager
 def _shard_progress(enabled: bool) -> Iterator[Callable[[Any, int, int], None]]:
-    """A progress bar over shards (only on a terminal), fed by the pipeline's callback."""
+    """A progress bar over shards (only on a terminal), fed by the pipeline's callback.
+
+    The bar (and its refresh thread) starts at the first finished shard, after the worker
+    processes exist: the local executor forks workers only from a single-threaded process.
+    """
     if not enabled or not console.is_terminal:
         yield lambda result, done, total: None
         return
@@ -72,16 +76,21 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[Any, int, int], None]]:
         TextColumn("{task.fields[kept]} documents"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("processing shards", total=None, kept=0)
-        kept = 0
+    progress = Progress(*columns, console=console, transient=True)
+    task = progress.add_task("processing shards", total=None, kept=0)
+    kept = 0
 
-        def update(result: Any, done: int, total: int) -> None:
-            nonlocal kept
-            kept += result.kept
-            progress.update(task, completed=done, total=total, kept=kept)
+    def update(result: Any, done: int, total: int) -> None:
+        nonlocal kept
+        if not progress.live.is_started:
+            progress.start()
+        kept += result.kept
+        progress.update(task, completed=done, total=total, kept=kept)
 
+    try:
         yield update
+    finally:
+        progress.stop()
 
 
 def run_process(

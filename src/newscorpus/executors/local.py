@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from newscorpus.executors.base import Executor, Item, Result
+
+
+def _start_method() -> str:
+    # fork starts workers with everything already imported (~1 s saved per worker), but
+    # it is only safe while this process runs no other thread: a thread holding a lock at
+    # fork time leaves that lock held forever in the child.
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 class LocalExecutor(Executor):
@@ -22,8 +32,6 @@ class LocalExecutor(Executor):
             for item in items:
                 yield function(item)
             return
-        # spawn, not fork: the parent may run threads (progress display) that fork would copy
-        # mid-lock.
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context(_start_method())
         with context.Pool(min(self.workers, len(items))) as pool:
             yield from pool.imap_unordered(function, items, chunksize=1)

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -18,6 +19,7 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.metadata import extract_metadata
 
 from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
@@ -72,11 +74,16 @@ class Extract(Step):
             self.drop("empty_page")
             return None
         tree = lxml.html.fromstring(html)
-        page = _page_metadata(tree, response.url)
+        page = page_metadata(tree, response.url)
+        if page.title is None or page.published is None:
+            # No structured data for these: trafilatura's heuristics (title element, bylines,
+            # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
+            self.count("metadata_fallback")
+            _fill_from_trafilatura(page, tree, response.url)
         result = trafilatura.bare_extraction(
             tree,
             url=response.url,
-            with_metadata=True,
+            with_metadata=False,
             include_comments=False,
             include_tables=self.include_tables,
             deduplicate=False,
@@ -84,96 +91,132 @@ class Extract(Step):
         if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
             self.drop("no_text")
             return None
-
-        title = _clean_space(result.title or page.get("headline") or "") or None
-        canonical = normalize_url(page.get("canonical") or response.url)
-        authors = _split_authors(result.author) or page.get("authors", [])
-        published = page.get("published") or _iso_date(result.date)
+        canonical = normalize_url(page.canonical or response.url)
         return Document(
             id=document_id(canonical),
             url=response.url,
             canonical_url=canonical,
             domain=url_domain(response.url),
-            title=title,
-            text=_body_text(result.text or "", title),
-            authors=authors,
-            published=published,
-            modified=page.get("modified"),
-            sitename=_clean_space(result.sitename or "") or page.get("sitename"),
-            description=_clean_space(result.description or "") or None,
-            tags=_unique([*page.get("tags", []), *(result.categories or []), *(result.tags or [])]),
-            translations=page.get("translations", []),
+            title=page.title,
+            text=_body_text(result.text or "", page.title),
+            authors=page.authors,
+            published=page.published,
+            modified=page.modified,
+            sitename=page.sitename,
+            description=page.description,
+            tags=page.tags,
+            translations=page.translations,
             crawled_at=response.fetched_at,
             warc_file=response.warc_file,
             warc_offset=response.warc_offset,
-            declared_language=page.get("language"),
+            declared_language=page.language,
         )
+
+
+@dataclass(slots=True)
+class PageMetadata:
+    """What a page says about itself in its markup."""
+
+    canonical: str | None = None
+    translations: list[Translation] = field(default_factory=list)
+    language: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 def _body_text(text: str, title: str | None) -> str:
     """trafilatura's lines as paragraphs separated by one blank line, title left out."""
     paragraphs = [_clean_space(line) for line in text.splitlines()]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and _clean_space(paragraphs[0]) == title:
+    if paragraphs and title and paragraphs[0] == title:
         paragraphs = paragraphs[1:]
     return "\n\n".join(paragraphs)
 
 
-def _page_metadata(tree: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
-    """What the page declares about itself, before trafilatura prunes the tree."""
-    found: dict[str, Any] = {}
+def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
+    """Links, meta tags (OpenGraph, article:*) and JSON-LD of a parsed page."""
+    page = PageMetadata()
+    alternates: list[Translation] = []
     for link in tree.iterfind(".//link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
         if not href:
             continue
-        if "canonical" in rel and "canonical" not in found:
-            found["canonical"] = urljoin(url, href)
+        if "canonical" in rel and page.canonical is None:
+            page.canonical = urljoin(url, href)
         elif "alternate" in rel and link.get("hreflang"):
             language = link.get("hreflang", "").strip()
             if language.lower() != "x-default":
-                found.setdefault("translations", []).append(
-                    Translation(language=language, url=urljoin(url, href))
-                )
-    own = normalize_url(found.get("canonical") or url)
-    found["translations"] = [
-        t for t in found.get("translations", []) if normalize_url(t.url) != own
-    ]
+                alternates.append(Translation(language=language, url=urljoin(url, href)))
+    own = normalize_url(page.canonical or url)
+    page.translations = [t for t in alternates if normalize_url(t.url) != own]
 
     meta: dict[str, list[str]] = {}
     for element in tree.iterfind(".//meta"):
         key = element.get("property") or element.get("name") or element.get("itemprop") or ""
-        content = element.get("content")
+        content = (element.get("content") or "").strip()
         if key and content:
-            meta.setdefault(key.strip().lower(), []).append(content.strip())
+            meta.setdefault(key.strip().lower(), []).append(content)
+
+    def first(*keys: str) -> str | None:
+        for key in keys:
+            values = meta.get(key)
+            if values:
+                return _clean_space(values[0]) or None
+        return None
 
     ld = _json_ld_article(tree)
-    html_lang = tree.get("lang") or tree.get("xml:lang")
-    locale = meta.get("og:locale", [None])[0]
-    found["language"] = html_lang or locale
-    found["published"] = _first_iso(
+    page.language = tree.get("lang") or tree.get("xml:lang") or first("og:locale")
+    headline = ld.get("headline")
+    page.title = (_clean_space(headline) if isinstance(headline, str) else None) or first(
+        "og:title", "twitter:title"
+    )
+    page.published = _first_iso(
         meta.get("article:published_time"), [ld.get("datePublished")], meta.get("datepublished")
     )
-    found["modified"] = _first_iso(
+    page.modified = _first_iso(
         meta.get("article:modified_time"),
         [ld.get("dateModified")],
         meta.get("og:updated_time"),
         meta.get("datemodified"),
     )
+    page.authors = _json_ld_authors(ld.get("author")) or [
+        a for a in meta.get("author", []) + meta.get("article:author", []) if "://" not in a
+    ]
+    page.authors = _unique(page.authors)
+    publisher = ld.get("publisher")
+    page.sitename = first("og:site_name", "application-name") or (
+        _clean_space(publisher["name"])
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str)
+        else None
+    )
+    page.description = first("description", "og:description", "twitter:description")
     tags = meta.get("article:tag", []) + meta.get("article:section", [])
     keywords = ld.get("keywords")
     if isinstance(keywords, str):
-        tags += [k.strip() for k in keywords.split(",")]
+        tags += keywords.split(",")
     elif isinstance(keywords, list):
         tags += [str(k) for k in keywords]
-    found["tags"] = [t for t in tags if t]
-    found["authors"] = _json_ld_authors(ld.get("author"))
-    if isinstance(ld.get("headline"), str):
-        found["headline"] = ld["headline"]
-    site = meta.get("og:site_name", [None])[0]
-    if site:
-        found["sitename"] = site
-    return found
+    section = ld.get("articleSection")
+    if isinstance(section, str):
+        tags.append(section)
+    page.tags = _unique(tags)
+    return page
+
+
+def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url: str) -> None:
+    found = extract_metadata(tree, url)
+    page.title = page.title or _clean_space(found.title or "") or None
+    page.published = page.published or _iso_date(found.date)
+    page.authors = page.authors or _split_authors(found.author)
+    page.sitename = page.sitename or _clean_space(found.sitename or "") or None
+    page.description = page.description or _clean_space(found.description or "") or None
+    page.tags = _unique([*page.tags, *(found.categories or []), *(found.tags or [])])
 
 
 def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
