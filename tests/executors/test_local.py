@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from newscorpus.executors import LocalExecutor
+from newscorpus.executors.local import _start_method
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def test_one_worker_runs_in_process_in_order() -> None:
+    results = list(LocalExecutor(1).map_unordered(_pid_and_square, [1, 2, 3]))
+    assert results == [(os.getpid(), 1), (os.getpid(), 4), (os.getpid(), 9)]
+
+
+def test_two_workers_use_other_processes_and_return_everything() -> None:
+    results = list(LocalExecutor(2).map_unordered(_pid_and_square, list(range(20))))
+    assert sorted(square for _, square in results) == [n * n for n in range(20)]
+    pids = {pid for pid, _ in results}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_workers_default_to_all_cores() -> None:
+    assert LocalExecutor().workers == (os.cpu_count() or 1)
+
+
+def test_fork_only_while_single_threaded() -> None:
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _start_method() == "spawn"
+        results = list(LocalExecutor(2).map_unordered(_pid_and_square, [3, 4]))
+        assert sorted(s for _, s in results) == [9, 16]
+    finally:
+        stop.set()
+        thread.join()

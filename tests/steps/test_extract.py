@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+
+from newscorpus.document import Document
+from newscorpus.steps import Extract
+from newscorpus.warc.reader import WarcResponse
+
+PARAGRAPHS = [
+    "The regional parliament voted on Thursday to extend the night train service to the "
+    "northern valleys, after a campaign by commuters and tourism boards that lasted two years.",
+    "Transport officials said the first trains would run in December, with four departures a "
+    "week in each direction and sleeping cars refurbished by a local workshop.",
+    "Opposition members questioned the cost of the subsidy but did not vote against the plan, "
+    "which passed with a large majority late in the evening.",
+]
+
+
+def _response(html: str, url: str = "https://news.test/2026/03/night-train.html") -> WarcResponse:
+    return WarcResponse(url, html.encode(), "utf-8", 200, "2026-03-20T10:00:00Z", "x.warc.gz", 42)
+
+
+def _extract(html: str, url: str | None = None) -> tuple[Document | None, Extract]:
+    step = Extract()
+    docs = list(step.run([_response(html, url) if url else _response(html)]))
+    return (docs[0] if docs else None), step
+
+
+def test_structured_metadata_is_used() -> None:
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "ignored"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Night trains return to the valleys",
+                "datePublished": "2026-03-19T18:30:00+01:00",
+                "dateModified": "2026-03-20T08:00:00+01:00",
+                "author": [{"@type": "Person", "name": "Ana Ruiz"}, {"name": "Tom Berg"}],
+                "keywords": "transport, rail",
+                "publisher": {"@type": "Organization", "name": "The Valley Post"},
+            },
+        ],
+    }
+    head = (
+        '<link rel="canonical" href="/2026/03/night-train.html?utm_medium=social&id=7">'
+        '<link rel="alternate" hreflang="de" href="https://news.test/de/nachtzug.html">'
+        '<link rel="alternate" hreflang="x-default" href="https://news.test/">'
+        '<meta name="description" content="The vote ends a two-year campaign.">'
+        '<meta property="article:section" content="Transport">'
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        f'<html lang="en"><head><title>Night trains | The Valley Post</title>{head}</head>'
+        f"<body><article><h1>Night trains return to the valleys</h1>{body}</article></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None
+    assert doc.title == "Night trains return to the valleys"
+    assert doc.canonical_url == "https://news.test/2026/03/night-train.html?id=7"
+    assert doc.authors == ["Ana Ruiz", "Tom Berg"]
+    assert doc.published == "2026-03-19T18:30:00+01:00"
+    assert doc.modified == "2026-03-20T08:00:00+01:00"
+    assert doc.sitename == "The Valley Post"
+    assert doc.description == "The vote ends a two-year campaign."
+    assert {t.lower() for t in doc.tags} == {"transport", "rail"}
+    assert [(t.language, t.url) for t in doc.translations] == [
+        ("de", "https://news.test/de/nachtzug.html")
+    ]
+    assert doc.text.split("\n\n") == PARAGRAPHS
+    assert doc.declared_language == "en"
+    assert (doc.warc_file, doc.warc_offset, doc.crawled_at) == (
+        "x.warc.gz",
+        42,
+        "2026-03-20T10:00:00Z",
+    )
+    assert step.stats["metadata_fallback"] == 0
+
+
+def test_pages_without_structured_data_fall_back_to_trafilatura() -> None:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><head><title>Night trains return - Valley Post</title></head><body>"
+        '<article><h1>Night trains return</h1><p class="byline">By Ana Ruiz</p>'
+        f'<p>Published <time datetime="2026-03-19">19 March 2026</time></p>{body}'
+        "</article></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["metadata_fallback"] == 1
+    assert doc.title and "Night trains return" in doc.title
+    assert doc.published == "2026-03-19"
+    assert "regional parliament" in doc.text
+
+
+def test_pages_without_text_are_counted() -> None:
+    doc, step = _extract("<html><body><script>var x = 1;</script><nav></nav></body></html>")
+    assert doc is None and step.stats["dropped.no_text"] == 1
+    doc, step = _extract("   ")
+    assert doc is None and step.stats["dropped.empty_page"] == 1
+
+
+def test_xml_declaration_and_broken_markup_are_tolerated() -> None:
+    body = "".join(f"<p>{p}" for p in PARAGRAPHS)  # unclosed paragraphs
+    html = f'<?xml version="1.0" encoding="utf-8"?><html><body><div><h1>T</h1>{body}</body>'
+    doc, _ = _extract(html)
+    assert doc is not None and "northern valleys" in doc.text

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from newscorpus.document import Document
+from newscorpus.steps import IdentifyLanguage, QualityFilter
+
+SAMPLES = {
+    "en": "The city council approved the new budget for public transport on Tuesday evening.",
+    "fr": "Le conseil municipal a approuvé mardi soir le nouveau budget des transports publics.",
+    "de": "Der Stadtrat hat am Dienstagabend den neuen Haushalt für den Nahverkehr beschlossen.",
+    "ru": "Городской совет во вторник вечером утвердил новый бюджет общественного транспорта.",
+    "ar": "وافق مجلس المدينة مساء الثلاثاء على الميزانية الجديدة للنقل العام في المدينة.",
+    "zh": "市议会周二晚间批准了新的公共交通预算，计划增加公交线路并延长运营时间。",
+    "ja": "市議会は火曜日の夜、公共交通機関の新しい予算を承認しました。",
+}
+
+
+def _doc(text: str, words: int = 100) -> Document:
+    return Document(
+        id="0" * 16, url="u", canonical_url="u", domain="d", text=text, word_count=words
+    )
+
+
+@pytest.mark.parametrize(("language", "text"), SAMPLES.items())
+def test_languages_are_identified(language: str, text: str) -> None:
+    (doc,) = IdentifyLanguage().run([_doc(text)])
+    assert doc.language == language
+    assert 0.5 <= doc.language_score <= 1.0
+
+
+def test_low_confidence_is_undetermined() -> None:
+    step = IdentifyLanguage(min_score=0.99)
+    (doc,) = step.run([_doc("ok 123 xyz")])
+    assert doc.language == "und" and step.stats["undetermined"] == 1
+
+
+def test_quality_filter_counts_why() -> None:
+    step = QualityFilter(min_words=50, languages=["fr"])
+    short, english, french = _doc("a", 10), _doc("b", 80), _doc("c", 80)
+    english.language, french.language = "en", "fr"
+    assert list(step.run([short, english, french])) == [french]
+    assert step.stats == {"dropped.too_short": 1, "dropped.language_not_selected": 1}
