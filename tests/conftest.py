@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from newscorpus.demo import DemoSite, snapshot_to_warc
+from newscorpus.demo import DemoSite
 from newscorpus.warc import WarcFileWriter
 
 SHARED = Path(os.environ.get("NEWSCORPUS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -55,6 +57,31 @@ def demo_site() -> Iterator[DemoSite]:
         yield site
 
 
+def crawl(
+    seeds: list[str], run_dir: Path, *options: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``newscorpus crawl`` in its own process (Twisted's reactor runs once per process)."""
+    command = [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "crawl",
+        *seeds,
+        "--out",
+        str(run_dir),
+        "--allow-private",
+        "--delay",
+        "0",
+        *options,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.fixture(scope="session")
 def demo_warc(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return snapshot_to_warc(demo_site, tmp_path_factory.mktemp("demo-warc"))
+    """A real crawl of the demo sites, archived in one WARC file."""
+    run_dir = tmp_path_factory.mktemp("demo-crawl")
+    result = crawl([f"{base}/" for base in demo_site.base_urls], run_dir)
+    assert result.returncode == 0, result.stderr
+    (warc,) = (run_dir / "warc").glob("*.warc.gz")
+    return warc

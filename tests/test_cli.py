@@ -120,7 +120,7 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
     again = run("demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert ds.dataset(corpus / "data").count_rows() == loaded.num_rows
-    assert len(list((tmp_path / "corpus-warc").glob("*.warc.gz"))) == 1
+    assert len(list((tmp_path / "corpus-crawl" / "warc").glob("*.warc.gz"))) == 1
     # and it never deletes a folder that is not its own
     other = tmp_path / "mine"
     (other / "notes").mkdir(parents=True)

@@ -264,11 +264,194 @@ def export_command(
         console.print(f"{written} document(s) written to {out}")
 
 
-def _clear_previous_demo(corpus: Path, warc_dir: Path) -> None:
+def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of ``crawl`` (shared by ``build``)."""
+    from newscorpus.crawl.runner import DEFAULT_CONTACT
+
+    options = [
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help="Allow loopback and private addresses (local sites, tests).",
+        ),
+        click.option(
+            "--contact",
+            default=DEFAULT_CONTACT,
+            show_default=True,
+            metavar="URL",
+            help="Contact URL sent in the User-Agent.",
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between requests to one host (raised by auto-throttle "
+            "and robots.txt Crawl-delay).",
+        ),
+        click.option(
+            "--max-depth",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Link hops from a home page, feed or sitemap.",
+        ),
+        click.option(
+            "--max-pages-per-site",
+            type=click.IntRange(min=1),
+            default=10_000,
+            show_default=True,
+            help="Requests per site in one crawl.",
+        ),
+        click.option(
+            "--max-page-mb",
+            type=click.FloatRange(min=0.01),
+            default=5.0,
+            show_default=True,
+            help="Largest page, received or decompressed.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=30.0,
+            show_default=True,
+            help="Seconds before a request is given up.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def run_crawl_command(
+    seeds: list[str],
+    run_dir: Path,
+    quiet: bool,
+    warc_prefix: str = "newscorpus-crawl",
+    **options: Any,
+) -> list[Path]:
+    """Crawl with a live status line; returns every WARC file of the run folder."""
+    from newscorpus.crawl import CrawlOptions, run_crawl
+    from newscorpus.crawl.runner import WARC_DIR
+
+    crawl_options = CrawlOptions(
+        allow_private=options["allow_private"],
+        contact=options["contact"],
+        delay=options["delay"],
+        max_depth=options["max_depth"],
+        max_pages_per_site=options["max_pages_per_site"],
+        max_page_bytes=int(options["max_page_mb"] * 1024 * 1024),
+        timeout=options["timeout"],
+        warc_prefix=warc_prefix,
+    )
+    status = None
+    if not quiet and console.is_terminal:
+        status = console.status("crawling")
+        status.start()
+
+    def progress(stats: dict[str, Any]) -> None:
+        if status is None:
+            return
+        errors = sum(h.get("errors", 0) for h in stats.get("hosts", {}).values())
+        status.update(
+            f"crawling: {stats.get('downloader/response_count', 0)} pages, "
+            f"{stats.get('newscorpus/articles_found', 0)} articles found, "
+            f"{stats.get('newscorpus/warc/records', 0)} archived, {errors} errors"
+        )
+
+    try:
+        summary = run_crawl(seeds, run_dir, crawl_options, on_progress=progress)
+    finally:
+        if status is not None:
+            status.stop()
+    if not quiet:
+        stats = summary.stats
+        console.print(
+            f"crawl: {stats['requests']} requests, {stats['warc_records']} pages archived "
+            f"({stats['articles_found']} articles found), {stats['robots_refusals']} refused by "
+            f"robots.txt, {stats['traps_cut']} traps cut, {stats['errors']} errors; "
+            f"stats in {run_dir / 'crawl-stats.json'}"
+        )
+        for host, counts in stats["per_host"].items():
+            console.print(f"  {host}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return sorted((run_dir / WARC_DIR).glob("*.warc.gz"))
+
+
+@cli.command("crawl")
+@click.argument("seeds", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    "run_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Run folder: WARC files in RUN/warc, state to resume or re-crawl.",
+)
+@_crawl_options
+@click.pass_context
+def crawl_command(
+    ctx: click.Context, /, seeds: tuple[str, ...], run_dir: Path, **options: Any
+) -> None:
+    """Crawl news sites from their home pages into WARC files.
+
+    Discovers articles through robots.txt sitemaps, news sitemaps, RSS/Atom feeds and
+    links; obeys robots.txt. Run it again with the same --out to resume a crawl that was
+    killed, or later to fetch only what is new.
+    """
+    run_crawl_command(list(seeds), run_dir, ctx.obj["quiet"], **options)
+
+
+@cli.command("build")
+@click.argument("seeds", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    "corpus",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Corpus folder to create or extend.",
+)
+@click.option(
+    "--run",
+    "run_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Crawl folder (default: CORPUS-crawl beside the corpus).",
+)
+@_crawl_options
+@_workers_option
+@_min_words_option
+@_language_option
+@click.pass_context
+def build_command(
+    ctx: click.Context,
+    /,
+    seeds: tuple[str, ...],
+    corpus: Path,
+    run_dir: Path | None,
+    workers: int | None,
+    min_words: int,
+    languages: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Crawl news sites and build a corpus from what was archived (crawl + process)."""
+    quiet = ctx.obj["quiet"]
+    run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
+    warcs = run_crawl_command(list(seeds), run_dir, quiet, **options)
+    if not warcs:
+        raise UserError("the crawl archived no page; nothing to process")
+    run_process(warcs, corpus, workers, min_words, languages, 500, quiet)
+    if not quiet:
+        print_stats(corpus)
+
+
+DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes
+
+
+def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
     """A rerun of the demo starts afresh; anything that is not a demo output is kept."""
     import shutil
 
-    from newscorpus.demo.snapshot import DEMO_PREFIX
     from newscorpus.store.state import plan_path, read_json
 
     if corpus.exists() and any(corpus.iterdir()):
@@ -277,9 +460,11 @@ def _clear_previous_demo(corpus: Path, warc_dir: Path) -> None:
         if not names or not all(n.startswith(DEMO_PREFIX) for n in names):
             raise UserError(f"{corpus} exists and is not a demo corpus; choose another --out")
         shutil.rmtree(corpus)
-    if warc_dir.exists():
-        for old in warc_dir.glob(f"{DEMO_PREFIX}*.warc.gz"):
-            old.unlink()
+    if run_dir.exists():
+        warcs = list((run_dir / "warc").glob("*.warc*"))
+        if not all(w.name.startswith(DEMO_PREFIX) for w in warcs):
+            raise UserError(f"{run_dir} exists and is not a demo crawl; choose another --out")
+        shutil.rmtree(run_dir)
 
 
 @cli.command("demo")
@@ -290,26 +475,36 @@ def _clear_previous_demo(corpus: Path, warc_dir: Path) -> None:
     default=Path("corpus"),
     show_default=True,
     type=click.Path(path_type=Path),
-    help="Corpus folder to write.",
+    help="Corpus folder to write (the crawl goes to CORPUS-crawl beside it).",
 )
 @click.option("--keep-serving", is_flag=True, help="Keep the demo site up until Ctrl-C.")
 @_workers_option
 @click.pass_context
 def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: int | None) -> None:
-    """Serve the bundled multilingual demo news site on 127.0.0.1, archive it, process it."""
-    from newscorpus.demo import DemoSite, snapshot_to_warc
+    """Serve the bundled multilingual demo news sites on loopback, crawl them, build a corpus."""
+    from newscorpus.demo import DemoSite
 
     quiet = ctx.obj["quiet"]
-    warc_dir = corpus.parent / f"{corpus.name}-warc"
-    _clear_previous_demo(corpus, warc_dir)
+    run_dir = corpus.parent / f"{corpus.name}-crawl"
+    _clear_previous_demo(corpus, run_dir)
     with DemoSite() as site:
         if not quiet:
             for base in site.base_urls:
                 console.print(f"demo site up at {base}")
-        warc = snapshot_to_warc(site, warc_dir)
-        if not quiet:
-            console.print(f"archived the site into {warc}")
-        run_process([warc], corpus, workers, 50, (), 500, quiet)
+        warcs = run_crawl_command(
+            [f"{base}/" for base in site.base_urls],
+            run_dir,
+            quiet,
+            warc_prefix=DEMO_PREFIX,
+            allow_private=True,
+            contact="https://github.com/newscorpus/newscorpus#demo",
+            delay=0.0,
+            max_depth=3,
+            max_pages_per_site=500,
+            max_page_mb=5.0,
+            timeout=10.0,
+        )
+        run_process(warcs, corpus, workers, 50, (), 500, quiet)
         if not quiet:
             print_stats(corpus)
         if keep_serving:
@@ -318,7 +513,7 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
 
 
 def main() -> None:
-    # Worker processes are spawned: make sure they find the same interpreter setup.
+    # Worker processes inherit this: library deprecation chatter is not for users.
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     cli(prog_name="newscorpus")
 

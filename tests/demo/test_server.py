@@ -9,7 +9,6 @@ import urllib.request
 import pytest
 
 from newscorpus.demo import DemoSite
-from newscorpus.demo.snapshot import site_urls
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -36,8 +35,8 @@ def test_discovery_files(demo_site: DemoSite) -> None:
     assert b"<news:publication_date>" in news and b"<news:language>zh</news:language>" in news
     status, headers, feed = get(f"{base}/fr/feed.xml")
     assert status == 200 and "rss" in headers["Content-Type"] and b"<item>" in feed
-    urls = site_urls(base)
-    assert len([u for u in urls if u.endswith(".html") and "/20" in u]) == 24
+    _, _, sitemap = get(f"{base}/sitemap-articles.xml")
+    assert sitemap.count(b"<loc>") == 24 + 6 + 1  # articles, sections, about
     assert get(f"{base}/no/such/page")[0] == 404
 
 

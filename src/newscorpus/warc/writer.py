@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,31 @@ from newscorpus import __version__
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024
+
+
+OPEN_SUFFIX = ".open"
+
+
+def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -> list[Path]:
+    """Close the files a killed writer left open, keeping only their committed records.
+
+    ``committed_bytes(name)`` is how much of file ``name`` is known to be complete.
+    Returns the files kept; a file with nothing committed is removed.
+    """
+    kept = []
+    for path in sorted(directory.glob(f"*{OPEN_SUFFIX}")):
+        final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
+        length = committed_bytes(final.name)
+        if length <= 0:
+            path.unlink()
+            continue
+        with path.open("r+b") as handle:
+            handle.truncate(length)
+            os.fsync(handle.fileno())
+        path.replace(final)
+        kept.append(final)
+        logger.info("recovered %s (%d bytes of complete records)", final.name, length)
+    return kept
 
 
 class WarcFileWriter:
@@ -44,6 +70,7 @@ class WarcFileWriter:
         self._stream: io.BufferedWriter | None = None
         self._writer: WARCWriter | None = None
         self._path: Path | None = None
+        self.last_end = 0  # bytes of complete records in the file last written to
 
     def write_exchange(
         self,
@@ -83,8 +110,10 @@ class WarcFileWriter:
         offset = self._stream.tell()
         writer.write_record(response)
         writer.write_record(request)
-        name = self._path.name.removesuffix(".open")
-        if self._stream.tell() >= self.max_file_bytes:
+        self._stream.flush()  # complete records reach the OS: a killed process keeps them
+        name = self._path.name.removesuffix(OPEN_SUFFIX)
+        self.last_end = self._stream.tell()
+        if self.last_end >= self.max_file_bytes:
             self._close_file()
         return name, offset
 
@@ -106,10 +135,13 @@ class WarcFileWriter:
         if self._writer is not None:
             return self._writer
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
-        self._serial += 1
-        self._path = self.directory / f"{name}.open"
-        self._stream = self._path.open("wb")
+        while True:  # never reuse a name, even for a run started in the same second
+            name = f"{self.prefix}-{self._stamp}-{self._serial:05d}.warc.gz"
+            self._serial += 1
+            self._path = self.directory / f"{name}{OPEN_SUFFIX}"
+            if not (self.directory / name).exists() and not self._path.exists():
+                break
+        self._stream = self._path.open("xb")
         self._writer = WARCWriter(self._stream, gzip=True, warc_version="WARC/1.1")
         self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
         return self._writer
@@ -120,7 +152,7 @@ class WarcFileWriter:
         self._stream.flush()
         os.fsync(self._stream.fileno())
         self._stream.close()
-        final = self._path.with_name(self._path.name.removesuffix(".open"))
+        final = self._path.with_name(self._path.name.removesuffix(OPEN_SUFFIX))
         self._path.replace(final)
         self.files.append(final)
         logger.info("wrote %s", final)

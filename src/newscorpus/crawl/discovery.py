@@ -1,0 +1,179 @@
+"""Finding articles: robots.txt, sitemaps, feeds, links, and telling articles from hubs.
+
+Pure functions over bytes and URLs; the spider decides what to fetch with them. XML is
+parsed with entity expansion and network access off (no billion laughs, no XXE).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+
+from newscorpus.urls import normalize_url
+
+COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
+
+_XML_PARSER = lxml.etree.XMLParser(
+    resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True
+)
+_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+_SESSION_PATH_PARAM = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
+
+# A date in the path (/2026/03/14/, /2026-03-14-) or a long slug or a numeric id marks an
+# article; tag, author, section, search and paging paths mark hubs.
+_DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?[/-]")
+_SLUG = re.compile(r"/[^/]*[\w%]+-[\w%]+-[\w%]+-[\w%]+[^/]*(\.html?)?/?$", re.UNICODE)
+_NUMERIC_ID = re.compile(r"[/-]\d{5,}(\.html?)?/?$")
+_HUB = re.compile(
+    r"/(tag|tags|topic|topics|author|authors|category|categories|section|search|page|archive|"
+    r"archives|login|register|subscribe|newsletter|account|cart|feed|rss)(/|$|\?)",
+    re.IGNORECASE,
+)
+_CALENDAR = re.compile(r"(/calendar/|[?&](date|day|month|year|cal|from|to|start|end)=)", re.I)
+_NOT_HTML = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|mp3|mp4|avi|mov|webm|css|js|json|woff2?|ttf)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class SitemapEntry:
+    url: str
+    published: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class Sitemap:
+    is_index: bool
+    entries: list[SitemapEntry]
+
+
+def canonical_request_url(url: str) -> str:
+    """The URL to fetch and to remember: normalised, session ids and tracking removed."""
+    return normalize_url(_SESSION_PATH_PARAM.sub("", url))
+
+
+def sitemaps_from_robots(text: str, base: str) -> list[str]:
+    return [urljoin(base, found) for found in _SITEMAP_LINE.findall(text)]
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def parse_sitemap(body: bytes) -> Sitemap:
+    """A sitemap or sitemap index, Google News extensions included."""
+    root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+    if root is None:
+        return Sitemap(False, [])
+    is_index = _local(root.tag) == "sitemapindex"
+    entries = []
+    for item in root:
+        if _local(item.tag) not in ("url", "sitemap"):
+            continue
+        entry = SitemapEntry(url="")
+        for child in item.iter():
+            name = _local(child.tag)
+            text = (child.text or "").strip()
+            if name == "loc" and not entry.url:
+                entry.url = text
+            elif name == "publication_date":
+                entry.published = text
+            elif name == "language":
+                entry.language = text
+        if entry.url:
+            entries.append(entry)
+    return Sitemap(is_index, entries)
+
+
+def parse_feed(body: bytes, base: str) -> list[str]:
+    """Article URLs of an RSS or Atom feed."""
+    root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+    if root is None:
+        return []
+    urls = []
+    for element in root.iter():
+        name = _local(element.tag)
+        if name == "item":  # RSS
+            for child in element:
+                if _local(child.tag) == "link" and (child.text or "").strip():
+                    urls.append(urljoin(base, child.text.strip()))
+                    break
+        elif name == "entry":  # Atom
+            links = [c for c in element if _local(c.tag) == "link" and c.get("href")]
+            preferred = [c for c in links if c.get("rel", "alternate") == "alternate"] or links
+            if preferred:
+                urls.append(urljoin(base, preferred[0].get("href", "")))
+    return urls
+
+
+def is_xml(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith(b"<?xml") or head.startswith((b"<rss", b"<feed", b"<urlset"))
+
+
+def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
+    """(links, feed links) of an HTML page, absolute, without fragments."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.LxmlError, ValueError):
+        return [], []
+    links, feeds = [], []
+    for element in tree.iter("a", "link"):
+        href = (element.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
+            continue
+        url = urljoin(base, href).split("#", 1)[0]
+        if element.tag == "link":
+            rel = (element.get("rel") or "").lower().split()
+            if "alternate" in rel and (element.get("type") or "").lower() in _FEED_TYPES:
+                feeds.append(url)
+        elif (element.get("rel") or "").lower() != "nofollow":
+            links.append(url)
+    return links, feeds
+
+
+def looks_like_article(url: str) -> bool:
+    path = urlsplit(url).path
+    if _HUB.search(path) or _NOT_HTML.search(path):
+        return False
+    return bool(_DATE_IN_PATH.search(path + "/") and _SLUG.search(path)) or bool(
+        _SLUG.search(path) or _NUMERIC_ID.search(path)
+    )
+
+
+def in_sitemap_article(entry: SitemapEntry) -> bool:
+    """Sitemaps list articles, plus a few section pages (paths ending in a slash)."""
+    if entry.published or looks_like_article(entry.url):
+        return True
+    path = urlsplit(entry.url).path
+    return not path.endswith("/") and not _HUB.search(path) and is_fetchable_page(entry.url)
+
+
+def is_fetchable_page(url: str) -> bool:
+    return not _NOT_HTML.search(urlsplit(url).path)
+
+
+def trap_reason(url: str, max_depth: int = 12, max_length: int = 1000) -> str | None:
+    """Why ``url`` looks like a spider trap, or None."""
+    if len(url) > max_length:
+        return "long_url"
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if len(segments) > max_depth:
+        return "deep_path"
+    if segments and max(segments.count(s) for s in segments) >= 3:
+        return "repeated_path_segment"
+    if _CALENDAR.search(url):
+        return "calendar"
+    return None
+
+
+def same_site(url: str, hosts: set[str]) -> bool:
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return host in hosts

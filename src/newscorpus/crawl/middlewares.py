@@ -1,0 +1,184 @@
+"""Downloader middlewares: address safety, robots.txt Crawl-delay, and WARC archiving."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from functools import lru_cache
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from newscorpus.crawl.state import CrawlState
+from newscorpus.warc.reader import decode_content
+from newscorpus.warc.writer import WarcFileWriter
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+@lru_cache(maxsize=4096)
+def _addresses(host: str) -> tuple[str, ...]:
+    try:
+        return (str(ipaddress.ip_address(host.strip("[]"))),)
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return ()
+    return tuple(sorted({str(info[4][0]) for info in infos}))
+
+
+def refused_address(host: str) -> str | None:
+    """The first loopback, private, link-local or reserved address ``host`` resolves to."""
+    for address in _addresses(host):
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return address
+    return None
+
+
+class SafetyMiddleware:
+    """Refuses non-HTTP schemes and, unless allowed, hosts on non-public addresses.
+
+    Runs first on every request, redirects included, after DNS resolution.
+    """
+
+    def __init__(self, allow_private: bool, stats: Any) -> None:
+        self.allow_private = allow_private
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
+        return cls(crawler.settings.getbool("NEWSCORPUS_ALLOW_PRIVATE"), crawler.stats)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            self.stats.inc_value("newscorpus/refused/scheme")
+            raise IgnoreRequest(f"not an HTTP URL: {request.url}")
+        if self.allow_private:
+            return
+        address = refused_address(parts.hostname or "")
+        if address is not None:
+            self.stats.inc_value("newscorpus/refused/private_address")
+            logger.warning(
+                "refused %s: %s is not a public address (use --allow-private for local sites)",
+                request.url,
+                address,
+            )
+            raise IgnoreRequest(f"{parts.hostname} resolves to non-public address {address}")
+
+
+class CrawlDelayMiddleware:
+    """Holds each host's download slot to at least its robots.txt Crawl-delay."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.delays: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        return cls(crawler)
+
+    def set_delay(self, host: str, delay: float) -> None:
+        self.delays[host] = delay
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        delay = self.delays.get(urlsplit(request.url).hostname or "")
+        engine = self.crawler.engine
+        if not delay or engine is None:
+            return
+        downloader = engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay
+
+
+class WarcMiddleware:
+    """Archives every HTML response as received (before decompression) into RUN/warc/.
+
+    Placed nearest the downloader, so it sees the bytes on the wire: Content-Encoding is
+    kept as sent and ``process`` undoes it. A body that would inflate past the size cap (a
+    compression bomb) is not archived. Each archived response is committed to the crawl
+    state together with the file's new length, in one transaction.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcMiddleware:
+        return cls(crawler)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        # The spider owns the writer and the state (settings are copied; these cannot be).
+        owner = self.crawler.spider
+        writer: WarcFileWriter | None = getattr(owner, "warc_writer", None)
+        state: CrawlState | None = getattr(owner, "state", None)
+        if writer is None or state is None:
+            raise NotConfigured("the spider has no WARC writer")
+        if response.status != 200 or request.meta.get("newscorpus_kind") in (None, "robots"):
+            return response
+        content_type = (response.headers.get(b"Content-Type") or b"").lower()
+        if not content_type.startswith(HTML_TYPES):
+            return response
+        encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
+        decoded = decode_content(response.body, encoding, self.max_bytes)
+        if decoded is None or len(decoded) > self.max_bytes:
+            self.stats.inc_value("newscorpus/warc/skipped_too_large_or_undecodable")
+            return response
+        name, _ = writer.write_exchange(
+            request.url,
+            _header_pairs(request.headers),
+            f"{response.status} {_reason(response.status)}",
+            _header_pairs(response.headers),
+            response.body,
+            method=request.method,
+            protocol=response.protocol or "HTTP/1.1",
+        )
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        state.finish(
+            request_chain(request),
+            "done",
+            etag.decode("latin-1") if etag else None,
+            modified.decode("latin-1") if modified else None,
+            warc=(name, writer.last_end),
+        )
+        request.meta["newscorpus_archived"] = True
+        self.stats.inc_value("newscorpus/warc/records")
+        self.stats.inc_value("newscorpus/warc/bytes", len(response.body))
+        return response
+
+
+def request_chain(request: Request) -> list[str]:
+    """The URL of ``request`` and those that redirected to it."""
+    return [*request.meta.get("redirect_urls", []), request.url]
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    return [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key, values in headers.items()
+        for value in values
+    ]
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,200 @@
+"""Run one crawl: scrapy in this process, WARC files and crawl state in the run folder.
+
+Twisted's reactor cannot be restarted, so a process runs at most one crawl; callers that
+need several (tests, a scheduler) start a process per crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from newscorpus import __version__
+from newscorpus.errors import UserError
+from newscorpus.store.state import write_json_atomic
+from newscorpus.warc.writer import WarcFileWriter, recover_open_files
+
+logger = logging.getLogger(__name__)
+
+CRAWL_STATS = "crawl-stats.json"
+WARC_DIR = "warc"
+DEFAULT_CONTACT = "https://github.com/newscorpus/newscorpus"
+
+
+@dataclass(slots=True)
+class CrawlOptions:
+    """How politely and how far to crawl. Validated once, by ``check``."""
+
+    allow_private: bool = False
+    contact: str = DEFAULT_CONTACT
+    delay: float = 1.0  # seconds between requests to one host (auto-throttled upwards)
+    concurrency_per_host: int = 2
+    timeout: float = 30.0
+    max_page_bytes: int = 5 * 1024 * 1024  # received, and again after decompression
+    max_depth: int = 3  # link hops from a home page, feed or sitemap
+    max_pages_per_site: int = 10_000
+    max_redirects: int = 5
+    retries: int = 2
+    warc_max_bytes: int = 1024 * 1024 * 1024
+    warc_prefix: str = "newscorpus-crawl"
+
+    def check(self) -> None:
+        if self.delay < 0 or self.timeout <= 0 or self.max_page_bytes <= 0:
+            raise UserError("delay must be >= 0, timeout and page size > 0")
+        if self.concurrency_per_host < 1 or self.max_pages_per_site < 1 or self.max_depth < 0:
+            raise UserError("concurrency and pages per site must be >= 1, depth >= 0")
+
+    @property
+    def user_agent(self) -> str:
+        return f"newscorpus/{__version__} (+{self.contact})"
+
+
+@dataclass(slots=True)
+class CrawlSummary:
+    run_dir: Path
+    warc_files: list[Path] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def check_seeds(seeds: list[str]) -> list[str]:
+    for seed in seeds:
+        parts = urlsplit(seed)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UserError(f"{seed}: not an http(s) URL with a host")
+    return seeds
+
+
+def _settings(options: CrawlOptions) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "newscorpus",
+        "USER_AGENT": options.user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_USER_AGENT": "newscorpus",
+        "DOWNLOAD_DELAY": options.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": options.delay > 0,
+        "AUTOTHROTTLE_ENABLED": options.delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(options.delay, 0.1),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(options.concurrency_per_host),
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency_per_host,
+        "DOWNLOAD_TIMEOUT": options.timeout,
+        "DOWNLOAD_MAXSIZE": options.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "REDIRECT_MAX_TIMES": options.max_redirects,
+        "RETRY_TIMES": options.retries,
+        "DEPTH_LIMIT": 0,  # the spider counts hops itself (feeds and sitemaps reset them)
+        "COOKIES_ENABLED": False,  # no sessions: no session-id traps, no tracking
+        "HTTPPROXY_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "HTTPERROR_ALLOWED_CODES": [304],
+        "LOG_LEVEL": "INFO",
+        "LOGSTATS_INTERVAL": 60.0,
+        "DOWNLOADER_MIDDLEWARES": {
+            "newscorpus.crawl.middlewares.SafetyMiddleware": 40,
+            "newscorpus.crawl.middlewares.CrawlDelayMiddleware": 110,
+            # nearest the downloader: sees bodies as received, before decompression
+            "newscorpus.crawl.middlewares.WarcMiddleware": 950,
+        },
+        "NEWSCORPUS_ALLOW_PRIVATE": options.allow_private,
+    }
+
+
+def run_crawl(
+    seeds: list[str],
+    run_dir: Path,
+    options: CrawlOptions | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> CrawlSummary:
+    """Crawl ``seeds`` into ``run_dir``/warc; resumes or extends an earlier crawl there."""
+    from scrapy.crawler import CrawlerProcess
+    from twisted.internet import task
+
+    from newscorpus.crawl.spider import NewsSpider
+    from newscorpus.crawl.state import CrawlState
+
+    options = options or CrawlOptions()
+    options.check()
+    check_seeds(seeds)
+    try:
+        state = CrawlState(run_dir)
+    except OSError as exc:
+        raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
+    warc_dir = run_dir / WARC_DIR
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    recover_open_files(warc_dir, state.committed_bytes)
+    before = set(warc_dir.glob("*.warc.gz"))
+    writer = WarcFileWriter(
+        warc_dir,
+        prefix=options.warc_prefix,
+        max_file_bytes=options.warc_max_bytes,
+        info={
+            "robots": "obey",
+            "http-header-user-agent": options.user_agent,
+            "description": "newscorpus crawl of " + " ".join(seeds),
+        },
+    )
+    process = CrawlerProcess(_settings(options), install_root_handler=False)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(
+        crawler,
+        seeds=seeds,
+        state=state,
+        warc_writer=writer,
+        max_depth=options.max_depth,
+        max_pages_per_site=options.max_pages_per_site,
+        user_agent="newscorpus",
+    )
+    if on_progress is not None:
+
+        def report() -> None:
+            spider = crawler.spider
+            on_progress(
+                {
+                    **(crawler.stats.get_stats() if crawler.stats else {}),
+                    "hosts": dict(getattr(spider, "host_stats", {})),
+                }
+            )
+
+        ticker = task.LoopingCall(report)
+        ticker.start(1.0, now=False)
+    process.start()
+    writer.close()
+    stats = _stats_json(crawler, state)
+    state.close()
+    write_json_atomic(run_dir / CRAWL_STATS, stats)
+    return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
+
+
+def _stats_json(crawler: Any, state: Any) -> dict[str, Any]:
+    raw = crawler.stats.get_stats() if crawler.stats else {}
+    scrapy_stats = {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in sorted(raw.items())
+    }
+    responses = {
+        key.rsplit("/", 1)[1]: value
+        for key, value in raw.items()
+        if key.startswith("downloader/response_status_count/")
+    }
+    spider = crawler.spider
+    return {
+        "requests": raw.get("downloader/request_count", 0),
+        "responses_by_status": responses,
+        "bytes": raw.get("downloader/response_bytes", 0),
+        "robots_refusals": raw.get("robotstxt/forbidden", 0),
+        "traps_cut": sum(v for k, v in raw.items() if k.startswith("newscorpus/traps_cut/")),
+        "articles_found": raw.get("newscorpus/articles_found", 0),
+        "warc_records": raw.get("newscorpus/warc/records", 0),
+        "errors": raw.get("log_count/ERROR", 0)
+        + sum(v for k, v in raw.items() if k.startswith("downloader/exception_type_count/")),
+        "per_host": {host: dict(counts) for host, counts in sorted(spider.host_stats.items())}
+        if spider
+        else {},
+        "urls": state.counts(),
+        "scrapy": scrapy_stats,
+    }

@@ -1,0 +1,234 @@
+"""The news spider: from home pages to articles through robots.txt, sitemaps, feeds, links.
+
+Kinds of request: ``home`` (a seed), ``robots``, ``sitemap``, ``feed``, ``hub`` (a listing,
+section or tag page: walked, not an article) and ``article``. Hubs are fetched again on
+every crawl (with conditional headers); an article already archived never is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from protego import Protego
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newscorpus.crawl.discovery import (
+    COMMON_FEED_PATHS,
+    canonical_request_url,
+    in_sitemap_article,
+    is_fetchable_page,
+    is_xml,
+    looks_like_article,
+    page_links,
+    parse_feed,
+    parse_sitemap,
+    same_site,
+    sitemaps_from_robots,
+    trap_reason,
+)
+from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain
+from newscorpus.crawl.state import CrawlState
+from newscorpus.warc.writer import WarcFileWriter
+
+logger = logging.getLogger(__name__)
+
+HUB_KINDS = ("home", "robots", "sitemap", "feed", "hub")
+MAX_QUERY_VARIANTS = 5  # distinct query strings per path before the rest count as a trap
+
+
+class NewsSpider(scrapy.Spider):
+    name = "newscorpus"
+
+    def __init__(
+        self,
+        seeds: list[str],
+        state: CrawlState,
+        warc_writer: WarcFileWriter,
+        max_depth: int = 3,
+        max_pages_per_site: int = 10_000,
+        user_agent: str = "newscorpus",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.seeds = [canonical_request_url(seed) for seed in seeds]
+        self.state = state
+        self.warc_writer = warc_writer
+        self.max_depth = max_depth
+        self.max_pages_per_site = max_pages_per_site
+        self.user_agent = user_agent
+        self.hosts = {(urlsplit(s).hostname or "").removeprefix("www.") for s in self.seeds}
+        self.seen: set[str] = set()  # URLs requested in this run
+        self.pages: Counter[str] = Counter()  # requests per host in this run
+        self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
+        self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    # -- requests -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self._start_requests():
+            yield request
+
+    def _start_requests(self) -> Iterator[scrapy.Request]:
+        for seed in self.seeds:
+            root = urljoin(seed, "/")
+            yield from self._request(urljoin(root, "/robots.txt"), "robots", 0)
+            yield from self._request(seed, "home", 0)
+        for queued in self.state.queued():  # the frontier of an interrupted crawl
+            yield from self._request(queued.url, queued.kind, queued.depth)
+
+    def _request(self, url: str, kind: str, depth: int) -> Iterator[scrapy.Request]:
+        url = canonical_request_url(url)
+        host = urlsplit(url).hostname or ""
+        stats = self.crawler.stats
+        if url in self.seen or not same_site(url, self.hosts):
+            return
+        if kind in ("hub", "article"):
+            reason = trap_reason(url) or self._query_trap(url)
+            if reason:
+                stats.inc_value(f"newscorpus/traps_cut/{reason}")
+                self.host_stats[host]["traps_cut"] += 1
+                return
+            if depth > self.max_depth:
+                stats.inc_value("newscorpus/skipped/too_deep")
+                return
+        if self.pages[host] >= self.max_pages_per_site:
+            stats.inc_value("newscorpus/skipped/site_page_limit")
+            return
+        if kind in HUB_KINDS:
+            self.state.requeue(url, kind, depth)  # hubs change: fetched on every crawl
+        elif self.state.status(url) == "done":
+            stats.inc_value("newscorpus/skipped/archived_before")
+            return
+        else:
+            self.state.enqueue(url, kind, depth)
+        self.seen.add(url)
+        self.pages[host] += 1
+        headers = {}
+        if kind in HUB_KINDS and kind != "robots":
+            etag, modified = self.state.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        if kind == "article":
+            self.host_stats[host]["articles_found"] += 1
+            stats.inc_value("newscorpus/articles_found")
+        yield scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            headers=headers,
+            priority=10
+            if kind in ("robots", "sitemap", "feed")
+            else (5 if kind == "article" else 0),
+            meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
+            dont_filter=True,  # deduplicated above, across runs too
+        )
+
+    def _query_trap(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        if not parts.query:
+            return None
+        variants = self.query_variants[f"{parts.hostname}{parts.path}"]
+        variants.add(parts.query)
+        return "query_variants" if len(variants) > MAX_QUERY_VARIANTS else None
+
+    # -- responses ------------------------------------------------------------------------
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        kind = response.meta["newscorpus_kind"]
+        depth = response.meta["newscorpus_depth"]
+        host = urlsplit(response.url).hostname or ""
+        self.host_stats[host][f"status_{response.status}"] += 1
+        if not response.meta.get("newscorpus_archived"):
+            self._finish(response)
+        if response.status == 304:
+            self.crawler.stats.inc_value("newscorpus/not_modified")
+            return
+        if kind == "robots":
+            yield from self._parse_robots(response)
+        elif kind in ("sitemap", "feed") or (kind != "article" and is_xml(response.body)):
+            yield from self._parse_xml(response, depth)
+        else:
+            if kind == "article":
+                self.host_stats[host]["articles_archived"] += 1
+            yield from self._parse_html(response, kind, depth)
+
+    def _finish(self, response: Response) -> None:
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        self.state.finish(
+            request_chain(response.request) if response.request else [response.url],
+            "done",
+            etag.decode("latin-1") if etag else None,
+            modified.decode("latin-1") if modified else None,
+        )
+
+    def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        text = response.text if response.status == 200 else ""
+        host = urlsplit(response.url).hostname or ""
+        delay = Protego.parse(text).crawl_delay(self.user_agent) if text else None
+        if delay:
+            middleware = self._middleware(CrawlDelayMiddleware)
+            if middleware is not None:
+                middleware.set_delay(host, float(delay))
+        for sitemap in sitemaps_from_robots(text, response.url):
+            yield from self._request(sitemap, "sitemap", 0)
+
+    def _parse_xml(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+        body = response.body
+        head = body[:1024].lower()
+        if b"<urlset" in head or b"<sitemapindex" in head:
+            sitemap = parse_sitemap(body)
+            for entry in sitemap.entries:
+                if sitemap.is_index:
+                    yield from self._request(entry.url, "sitemap", depth)
+                else:
+                    kind = "article" if in_sitemap_article(entry) else "hub"
+                    yield from self._request(entry.url, kind, 1)
+        else:
+            for url in parse_feed(body, response.url):
+                yield from self._request(url, "article", 1)
+
+    def _parse_html(self, response: Response, kind: str, depth: int) -> Iterator[scrapy.Request]:
+        links, feeds = page_links(response.body, response.url)
+        for feed in feeds:
+            yield from self._request(feed, "feed", depth)
+        if kind == "home" and not feeds:
+            for path in COMMON_FEED_PATHS:
+                yield from self._request(urljoin(response.url, path), "feed", depth)
+        if kind == "article":
+            return  # articles link to other articles, found through hubs anyway
+        for url in _unique(links):
+            if not is_fetchable_page(url):
+                continue
+            if looks_like_article(url):
+                yield from self._request(url, "article", depth + 1)
+            else:
+                yield from self._request(url, "hub", depth + 1)
+
+    def failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        host = urlsplit(request.url).hostname or ""
+        self.host_stats[host]["errors"] += 1
+        self.state.finish(request_chain(request), "failed")
+        logger.info("failed %s: %s", request.url, failure.getErrorMessage())
+
+    def _middleware(self, cls: type) -> Any:
+        engine = self.crawler.engine
+        if engine is None:
+            return None
+        for middleware in engine.downloader.middleware.middlewares:
+            if isinstance(middleware, cls):
+                return middleware
+        return None
+
+
+def _unique(urls: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(urls))

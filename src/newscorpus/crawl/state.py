@@ -1,0 +1,132 @@
+"""The crawl's memory between runs: ``RUN/crawl-state.sqlite``.
+
+One row per URL the crawl decided to fetch: queued (the frontier), done, or failed, with
+the validators (ETag, Last-Modified) for conditional requests next time. One row per WARC
+file with the number of bytes known to hold complete, committed records: after a SIGKILL
+the half-written file is cut back to that length, so no response is archived twice.
+
+Every change is committed at once (WAL mode): a killed crawl loses at most the response
+in flight, which is then fetched again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+STATE_FILE = "crawl-state.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    depth INTEGER NOT NULL DEFAULT 0,
+    etag TEXT,
+    last_modified TEXT,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS urls_status ON urls (status);
+CREATE TABLE IF NOT EXISTS warc_files (
+    name TEXT PRIMARY KEY,
+    committed_bytes INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(slots=True)
+class QueuedUrl:
+    url: str
+    kind: str
+    depth: int
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CrawlState:
+    """Frontier, fetched URLs and committed WARC lengths of one crawl folder."""
+
+    def __init__(self, run_dir: Path) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / STATE_FILE
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def status(self, url: str) -> str | None:
+        row = self._db.execute("SELECT status FROM urls WHERE url = ?", (url,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM urls WHERE url = ?", (url,)
+        ).fetchone()
+        return (None, None) if row is None else (row[0], row[1])
+
+    def enqueue(self, url: str, kind: str, depth: int) -> bool:
+        """Remember ``url`` as queued unless already known; True if it is new."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO urls (url, kind, status, depth, updated) VALUES (?, ?, ?, ?, ?)",
+            (url, kind, "queued", depth, _now()),
+        )
+        return cursor.rowcount == 1
+
+    def requeue(self, url: str, kind: str, depth: int) -> None:
+        """Queue a hub page (home, feed, sitemap) again: they change between crawls."""
+        self._db.execute(
+            "INSERT INTO urls (url, kind, status, depth, updated) VALUES (?, ?, 'queued', ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET status = 'queued', updated = excluded.updated",
+            (url, kind, depth, _now()),
+        )
+
+    def queued(self) -> Iterator[QueuedUrl]:
+        rows = self._db.execute(
+            "SELECT url, kind, depth FROM urls WHERE status = 'queued' ORDER BY rowid"
+        ).fetchall()
+        for url, kind, depth in rows:
+            yield QueuedUrl(url, kind, depth)
+
+    def finish(
+        self,
+        urls: Sequence[str],
+        status: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        warc: tuple[str, int] | None = None,
+    ) -> None:
+        """Mark ``urls`` (a request and the URLs that redirected to it) done or failed.
+
+        With ``warc``, that file's new committed length is saved in the same transaction.
+        """
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE urls SET status = ?, etag = COALESCE(?, etag), "
+                "last_modified = COALESCE(?, last_modified), updated = ? WHERE url = ?",
+                [(status, etag, last_modified, _now(), url) for url in urls],
+            )
+            if warc is not None:
+                self._db.execute(
+                    "INSERT INTO warc_files (name, committed_bytes) VALUES (?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET committed_bytes = excluded.committed_bytes",
+                    warc,
+                )
+
+    def committed_bytes(self, name: str) -> int:
+        row = self._db.execute(
+            "SELECT committed_bytes FROM warc_files WHERE name = ?", (name,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, count(*) FROM urls GROUP BY status").fetchall()
+        return {str(status): int(count) for status, count in rows}
