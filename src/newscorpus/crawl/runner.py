@@ -147,7 +147,7 @@ def run_crawl(
         warc_writer=writer,
         max_depth=options.max_depth,
         max_pages_per_site=options.max_pages_per_site,
-        user_agent="newscorpus",
+        robots_agent="newscorpus",
     )
     if on_progress is not None:
 

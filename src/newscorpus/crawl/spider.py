@@ -52,7 +52,7 @@ class NewsSpider(scrapy.Spider):
         warc_writer: WarcFileWriter,
         max_depth: int = 3,
         max_pages_per_site: int = 10_000,
-        user_agent: str = "newscorpus",
+        robots_agent: str = "newscorpus",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -61,7 +61,7 @@ class NewsSpider(scrapy.Spider):
         self.warc_writer = warc_writer
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
-        self.user_agent = user_agent
+        self.robots_agent = robots_agent  # the token robots.txt rules are matched against
         self.hosts = {(urlsplit(s).hostname or "").removeprefix("www.") for s in self.seeds}
         self.seen: set[str] = set()  # URLs requested in this run
         self.pages: Counter[str] = Counter()  # requests per host in this run
@@ -173,7 +173,7 @@ class NewsSpider(scrapy.Spider):
     def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         text = response.text if response.status == 200 else ""
         host = urlsplit(response.url).hostname or ""
-        delay = Protego.parse(text).crawl_delay(self.user_agent) if text else None
+        delay = Protego.parse(text).crawl_delay(self.robots_agent) if text else None
         if delay:
             middleware = self._middleware(CrawlDelayMiddleware)
             if middleware is not None:

@@ -1,0 +1,394 @@
+"""Real crawls (scrapy in a subprocess) of real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastwarc import ArchiveIterator, WarcRecordType
+
+from tests.conftest import crawl
+from tests.crawl.site import LoggedRequest, Reply, LocalNewsSite, article_html, html
+
+
+@pytest.fixture
+def site() -> Iterator[LocalNewsSite]:
+    test_site = LocalNewsSite().start()
+    yield test_site
+    test_site.stop()
+
+
+def archived(run_dir: Path) -> list[str]:
+    """Target URIs of the response records of every WARC file of a crawl, in order."""
+    urls = []
+    for path in sorted((run_dir / "warc").glob("*.warc.gz")):
+        for record in ArchiveIterator(str(path), record_types=WarcRecordType.response):
+            urls.append(record.headers["WARC-Target-URI"])
+    return urls
+
+
+def paths(urls: list[str]) -> list[str]:
+    return ["/" + url.split("/", 3)[3] for url in urls]
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def stats(run_dir: Path) -> dict:
+    return json.loads((run_dir / "crawl-stats.json").read_text())
+
+
+def test_discovery_through_every_path(site: LocalNewsSite, tmp_path: Path) -> None:
+    base = site.base
+    site.page("/robots.txt", f"User-agent: *\nSitemap: {base}/sitemap_index.xml\n")
+    site.routes["/robots.txt"] = lambda r: (
+        200,
+        {"Content-Type": "text/plain"},
+        f"User-agent: *\nSitemap: {base}/sitemap_index.xml\n".encode(),
+    )
+    xml = {"Content-Type": "application/xml"}
+    site.routes["/sitemap_index.xml"] = lambda r: (
+        200,
+        xml,
+        (
+            '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap></sitemapindex>"
+        ).encode(),
+    )
+    site.routes["/sitemap-news.xml"] = lambda r: (
+        200,
+        xml,
+        (
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+            f"<url><loc>{base}/n/1</loc><news:news><news:publication_date>2026-03-01"
+            "</news:publication_date><news:language>en</news:language></news:news></url>"
+            "</urlset>"
+        ).encode(),
+    )
+    site.routes["/feed.xml"] = lambda r: (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><title>a</title><link>{base}/2026/03/02/from-the-rss-feed</link></item>"
+            "</channel></rss>"
+        ).encode(),
+    )
+    site.routes["/atom"] = lambda r: (
+        200,
+        {"Content-Type": "application/atom+xml"},
+        (
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            f'<entry><title>b</title><link rel="alternate" href="{base}/2026/03/03/from-atom"/>'
+            "</entry></feed>"
+        ).encode(),
+    )
+    site.page(
+        "/",
+        '<html><head><link rel="alternate" type="application/rss+xml" '
+        'href="/feed.xml"><link rel="alternate" type="application/atom+xml" href="/atom">'
+        '</head><body><a href="/world/">World</a><a href="/tag/ferries">Tag</a></body></html>',
+    )
+    site.page(
+        "/world/",
+        '<html><body><a href="/2026/03/04/found-by-following-links.html">x</a>'
+        '<a href="/world/?page=2">next</a></body></html>',
+    )
+    site.page(
+        "/world/?page=2",
+        '<html><body><a href="/2026/03/05/on-the-second-page.html">y</a></body></html>',
+    )
+    site.page("/tag/ferries", "<html><body>no articles here</body></html>")
+    for path in (
+        "/n/1",
+        "/2026/03/02/from-the-rss-feed",
+        "/2026/03/03/from-atom",
+        "/2026/03/04/found-by-following-links.html",
+        "/2026/03/05/on-the-second-page.html",
+    ):
+        site.page(path, article_html(path))
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{base}/"], run_dir))
+    got = set(paths(archived(run_dir)))
+    assert {
+        "/n/1",
+        "/2026/03/02/from-the-rss-feed",
+        "/2026/03/03/from-atom",
+        "/2026/03/04/found-by-following-links.html",
+        "/2026/03/05/on-the-second-page.html",
+    } <= got
+    summary = stats(run_dir)
+    assert summary["articles_found"] >= 5
+    assert summary["per_host"]["127.0.0.1"]["articles_archived"] >= 5
+    # every page archived once; sitemaps, feeds and robots.txt are not HTML: not archived
+    assert len(archived(run_dir)) == len(got)
+    assert not got & {"/robots.txt", "/feed.xml", "/atom", "/sitemap_index.xml"}
+    agents = {r.headers.get("User-Agent") for r in site.log}
+    assert agents and all(a and a.startswith("newscorpus/") and "+http" in a for a in agents)
+
+
+def test_robots_disallow_and_crawl_delay_are_obeyed(site: LocalNewsSite, tmp_path: Path) -> None:
+    robots = "User-agent: *\nDisallow: /private/\nCrawl-delay: 0.5\n"
+    site.routes["/robots.txt"] = lambda r: (200, {"Content-Type": "text/plain"}, robots.encode())
+    links = "".join(f'<a href="/2026/03/0{i}/public-story-number-{i}.html">p</a>' for i in range(4))
+    site.page(
+        "/",
+        f'<html><body>{links}<a href="/private/2026/03/01/secret-story-here.html">s'
+        "</a></body></html>",
+    )
+    for i in range(4):
+        site.page(f"/2026/03/0{i}/public-story-number-{i}.html", article_html(f"public {i}"))
+    site.page("/private/2026/03/01/secret-story-here.html", article_html("secret"))
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{site.base}/"], run_dir, "--delay", "0"))
+    assert site.requested("/private/") == []
+    assert stats(run_dir)["robots_refusals"] >= 1
+    times = sorted(r.time for r in site.log if r.path.startswith("/2026/"))
+    assert len(times) == 4
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.4  # Crawl-delay 0.5 s, though --delay 0 was asked
+
+
+def test_redirect_loop_slow_page_and_flaky_server(site: LocalNewsSite, tmp_path: Path) -> None:
+    site.routes["/2026/03/01/loop-a-story-here.html"] = lambda r: (
+        302,
+        {"Location": "/2026/03/01/loop-b-story-here.html"},
+        b"",
+    )
+    site.routes["/2026/03/01/loop-b-story-here.html"] = lambda r: (
+        302,
+        {"Location": "/2026/03/01/loop-a-story-here.html"},
+        b"",
+    )
+
+    def slow(request: LoggedRequest) -> Reply:
+        time.sleep(3)
+        return html(article_html("slow"))
+
+    site.routes["/2026/03/02/a-very-slow-story.html"] = slow
+    calls = {"n": 0}
+
+    def flaky(request: LoggedRequest) -> Reply:
+        calls["n"] += 1
+        return html(article_html("flaky")) if calls["n"] > 1 else (503, {}, b"busy")
+
+    site.routes["/2026/03/03/a-flaky-story-here.html"] = flaky
+    site.page("/2026/03/04/a-normal-story-here.html", article_html("normal"))
+    links = "".join(
+        f'<a href="{p}">x</a>'
+        for p in (
+            "/2026/03/01/loop-a-story-here.html",
+            "/2026/03/02/a-very-slow-story.html",
+            "/2026/03/03/a-flaky-story-here.html",
+            "/2026/03/04/a-normal-story-here.html",
+        )
+    )
+    site.page("/", f"<html><body>{links}</body></html>")
+    run_dir = tmp_path / "run"
+    started = time.monotonic()
+    ok(crawl([f"{site.base}/"], run_dir, "--timeout", "1"))
+    assert time.monotonic() - started < 60
+    got = paths(archived(run_dir))
+    assert sorted(got) == [
+        "/",
+        "/2026/03/03/a-flaky-story-here.html",
+        "/2026/03/04/a-normal-story-here.html",
+    ]
+    assert calls["n"] == 2
+    assert 2 <= len(site.requested("/2026/03/01/loop-")) <= 12  # cut by the redirect limit
+    summary = stats(run_dir)
+    assert summary["responses_by_status"]["503"] == 1 and summary["errors"] >= 1
+
+
+def test_huge_pages_and_compression_bombs_are_not_archived(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    huge = article_html("huge") + "<!-- " + "x" * 3_000_000 + " -->"
+    site.page("/2026/03/01/a-huge-story-here.html", huge)
+    bomb = gzip.compress(b"<html><body>" + b"\0" * 60_000_000, compresslevel=9)
+    site.routes["/2026/03/02/a-bomb-story-here.html"] = lambda r: (
+        200,
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        bomb,
+    )
+    site.page("/2026/03/03/a-normal-story-here.html", article_html("normal"))
+    links = "".join(
+        f'<a href="/2026/03/0{i}/a-{n}-story-here.html">x</a>'
+        for i, n in ((1, "huge"), (2, "bomb"), (3, "normal"))
+    )
+    site.page("/", f"<html><body>{links}</body></html>")
+    run_dir = tmp_path / "run"
+    result = ok(crawl([f"{site.base}/"], run_dir, "--max-page-mb", "1"))
+    assert sorted(paths(archived(run_dir))) == ["/", "/2026/03/03/a-normal-story-here.html"]
+    assert "Traceback" not in result.stderr
+    assert len(bomb) < 1024 * 1024  # the bomb is small on the wire: only inflation is big
+
+
+def test_calendar_and_query_traps_are_cut(site: LocalNewsSite, tmp_path: Path) -> None:
+    def calendar(request: LoggedRequest) -> Reply:
+        month = int(request.path.rsplit("=", 1)[1])
+        return html(f'<html><body><a href="/events?month={month + 1}">next</a></body></html>')
+
+    for month in range(0, 200):
+        site.routes[f"/events?month={month}"] = calendar
+
+    def listing(request: LoggedRequest) -> Reply:
+        n = int(request.path.rsplit("=", 1)[1])
+        return html(f'<html><body><a href="/list?sort={n + 1}">more</a></body></html>')
+
+    for n in range(0, 200):
+        site.routes[f"/list?sort={n}"] = listing
+    site.page(
+        "/",
+        '<html><body><a href="/events?month=0">calendar</a>'
+        '<a href="/list?sort=0">list</a></body></html>',
+    )
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{site.base}/"], run_dir, "--max-depth", "50"))
+    assert len(site.requested("/events")) == 0
+    assert len(site.requested("/list")) <= 6
+    assert stats(run_dir)["traps_cut"] >= 2
+
+
+def test_windows_1251_page_declared_in_meta_reads_right(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    text = "Городской совет утвердил бюджет на строительство нового моста через реку. " * 8
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+        f"<title>Новости</title></head><body><article><h1>Мост</h1><p>{text}</p><p>{text}</p>"
+        "</article></body></html>"
+    ).encode("cp1251")
+    site.routes["/2026/03/01/novyj-most-cherez-reku.html"] = lambda r: (
+        200,
+        {"Content-Type": "text/html", "X-Compress": "1"},
+        page,
+    )
+    site.page(
+        "/", '<html><body><a href="/2026/03/01/novyj-most-cherez-reku.html">m</a></body></html>'
+    )
+    run_dir, corpus = tmp_path / "run", tmp_path / "corpus"
+    ok(crawl([f"{site.base}/"], run_dir))
+    command = [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "-q",
+        "process",
+        str(run_dir / "warc"),
+        "--out",
+        str(corpus),
+        "--min-words",
+        "20",
+        "-w",
+        "1",
+    ]
+    subprocess.run(command, check=True)
+    import pyarrow.dataset as ds
+
+    rows = ds.dataset(corpus / "data").to_table().to_pylist()
+    (row,) = [r for r in rows if r["url"].endswith("novyj-most-cherez-reku.html")]
+    assert row["language"] == "ru" and "Городской совет утвердил бюджет" in row["text"]
+
+
+def test_loopback_is_refused_without_allow_private(site: LocalNewsSite, tmp_path: Path) -> None:
+    site.page("/", "<html><body>hello</body></html>")
+    run_dir = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "crawl",
+        f"{site.base}/",
+        "--out",
+        str(run_dir),
+        "--delay",
+        "0",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert site.log == []
+    assert "not a public address" in result.stderr
+    assert stats(run_dir)["scrapy"]["newscorpus/refused/private_address"] >= 1
+
+
+def _many_articles(site: LocalNewsSite, count: int, start: int = 0) -> None:
+    links = "".join(
+        f'<a href="/2026/03/01/story-number-{i}-of-many.html">s</a>' for i in range(count + start)
+    )
+    site.page("/", f"<html><body>{links}</body></html>")
+    for i in range(start, start + count):
+        site.page(
+            f"/2026/03/01/story-number-{i}-of-many.html",
+            article_html(f"story {i}"),
+            **{"Last-Modified": "Mon, 02 Mar 2026 10:00:00 GMT"},
+        )
+
+
+def test_killed_crawl_resumes_without_writing_anything_twice(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    _many_articles(site, 60)
+    run_dir = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "-q",
+        "crawl",
+        f"{site.base}/",
+        "--out",
+        str(run_dir),
+        "--allow-private",
+        "--delay",
+        "0.05",
+        "--max-depth",
+        "2",
+    ]
+    child = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(site.requested("/2026/")) < 15:
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    fetched_before = len(site.requested("/2026/"))
+    assert 15 <= fetched_before < 60, "the crawl was not interrupted mid-way"
+    assert list((run_dir / "warc").glob("*.open"))  # a half-written file was left behind
+
+    ok(crawl([f"{site.base}/"], run_dir, "--max-depth", "2"))
+    urls = [u for u in archived(run_dir) if "/2026/" in u]
+    assert len(urls) == len(set(urls)) == 60
+    assert not list((run_dir / "warc").glob("*.open"))
+
+
+def test_second_crawl_fetches_only_new_articles(site: LocalNewsSite, tmp_path: Path) -> None:
+    _many_articles(site, 5)
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{site.base}/"], run_dir))
+    first_files = sorted((run_dir / "warc").glob("*.warc.gz"))
+    assert len(first_files) == 1
+    site.log.clear()
+    _many_articles(site, 3, start=5)
+    time.sleep(1.1)  # a new WARC file name (names carry the second)
+    ok(crawl([f"{site.base}/"], run_dir))
+    fetched = site.requested("/2026/")
+    assert sorted(fetched) == sorted(
+        f"/2026/03/01/story-number-{i}-of-many.html" for i in range(5, 8)
+    )
+    files = sorted((run_dir / "warc").glob("*.warc.gz"))
+    assert len(files) == 2 and files[0] == first_files[0]
+    new_urls = [u for u in archived(run_dir) if "/2026/" in u]
+    assert len(new_urls) == len(set(new_urls)) == 8
+    home = [r for r in site.log if r.path == "/"]
+    assert home  # hubs are fetched again, conditionally when the server gave validators
