@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from tests.conftest import crawl
-from tests.crawl.site import LoggedRequest, Reply, LocalNewsSite, article_html, html
+from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html, html
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_robots_disallow_and_crawl_delay_are_obeyed(site: LocalNewsSite, tmp_pat
     assert stats(run_dir)["robots_refusals"] >= 1
     times = sorted(r.time for r in site.log if r.path.startswith("/2026/"))
     assert len(times) == 4
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.4  # Crawl-delay 0.5 s, though --delay 0 was asked
 
 
