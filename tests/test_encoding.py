@@ -36,3 +36,9 @@ def test_undeclared_encoding_is_detected() -> None:
 def test_unknown_label_falls_back_to_detection() -> None:
     raw = f"<p>{RUSSIAN}</p>".encode()
     assert RUSSIAN in decode_html(raw, "no-such-charset")
+
+
+def test_codecs_that_are_not_text_encodings_are_ignored() -> None:
+    raw = f"<p>{RUSSIAN}</p>".encode()
+    for label in ("rot13", "base64", "zlib", "hex"):
+        assert RUSSIAN in decode_html(raw, label)

@@ -239,3 +239,71 @@ def test_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path: Path) 
     assert [(r["text"], r["title"]) for r in rows] == [(r["text"], r["title"]) for r in expected]
     assert not list((corpus / "data").rglob(".*.tmp"))
     assert read_manifest(corpus)["documents"] == len(expected)
+
+
+def test_single_stream_gzip_warc_is_read_whole(tmp_path: Path) -> None:
+    import gzip
+
+    member_per_record = _article_warc(tmp_path / "w", 12)
+    single = tmp_path / "single.warc.gz"  # what `gzip file.warc` makes
+    single.write_bytes(gzip.compress(gzip.decompress(member_per_record.read_bytes())))
+    corpus = tmp_path / "corpus"
+    summary = process(
+        [single], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=3
+    )
+    assert len(_rows(corpus)) == 12
+    assert len(summary.results) == 1 and summary.results[0].warning is None
+
+
+def test_same_content_twice_is_processed_once(tmp_path: Path) -> None:
+    import shutil
+
+    warc = _article_warc(tmp_path / "w", 5)
+    copy = tmp_path / "copy.warc.gz"
+    shutil.copy(warc, copy)
+    corpus = tmp_path / "corpus"
+    process(
+        [warc, copy], corpus, ProcessOptions(min_words=10), LocalExecutor(2), records_per_shard=2
+    )
+    assert len(_rows(corpus)) == 5
+
+
+def test_an_input_changed_in_place_is_refused(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "w", 3)
+    corpus = tmp_path / "corpus"
+    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    warc.write_bytes(_article_warc(tmp_path / "other", 4).read_bytes())
+    with pytest.raises(UserError, match="changed since it was processed"):
+        process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+
+
+def test_two_runs_on_one_corpus_are_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    warc = _article_warc(tmp_path / "w", 2)
+    corpus = tmp_path / "corpus"
+    (corpus / ".state").mkdir(parents=True)
+    with (corpus / ".state" / "lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(UserError, match="another process"):
+            process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+
+
+def test_repeated_urls_are_kept_once_and_counted(tmp_path: Path) -> None:
+    page = _article(1)
+    pages = [
+        (f"http://news.test/a?utm_source={i}", page, [("Content-Type", "text/html")])
+        for i in range(3)
+    ]
+    corpus = tmp_path / "corpus"
+    process(
+        [write_warc(tmp_path / "w", pages)], corpus, ProcessOptions(min_words=10), LocalExecutor(1)
+    )
+    assert len(_rows(corpus)) == 1
+    assert read_manifest(corpus)["steps"]["dedup.dropped.same_url"] == 2
+
+
+def test_unknown_language_codes_are_refused(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "w", 1)
+    with pytest.raises(UserError, match="unknown language code"):
+        process([warc], tmp_path / "c", ProcessOptions(languages=("english",)), LocalExecutor(1))

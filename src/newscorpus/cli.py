@@ -105,7 +105,9 @@ def run_process(
     from newscorpus.executors import LocalExecutor
     from newscorpus.pipeline import ProcessOptions, process
 
-    options = ProcessOptions(min_words=min_words, languages=tuple(languages))
+    options = ProcessOptions(
+        min_words=min_words, languages=tuple(sorted({code.strip().lower() for code in languages}))
+    )
     with _shard_progress(not quiet) as on_done:
         summary = process(
             inputs,

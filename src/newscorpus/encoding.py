@@ -49,9 +49,11 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = _SUPERSETS.get(label, label)
     try:
-        return codecs.lookup(label).name
+        codec = codecs.lookup(label)
     except LookupError:
         return None
+    # rot13, base64, zlib ... are codecs too, but not text encodings
+    return codec.name if getattr(codec, "_is_text_encoding", True) else None
 
 
 def sniff_encoding(body: bytes, header_charset: str | None = None) -> str:

@@ -9,11 +9,13 @@ completion marker is written; a shard without a marker is redone from scratch.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,15 @@ from typing import Any
 from newscorpus import __version__
 from newscorpus.document import Document
 from newscorpus.errors import UserError
-from newscorpus.executors import Executor, LocalExecutor
-from newscorpus.steps import CleanText, Extract, IdentifyLanguage, QualityFilter, Step
+from newscorpus.executors import Executor, LocalExecutor, WorkerLost
+from newscorpus.steps import (
+    CleanText,
+    DropRepeatedIds,
+    Extract,
+    IdentifyLanguage,
+    QualityFilter,
+    Step,
+)
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import write_manifest
 from newscorpus.store.parquet import ShardWriter, remove_shard_outputs
@@ -56,6 +65,18 @@ class ProcessOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     include_tables: bool = True
 
+    def check(self) -> None:
+        """Validate once, before any work: a mistake here would be fixed in the corpus."""
+        from newscorpus.steps.language import known_languages
+
+        unknown = sorted(set(self.languages) - known_languages())
+        if unknown:
+            raise UserError(
+                f"unknown language code(s): {', '.join(unknown)} (use ISO 639-1 codes, e.g. fr)"
+            )
+        if self.min_words < 0 or not 0 <= self.min_language_score <= 1:
+            raise UserError("min_words must be >= 0 and min_language_score within 0..1")
+
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
         values["languages"] = list(self.languages)
@@ -69,6 +90,7 @@ def build_steps(options: ProcessOptions) -> list[Step]:
         CleanText(),
         IdentifyLanguage(min_score=options.min_language_score),
         QualityFilter(min_words=options.min_words, languages=options.languages),
+        DropRepeatedIds(),
     ]
 
 
@@ -215,10 +237,24 @@ def plan_shards(corpus: Path, files: Sequence[Path], records_per_shard: int) -> 
     next_number = 1 + max(
         (s["number"] for entry in plan["inputs"].values() for s in entry["shards"]), default=-1
     )
+    known_paths = {entry.get("path"): checksum for checksum, entry in plan["inputs"].items()}
     shards: list[Shard] = []
+    planned: set[str] = set()
     changed = False
     for path in files:
-        checksum = _sha256(path)
+        try:
+            checksum = _sha256(path)
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        if checksum in planned:
+            logger.warning("%s: same content as another input, skipped", path)
+            continue
+        planned.add(checksum)
+        if known_paths.get(str(path), checksum) != checksum:
+            raise UserError(
+                f"{path} changed since it was processed into {corpus}; "
+                "give the new content a new file name, or use another --out"
+            )
         entry = plan["inputs"].get(checksum)
         if entry is None:
             problem = check_warc(path)
@@ -263,6 +299,17 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
         write_json_atomic(saved_path, wanted)
 
 
+@contextmanager
+def _corpus_lock(corpus: Path) -> Iterator[None]:
+    """One ``process`` at a time per corpus: two would redo each other's shards."""
+    with (state_dir(corpus) / "lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise UserError(f"{corpus} is being written by another process") from exc
+        yield
+
+
 def prepare_corpus(corpus: Path) -> None:
     """Create the corpus folder, or say clearly why it cannot be written."""
     try:
@@ -284,20 +331,25 @@ def process(
 ) -> RunSummary:
     """Turn WARC files into the corpus at ``corpus``; resumes where an earlier run stopped."""
     options = options or ProcessOptions()
+    options.check()
     executor = executor or LocalExecutor()
     if records_per_shard < 1:
         raise UserError("records per shard must be at least 1")
     files = expand_inputs(inputs)
     prepare_corpus(corpus)
-    _check_options(corpus, options)
-    shards = plan_shards(corpus, files, records_per_shard)
-    tasks = [ShardTask(str(corpus), shard, options) for shard in shards]
-    results: list[ShardResult] = []
-    for result in executor.map_unordered(run_shard, tasks):
-        results.append(result)
-        if on_shard_done:
-            on_shard_done(result, len(results), len(tasks))
-    results.sort(key=lambda r: r.shard)
-    manifest = write_manifest(corpus, options.as_dict(), __version__)
-    write_card(corpus, manifest)
-    return RunSummary(corpus=corpus, results=results)
+    with _corpus_lock(corpus):
+        _check_options(corpus, options)
+        shards = plan_shards(corpus, files, records_per_shard)
+        tasks = [ShardTask(str(corpus), shard, options) for shard in shards]
+        results: list[ShardResult] = []
+        try:
+            for result in executor.map_unordered(run_shard, tasks):
+                results.append(result)
+                if on_shard_done:
+                    on_shard_done(result, len(results), len(tasks))
+        except WorkerLost as exc:
+            raise UserError(f"{exc}; finished shards are kept: run the same command again") from exc
+        results.sort(key=lambda r: r.shard)
+        manifest = write_manifest(corpus, options.as_dict(), __version__)
+        write_card(corpus, manifest)
+        return RunSummary(corpus=corpus, results=results)

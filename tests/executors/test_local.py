@@ -42,3 +42,16 @@ def test_fork_only_while_single_threaded() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def _die_on_three(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), 9)
+    return n
+
+
+def test_a_dead_worker_is_reported_not_waited_for() -> None:
+    from newscorpus.executors import WorkerLost
+
+    with pytest.raises(WorkerLost):
+        list(LocalExecutor(2).map_unordered(_die_on_three, [1, 2, 3, 4, 5]))

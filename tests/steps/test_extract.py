@@ -105,3 +105,25 @@ def test_xml_declaration_and_broken_markup_are_tolerated() -> None:
     html = f'<?xml version="1.0" encoding="utf-8"?><html><body><div><h1>T</h1>{body}</body>'
     doc, _ = _extract(html)
     assert doc is not None and "northern valleys" in doc.text
+
+
+def test_hostile_pages_do_not_fail_the_shard() -> None:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    control = f"<html><body><article><h1>T\x01</h1>{body}\x0b\x1b</article></body></html>"
+    bad_links = (
+        '<html><head><link rel="canonical" href="http://[bad/x">'
+        '<link rel="alternate" hreflang="de" href="http://[::1">'
+        '<meta property="article:published_time" content="2026-03-01T10:00:00+25:00">'
+        f"</head><body><article>{body}</article></body></html>"
+    )
+    nested = '{"a":' * 5000 + "1" + "}" * 5000
+    deep_ld = (
+        f'<html><head><script type="application/ld+json">{nested}</script></head>'
+        f"<body><article>{body}</article></body></html>"
+    )
+    step = Extract()
+    docs = list(step.run([_response(control), _response(bad_links), _response(deep_ld)]))
+    assert len(docs) == 3
+    assert all("regional parliament" in d.text for d in docs)
+    assert docs[1].canonical_url == "https://news.test/2026/03/night-train.html"
+    assert docs[1].translations == [] and docs[1].published is None

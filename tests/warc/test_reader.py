@@ -135,3 +135,43 @@ def test_uncompressed_and_compressed_read_alike(tmp_path: Path, suffix: str) -> 
         path = plain
     responses, stats = _read(path)
     assert len(responses) == 3 and stats.error is None
+
+
+def test_zstd_and_brotli_bombs_are_capped() -> None:
+    import brotli
+    import zstandard
+
+    from newscorpus.warc.reader import decode_content
+
+    zeros = b"\0" * 20_000_000
+    for coding, body in (
+        ("zstd", zstandard.ZstdCompressor().compress(zeros)),
+        ("br", brotli.compress(zeros)),
+    ):
+        decoded = decode_content(body, coding, 1_000_000)
+        assert decoded is not None and 1_000_000 < len(decoded) < 2_000_000  # capped, not 20 MB
+
+
+def _raw_record(headers: str, payload: bytes) -> bytes:
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + payload
+    head = (
+        f"WARC/1.0\r\nWARC-Type: response\r\n{headers}"
+        f"Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(block)}\r\n\r\n"
+    ).encode()
+    return head + block + b"\r\n\r\n"
+
+
+def test_records_without_target_uri_are_skipped_and_bracketed_uris_accepted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "odd.warc"
+    path.write_bytes(
+        _raw_record("WARC-Record-ID: <urn:uuid:1>\r\n", PAGE)
+        + _raw_record(
+            "WARC-Record-ID: <urn:uuid:2>\r\nWARC-Target-URI: <http://a.test/x>\r\n", PAGE
+        )
+    )
+    responses, stats = _read(path)
+    assert [r.url for r in responses] == ["http://a.test/x"]
+    assert stats.skipped_no_url == 1 and stats.error is None

@@ -10,6 +10,10 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+class WorkerLost(RuntimeError):
+    """A worker died without reporting; finished shards are kept, the rest can be rerun."""
+
+
 class Executor(ABC):
     """Runs a picklable function over items and yields results as they complete."""
 

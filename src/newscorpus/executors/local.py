@@ -6,8 +6,10 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
-from newscorpus.executors.base import Executor, Item, Result
+from newscorpus.executors.base import Executor, Item, Result, WorkerLost
 
 
 def _start_method() -> str:
@@ -33,5 +35,11 @@ class LocalExecutor(Executor):
                 yield function(item)
             return
         context = multiprocessing.get_context(_start_method())
-        with context.Pool(min(self.workers, len(items))) as pool:
-            yield from pool.imap_unordered(function, items, chunksize=1)
+        # concurrent.futures, not multiprocessing.Pool: a worker killed by the system (out
+        # of memory) fails its futures instead of hanging the run forever.
+        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=context) as pool:
+            try:
+                for future in as_completed([pool.submit(function, item) for item in items]):
+                    yield future.result()
+            except BrokenProcessPool as exc:
+                raise WorkerLost("a worker process died (killed, or out of memory?)") from exc

@@ -2,8 +2,9 @@
 
 from newscorpus.steps.base import Step
 from newscorpus.steps.clean import CleanText
+from newscorpus.steps.dedup import DropRepeatedIds
 from newscorpus.steps.extract import Extract
 from newscorpus.steps.filters import QualityFilter
 from newscorpus.steps.language import IdentifyLanguage
 
-__all__ = ["CleanText", "Extract", "IdentifyLanguage", "QualityFilter", "Step"]
+__all__ = ["CleanText", "DropRepeatedIds", "Extract", "IdentifyLanguage", "QualityFilter", "Step"]

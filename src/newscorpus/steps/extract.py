@@ -30,6 +30,7 @@ from newscorpus.warc.reader import WarcResponse
 logger = logging.getLogger(__name__)
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ARTICLE_TYPES = {
     "article",
     "newsarticle",
@@ -63,13 +64,19 @@ class Extract(Step):
                 logger.debug("cannot parse %s: %s", response.url, exc)
                 self.drop("unparsable_html")
                 continue
+            except Exception as exc:  # one strange page must not fail its whole shard
+                logger.warning("extraction failed on %s: %r", response.url, exc)
+                self.drop("extraction_error")
+                continue
             if document is None:
                 continue
             self.count("extracted")
             yield document
 
     def extract(self, response: WarcResponse) -> Document | None:
-        html = _XML_DECLARATION.sub("", decode_html(response.body, response.charset), count=1)
+        html = decode_html(response.body, response.charset)
+        # An XML declaration makes lxml refuse a str; C0 controls make trafilatura fail.
+        html = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1))
         if not html.strip():
             self.drop("empty_page")
             return None
@@ -79,7 +86,10 @@ class Extract(Step):
             # No structured data for these: trafilatura's heuristics (title element, bylines,
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
-            _fill_from_trafilatura(page, tree, response.url)
+            try:
+                _fill_from_trafilatura(page, tree, response.url)
+            except (ValueError, OverflowError, RecursionError) as exc:  # htmldate on odd dates
+                logger.debug("no fallback metadata for %s: %s", response.url, exc)
         result = trafilatura.bare_extraction(
             tree,
             url=response.url,
@@ -147,12 +157,15 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         href = (link.get("href") or "").strip()
         if not href:
             continue
+        target = _absolute(url, href)
+        if target is None:
+            continue
         if "canonical" in rel and page.canonical is None:
-            page.canonical = urljoin(url, href)
+            page.canonical = target
         elif "alternate" in rel and link.get("hreflang"):
             language = link.get("hreflang", "").strip()
             if language.lower() != "x-default":
-                alternates.append(Translation(language=language, url=urljoin(url, href)))
+                alternates.append(Translation(language=language, url=target))
     own = normalize_url(page.canonical or url)
     page.translations = [t for t in alternates if normalize_url(t.url) != own]
 
@@ -209,6 +222,16 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     return page
 
 
+def _absolute(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``, if it is a valid http(s) URL."""
+    try:
+        url = urljoin(base, href)
+        normalize_url(url)
+    except ValueError:
+        return None
+    return url if url.startswith(("http://", "https://")) else None
+
+
 def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url: str) -> None:
     found = extract_metadata(tree, url)
     page.title = page.title or _clean_space(found.title or "") or None
@@ -225,7 +248,7 @@ def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
             continue
         try:
             data = json.loads(script.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         for item in _json_ld_items(data):
             types = item.get("@type")
@@ -235,14 +258,16 @@ def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     return {}
 
 
-def _json_ld_items(data: Any) -> Iterator[dict[str, Any]]:
+def _json_ld_items(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 4:  # articles sit at the top or in @graph; deeper nesting is noise
+        return
     if isinstance(data, list):
         for item in data:
-            yield from _json_ld_items(item)
+            yield from _json_ld_items(item, depth + 1)
     elif isinstance(data, dict):
         yield data
         if "@graph" in data:
-            yield from _json_ld_items(data["@graph"])
+            yield from _json_ld_items(data["@graph"], depth + 1)
 
 
 def _json_ld_authors(value: Any) -> list[str]:
@@ -279,11 +304,9 @@ def _iso_date(value: str | None) -> str | None:
     value = value.strip()
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
+    except (ValueError, OverflowError):
         return None
-    if len(value) <= 10:
-        return moment.date().isoformat()
-    return moment.isoformat()
 
 
 def _clean_space(value: str) -> str:

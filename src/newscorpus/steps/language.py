@@ -22,6 +22,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def known_languages() -> frozenset[str]:
+    """The codes the model can answer."""
+    return frozenset(str(label) for label in _identifier().nb_classes)
+
+
 def identify(text: str) -> tuple[str, float]:
     """(ISO 639-1 code, probability) of the language of ``text``."""
     language, score = _identifier().classify(text[:_MAX_CHARS])

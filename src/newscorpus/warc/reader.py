@@ -6,6 +6,7 @@ and the damage is reported through ``ReadStats.error``.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zlib
@@ -25,7 +26,6 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024  # after content decoding: a bigger page is no article
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GZIP_MAGIC = b"\x1f\x8b"
-_TAIL_LIMIT = 256 * 1024 * 1024
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -58,6 +58,7 @@ class ReadStats:
     skipped_too_large: int = 0
     skipped_bad_encoding: int = 0
     skipped_bad_http: int = 0
+    skipped_no_url: int = 0
     error: str | None = None
 
     def as_counts(self) -> dict[str, int]:
@@ -70,6 +71,7 @@ class ReadStats:
             "skipped_too_large": self.skipped_too_large,
             "skipped_bad_encoding": self.skipped_bad_encoding,
             "skipped_bad_http": self.skipped_bad_http,
+            "skipped_no_url": self.skipped_no_url,
             "damaged_files": int(self.error is not None),
         }
 
@@ -87,12 +89,24 @@ def _iterate(stream: BinaryIO) -> ArchiveIterator:
 
 
 def response_offsets(path: Path) -> list[int]:
-    """Offsets of the response records of ``path`` (headers only, used to cut shards)."""
+    """Offsets where response records start, to cut ``path`` into byte ranges.
+
+    Empty when the file cannot be cut: a ``.warc.gz`` compressed as one gzip stream
+    instead of one member per record has no offsets a reader could start from.
+    """
     offsets: list[int] = []
     with path.open("rb") as stream:
-        for record in _iterate(stream):
-            if record.record_type == WarcRecordType.response:
-                offsets.append(record.stream_pos)
+        try:
+            for record in _iterate(stream):
+                if record.record_type == WarcRecordType.response:
+                    offsets.append(record.stream_pos)
+        except (OSError, ValueError):  # damage: the shard that reaches it will report it
+            pass
+        if path.name.endswith(".gz"):
+            for offset in offsets:
+                stream.seek(offset)
+                if stream.read(2) != _GZIP_MAGIC:
+                    return []
     return offsets
 
 
@@ -148,46 +162,105 @@ def check_warc(path: Path) -> str | None:
     return None
 
 
+class _Damage(Exception):
+    pass
+
+
+def _plain_chunks(stream: BinaryIO, compressed: bool) -> Iterator[bytes]:
+    """The WARC bytes of ``stream`` in bounded chunks, undoing gzip members one by one."""
+    if not compressed:
+        while block := stream.read(1 << 16):
+            yield block
+        return
+    member = None
+    data = stream.read(1 << 16)
+    while data or member is not None:
+        if member is None:
+            while len(data) < 2 and (more := stream.read(1 << 16)):
+                data += more
+            if not data.startswith(_GZIP_MAGIC):
+                raise _Damage("data that is not gzip")
+            member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if not data:
+            data = stream.read(1 << 16)
+            if not data:
+                raise _Damage("the file ends inside a gzip member")
+        try:
+            chunk = member.decompress(data, 1 << 20)  # bounded: bombs do not fill memory
+        except zlib.error as exc:
+            raise _Damage(f"broken gzip data ({exc})") from exc
+        if chunk:
+            yield chunk
+        if member.eof:
+            data, member = member.unused_data, None
+        else:
+            data = member.unconsumed_tail
+
+
+class _RecordWalker:
+    """Follows WARC record boundaries through a byte stream without keeping the bodies."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.skip = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self.skip:
+            used = min(self.skip, len(chunk))
+            self.skip -= used
+            chunk = chunk[used:]
+        self.buffer += chunk
+        while True:
+            while self.buffer[:1] in (bytearray(b"\r"), bytearray(b"\n")):
+                del self.buffer[:1]
+            if not self.buffer:
+                return
+            if not b"WARC/".startswith(bytes(self.buffer[:5])):
+                raise _Damage("data that is not a WARC record")
+            header_end = self.buffer.find(b"\r\n\r\n")
+            if header_end < 0:
+                if len(self.buffer) > 1 << 20:
+                    raise _Damage("a record header that never ends")
+                return
+            length = _CONTENT_LENGTH.search(self.buffer, 0, header_end)
+            if length is None:
+                raise _Damage("a record header without Content-Length")
+            body = len(self.buffer) - (header_end + 4)
+            needed = int(length.group(1))
+            if body >= needed:
+                del self.buffer[: header_end + 4 + needed]
+                continue
+            self.skip = needed - body
+            self.buffer.clear()
+            return
+
+    def finish(self) -> None:
+        if self.skip:
+            raise _Damage("the file ends inside a record")
+        if self.buffer.strip(b"\r\n"):
+            raise _Damage("the file ends inside a record header")
+
+
 def _check_tail(path: Path, offset: int) -> str | None:
     """Why the records from ``offset`` to the end of the file are damaged, or None.
 
     FastWARC ends iteration quietly at damage, so the last record it yielded and
-    whatever follows it are checked by hand: complete gzip members, complete records.
+    whatever follows it are checked by hand, streaming: complete gzip members, complete
+    records. A gzip file that is one stream (not a member per record) is checked whole.
     """
     with path.open("rb") as stream:
         stream.seek(offset)
-        raw = stream.read(_TAIL_LIMIT + 1)
-    where = f"{path.name}: truncated or corrupt after offset {offset}"
-    if len(raw) > _TAIL_LIMIT:
-        return f"{where}: unreadable data"
-    if raw.startswith(_GZIP_MAGIC):
-        plain = bytearray()
-        rest = raw
-        while rest:
-            if not rest.startswith(_GZIP_MAGIC):
-                return f"{where}: data that is not gzip"
-            member = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            try:
-                plain += member.decompress(rest)
-            except zlib.error as exc:
-                return f"{where}: broken gzip data ({exc})"
-            if not member.eof:
-                return f"{where}: the file ends inside a gzip member"
-            rest = member.unused_data
-        raw = bytes(plain)
-    position = 0
-    while raw[position:].strip(b"\r\n"):
-        if not raw.startswith(b"WARC/", position):
-            return f"{where}: data that is not a WARC record"
-        header_end = raw.find(b"\r\n\r\n", position)
-        length = _CONTENT_LENGTH.search(raw, position, header_end if header_end > 0 else len(raw))
-        if header_end < 0 or length is None:
-            return f"{where}: the file ends inside a record header"
-        position = header_end + 4 + int(length.group(1))
-        if position > len(raw):
-            return f"{where}: the file ends inside a record"
-        while raw.startswith(b"\r\n", position):
-            position += 2
+        compressed = path.name.endswith(".gz")
+        if compressed and stream.read(2) != _GZIP_MAGIC:
+            offset = 0
+        stream.seek(offset)
+        walker = _RecordWalker()
+        try:
+            for chunk in _plain_chunks(stream, compressed):
+                walker.feed(chunk)
+            walker.finish()
+        except _Damage as damage:
+            return f"{path.name}: truncated or corrupt after offset {offset}: {damage}"
     return None
 
 
@@ -221,8 +294,12 @@ def _html_response(
         stats.skipped_not_html += 1
         return None
     headers = record.headers  # type: ignore[attr-defined]
+    url = (headers.get("WARC-Target-URI") or "").strip().strip("<>")  # WARC/1.0 wrote <uri>
+    if not url.startswith(("http://", "https://")):
+        stats.skipped_no_url += 1
+        return None
     return WarcResponse(
-        url=headers.get("WARC-Target-URI") or "",
+        url=url,
         body=body,
         charset=record.http_charset,  # type: ignore[attr-defined]
         status=status,
@@ -256,7 +333,8 @@ def decode_content(raw: bytes, encoding: str | None, limit: int) -> bytes | None
                 return None
         elif coding == "zstd":
             try:
-                raw = zstandard.ZstdDecompressor().decompressobj().decompress(raw)[: limit + 1]
+                with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
+                    raw = reader.read(limit + 1)
             except zstandard.ZstdError:
                 return None
         elif coding not in ("identity",):
