@@ -272,6 +272,18 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
     options = [
         click.option(
+            "--sources",
+            "sources_file",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="TOML file of sources (start URLs, feeds, sitemaps, patterns, limits).",
+        ),
+        click.option(
+            "--archive-non-html",
+            is_flag=True,
+            help="Archive feeds, sitemaps and other non-HTML responses too.",
+        ),
+        click.option(
             "--allow-private",
             is_flag=True,
             help="Allow loopback and private addresses (local sites, tests).",
@@ -335,8 +347,16 @@ def run_crawl_command(
     """Crawl with a live status line; returns every WARC file of the run folder."""
     from newscorpus.crawl import CrawlOptions, run_crawl
     from newscorpus.crawl.runner import WARC_DIR
+    from newscorpus.crawl.sources import load_sources, source_from_url
 
+    try:
+        sources = [source_from_url(seed) for seed in seeds]
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if options.get("sources_file"):
+        sources += load_sources(options["sources_file"])
     crawl_options = CrawlOptions(
+        archive_non_html=options.get("archive_non_html", False),
         allow_private=options["allow_private"],
         contact=options["contact"],
         delay=options["delay"],
@@ -362,7 +382,7 @@ def run_crawl_command(
         )
 
     try:
-        summary = run_crawl(seeds, run_dir, crawl_options, on_progress=progress)
+        summary = run_crawl(sources, run_dir, crawl_options, on_progress=progress)
     finally:
         if status is not None:
             status.stop()
@@ -380,7 +400,7 @@ def run_crawl_command(
 
 
 @cli.command("crawl")
-@click.argument("seeds", nargs=-1, required=True)
+@click.argument("seeds", nargs=-1)
 @click.option(
     "-o",
     "--out",
@@ -404,7 +424,7 @@ def crawl_command(
 
 
 @cli.command("build")
-@click.argument("seeds", nargs=-1, required=True)
+@click.argument("seeds", nargs=-1)
 @click.option(
     "-o",
     "--out",

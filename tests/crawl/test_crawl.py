@@ -328,7 +328,11 @@ def _many_articles(site: LocalNewsSite, count: int, start: int = 0) -> None:
     links = "".join(
         f'<a href="/2026/03/01/story-number-{i}-of-many.html">s</a>' for i in range(count + start)
     )
-    site.page("/", f"<html><body>{links}</body></html>")
+    site.page(
+        "/",
+        f"<html><body>{links}</body></html>",
+        **{"Last-Modified": "Mon, 02 Mar 2026 09:00:00 GMT"},
+    )
     for i in range(start, start + count):
         site.page(
             f"/2026/03/01/story-number-{i}-of-many.html",
@@ -391,5 +395,70 @@ def test_second_crawl_fetches_only_new_articles(site: LocalNewsSite, tmp_path: P
     assert len(files) == 2 and files[0] == first_files[0]
     new_urls = [u for u in archived(run_dir) if "/2026/" in u]
     assert len(new_urls) == len(set(new_urls)) == 8
-    home = [r for r in site.log if r.path == "/"]
-    assert home  # hubs are fetched again, conditionally when the server gave validators
+    (home,) = [r for r in site.log if r.path == "/"]  # hubs are fetched again,
+    assert home.headers.get("If-Modified-Since") == "Mon, 02 Mar 2026 09:00:00 GMT"  # conditionally
+
+
+def test_sources_file_feeds_patterns_and_page_limit(site: LocalNewsSite, tmp_path: Path) -> None:
+    base = site.base
+    site.routes["/hidden-feed.xml"] = lambda r: (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            + "".join(f"<item><link>{base}/news/item-{i}</link></item>" for i in range(6))
+            + f"<item><link>{base}/live/ticker-one-two-three</link></item>"
+            "</channel></rss>"
+        ).encode(),
+    )
+    site.page("/", "<html><body>no links here</body></html>")
+    for i in range(6):
+        site.page(f"/news/item-{i}", article_html(f"item {i}"))
+    site.page("/live/ticker-one-two-three", article_html("live"))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nname = "local"\nstart_urls = ["{base}/"]\n'
+        f'feeds = ["{base}/hidden-feed.xml"]\nexclude = ["/live/"]\nmax_pages = 6\n'
+    )
+    run_dir = tmp_path / "run"
+    ok(crawl(["--sources", str(sources)], run_dir))
+    assert site.requested("/live/") == []
+    # pages count against the limit of 6 (home and articles; not robots.txt or feeds)
+    assert len(site.requested("/news/")) == 5
+    assert site.requested("/rss") == site.requested("/feed") == []  # feeds given: no probing
+    assert stats(run_dir)["scrapy"]["newscorpus/skipped/site_page_limit"] == 1
+
+
+def test_a_bad_sources_file_is_one_line(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nstart_urls = ["https://a.example/"]\nmax_depth = "deep"\n')
+    result = crawl(["--sources", str(sources)], tmp_path / "run")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "line 3" in result.stderr and "max_depth" in result.stderr
+
+
+def test_build_crawls_and_processes(demo_site, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    command = [
+        sys.executable,
+        "-m",
+        "newscorpus",
+        "build",
+        f"{demo_site.meridian.base}/",
+        "--out",
+        str(corpus),
+        "--allow-private",
+        "--delay",
+        "0",
+        "-w",
+        "1",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "corpus-crawl" / "crawl-stats.json").exists()
+    import pyarrow.dataset as ds
+
+    languages = set(
+        ds.dataset(corpus / "data").to_table(columns=["language"])["language"].to_pylist()
+    )
+    assert {"en", "fr", "de", "ru", "ar", "zh"} <= languages

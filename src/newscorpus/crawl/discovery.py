@@ -172,8 +172,3 @@ def trap_reason(url: str, max_depth: int = 12, max_length: int = 1000) -> str | 
     if _CALENDAR.search(url):
         return "calendar"
     return None
-
-
-def same_site(url: str, hosts: set[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return host in hosts

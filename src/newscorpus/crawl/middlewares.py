@@ -115,6 +115,7 @@ class WarcMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.archive_non_html = crawler.settings.getbool("NEWSCORPUS_ARCHIVE_NON_HTML")
         self.stats = crawler.stats
 
     @classmethod
@@ -133,7 +134,7 @@ class WarcMiddleware:
         if response.status != 200 or request.meta.get("newscorpus_kind") in (None, "robots"):
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
-        if not content_type.startswith(HTML_TYPES):
+        if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
             return response
         encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
         decoded = decode_content(response.body, encoding, self.max_bytes)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from newscorpus import __version__
+from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.store.state import write_json_atomic
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
@@ -42,6 +42,7 @@ class CrawlOptions:
     retries: int = 2
     warc_max_bytes: int = 1024 * 1024 * 1024
     warc_prefix: str = "newscorpus-crawl"
+    archive_non_html: bool = False  # feeds, sitemaps, PDFs ... are fetched but not archived
 
     def check(self) -> None:
         if self.delay < 0 or self.timeout <= 0 or self.max_page_bytes <= 0:
@@ -59,14 +60,6 @@ class CrawlSummary:
     run_dir: Path
     warc_files: list[Path] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
-
-
-def check_seeds(seeds: list[str]) -> list[str]:
-    for seed in seeds:
-        parts = urlsplit(seed)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"{seed}: not an http(s) URL with a host")
-    return seeds
 
 
 def _settings(options: CrawlOptions) -> dict[str, Any]:
@@ -101,16 +94,17 @@ def _settings(options: CrawlOptions) -> dict[str, Any]:
             "newscorpus.crawl.middlewares.WarcMiddleware": 950,
         },
         "NEWSCORPUS_ALLOW_PRIVATE": options.allow_private,
+        "NEWSCORPUS_ARCHIVE_NON_HTML": options.archive_non_html,
     }
 
 
 def run_crawl(
-    seeds: list[str],
+    sources: list[Source],
     run_dir: Path,
     options: CrawlOptions | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> CrawlSummary:
-    """Crawl ``seeds`` into ``run_dir``/warc; resumes or extends an earlier crawl there."""
+    """Crawl ``sources`` into ``run_dir``/warc; resumes or extends an earlier crawl there."""
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
@@ -119,7 +113,8 @@ def run_crawl(
 
     options = options or CrawlOptions()
     options.check()
-    check_seeds(seeds)
+    if not sources:
+        raise UserError("nothing to crawl: give seed URLs or a sources file")
     try:
         state = CrawlState(run_dir)
     except OSError as exc:
@@ -135,14 +130,14 @@ def run_crawl(
         info={
             "robots": "obey",
             "http-header-user-agent": options.user_agent,
-            "description": "newscorpus crawl of " + " ".join(seeds),
+            "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
         },
     )
     process = CrawlerProcess(_settings(options), install_root_handler=False)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,
-        seeds=seeds,
+        sources=sources,
         state=state,
         warc_writer=writer,
         max_depth=options.max_depth,

@@ -28,11 +28,11 @@ from newscorpus.crawl.discovery import (
     page_links,
     parse_feed,
     parse_sitemap,
-    same_site,
     sitemaps_from_robots,
     trap_reason,
 )
 from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain
+from newscorpus.crawl.sources import Source
 from newscorpus.crawl.state import CrawlState
 from newscorpus.warc.writer import WarcFileWriter
 
@@ -47,7 +47,7 @@ class NewsSpider(scrapy.Spider):
 
     def __init__(
         self,
-        seeds: list[str],
+        sources: list[Source],
         state: CrawlState,
         warc_writer: WarcFileWriter,
         max_depth: int = 3,
@@ -56,13 +56,13 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.seeds = [canonical_request_url(seed) for seed in seeds]
+        self.sources = sources
+        self.by_host = {host: source for source in sources for host in source.hosts}
         self.state = state
         self.warc_writer = warc_writer
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
         self.robots_agent = robots_agent  # the token robots.txt rules are matched against
-        self.hosts = {(urlsplit(s).hostname or "").removeprefix("www.") for s in self.seeds}
         self.seen: set[str] = set()  # URLs requested in this run
         self.pages: Counter[str] = Counter()  # requests per host in this run
         self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
@@ -75,10 +75,15 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
-        for seed in self.seeds:
-            root = urljoin(seed, "/")
-            yield from self._request(urljoin(root, "/robots.txt"), "robots", 0)
-            yield from self._request(seed, "home", 0)
+        for source in self.sources:
+            for root in dict.fromkeys(urljoin(url, "/") for url in source.start_urls):
+                yield from self._request(urljoin(root, "/robots.txt"), "robots", 0)
+            for url in source.start_urls:
+                yield from self._request(url, "home", 0)
+            for url in source.feeds:
+                yield from self._request(url, "feed", 0)
+            for url in source.sitemaps:
+                yield from self._request(url, "sitemap", 0)
         for queued in self.state.queued():  # the frontier of an interrupted crawl
             yield from self._request(queued.url, queued.kind, queued.depth)
 
@@ -86,18 +91,28 @@ class NewsSpider(scrapy.Spider):
         url = canonical_request_url(url)
         host = urlsplit(url).hostname or ""
         stats = self.crawler.stats
-        if url in self.seen or not same_site(url, self.hosts):
+        source = self.by_host.get(host_of(url))
+        if url in self.seen or source is None:
             return
+        if kind != "robots" and not source.allows(url):
+            stats.inc_value("newscorpus/skipped/excluded")
+            return
+        if kind == "article" and not source.wants_article(url):
+            kind = "hub"
+        elif kind == "hub" and source.include and source.wants_article(url):
+            kind = "article"
         if kind in ("hub", "article"):
             reason = trap_reason(url) or self._query_trap(url)
             if reason:
                 stats.inc_value(f"newscorpus/traps_cut/{reason}")
                 self.host_stats[host]["traps_cut"] += 1
                 return
-            if depth > self.max_depth:
+            if depth > (source.max_depth if source.max_depth is not None else self.max_depth):
                 stats.inc_value("newscorpus/skipped/too_deep")
                 return
-        if self.pages[host] >= self.max_pages_per_site:
+        limit = source.max_pages if source.max_pages is not None else self.max_pages_per_site
+        is_page = kind in ("home", "hub", "article")  # robots.txt, feeds, sitemaps: no page
+        if is_page and self.pages[host] >= limit:
             stats.inc_value("newscorpus/skipped/site_page_limit")
             return
         if kind in HUB_KINDS:
@@ -108,7 +123,7 @@ class NewsSpider(scrapy.Spider):
         else:
             self.state.enqueue(url, kind, depth)
         self.seen.add(url)
-        self.pages[host] += 1
+        self.pages[host] += is_page
         headers = {}
         if kind in HUB_KINDS and kind != "robots":
             etag, modified = self.state.validators(url)
@@ -200,7 +215,8 @@ class NewsSpider(scrapy.Spider):
         links, feeds = page_links(response.body, response.url)
         for feed in feeds:
             yield from self._request(feed, "feed", depth)
-        if kind == "home" and not feeds:
+        source = self.by_host.get(host_of(response.url))
+        if kind == "home" and not feeds and source is not None and not source.feeds:
             for path in COMMON_FEED_PATHS:
                 yield from self._request(urljoin(response.url, path), "feed", depth)
         if kind == "article":
@@ -228,6 +244,10 @@ class NewsSpider(scrapy.Spider):
             if isinstance(middleware, cls):
                 return middleware
         return None
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def _unique(urls: Iterable[str]) -> list[str]:

@@ -1,0 +1,178 @@
+"""The sources file: which news sites to crawl, and how (TOML, validated once).
+
+    [[source]]
+    name = "Le Courrier"
+    start_urls = ["https://courrier.example/"]
+    feeds = ["https://courrier.example/rss.xml"]          # optional
+    sitemaps = ["https://courrier.example/news.xml"]      # optional
+    language = "fr"                                       # optional hint
+    include = ["/20\\d\\d/"]     # optional: article URLs must match one of these
+    exclude = ["/live/"]         # optional: URLs matching one of these are never fetched
+    max_pages = 5000             # optional, overrides --max-pages-per-site
+    max_depth = 3                # optional, overrides --max-depth
+
+A mistake is reported with the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from newscorpus.errors import UserError
+
+_FIELDS = {
+    "name",
+    "start_urls",
+    "feeds",
+    "sitemaps",
+    "language",
+    "include",
+    "exclude",
+    "max_pages",
+    "max_depth",
+}
+
+
+@dataclass(slots=True)
+class Source:
+    name: str
+    start_urls: list[str]
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    language: str | None = None
+    include: list[re.Pattern[str]] = field(default_factory=list)
+    exclude: list[re.Pattern[str]] = field(default_factory=list)
+    max_pages: int | None = None
+    max_depth: int | None = None
+
+    @property
+    def hosts(self) -> set[str]:
+        return {(urlsplit(u).hostname or "").lower().removeprefix("www.") for u in self.start_urls}
+
+    def allows(self, url: str) -> bool:
+        return not any(p.search(url) for p in self.exclude)
+
+    def wants_article(self, url: str) -> bool:
+        return not self.include or any(p.search(url) for p in self.include)
+
+
+def source_from_url(url: str) -> Source:
+    """A source given only by a seed URL on the command line."""
+    _check_url(url, "seed")
+    return Source(name=urlsplit(url).hostname or url, start_urls=[url])
+
+
+def _check_url(url: object, what: str) -> str:
+    if not isinstance(url, str):
+        raise ValueError(f"{what} must be a URL string")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} {url!r} is not an http(s) URL with a host")
+    return url
+
+
+def load_sources(path: Path) -> list[Source]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: {exc}") from exc
+    unknown = set(data) - {"source"}
+    if unknown or not isinstance(data.get("source"), list) or not data["source"]:
+        raise UserError(f"{path}: expected one or more [[source]] tables")
+    sources = []
+    for index, table in enumerate(data["source"]):
+        try:
+            sources.append(_source(table))
+        except _FieldError as exc:
+            line = _line_of(text, index, exc.field)
+            raise UserError(
+                f"{path}, line {line}: source {index + 1}, field '{exc.field}': {exc}"
+            ) from None
+    return sources
+
+
+class _FieldError(ValueError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+def _source(table: dict[str, Any]) -> Source:
+    for key in table:
+        if key not in _FIELDS:
+            raise _FieldError(key, f"unknown field (known: {', '.join(sorted(_FIELDS))})")
+
+    def urls(key: str, required: bool = False) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or (required and not value):
+            raise _FieldError(
+                key, "must be a non-empty list of URLs" if required else "must be a list of URLs"
+            )
+        try:
+            return [_check_url(url, "entry") for url in value]
+        except ValueError as exc:
+            raise _FieldError(key, str(exc)) from None
+
+    def patterns(key: str) -> list[re.Pattern[str]]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _FieldError(key, "must be a list of regular expressions")
+        try:
+            return [re.compile(v) for v in value]
+        except re.error as exc:
+            raise _FieldError(key, f"bad regular expression: {exc}") from None
+
+    def positive(key: str) -> int | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _FieldError(key, "must be a whole number >= 0")
+        return value
+
+    start_urls = urls("start_urls", required=True)
+    name = table.get("name", urlsplit(start_urls[0]).hostname)
+    if not isinstance(name, str) or not name.strip():
+        raise _FieldError("name", "must be a non-empty string")
+    language = table.get("language")
+    if language is not None and (not isinstance(language, str) or not language.isalpha()):
+        raise _FieldError("language", "must be a language code such as 'fr'")
+    return Source(
+        name=name.strip(),
+        start_urls=start_urls,
+        feeds=urls("feeds"),
+        sitemaps=urls("sitemaps"),
+        language=language.lower() if language else None,
+        include=patterns("include"),
+        exclude=patterns("exclude"),
+        max_pages=positive("max_pages"),
+        max_depth=positive("max_depth"),
+    )
+
+
+def _line_of(text: str, index: int, field_name: str) -> int:
+    """The line of ``field_name`` in the ``index``-th [[source]] table (or of the table)."""
+    tables = -1
+    table_line = 1
+    key = re.compile(rf"^\s*{re.escape(field_name)}\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(r"^\s*\[\[\s*source\s*\]\]", line):
+            tables += 1
+            if tables == index:
+                table_line = number
+            elif tables > index:
+                break
+        elif tables == index and key.match(line):
+            return number
+    return table_line
