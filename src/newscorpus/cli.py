@@ -304,6 +304,13 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "and robots.txt Crawl-delay).",
         ),
         click.option(
+            "--concurrency-per-host",
+            type=click.IntRange(min=1),
+            default=2,
+            show_default=True,
+            help="Requests in flight to one host at most.",
+        ),
+        click.option(
             "--max-depth",
             type=click.IntRange(min=0),
             default=3,
@@ -360,6 +367,7 @@ def run_crawl_command(
         allow_private=options["allow_private"],
         contact=options["contact"],
         delay=options["delay"],
+        concurrency_per_host=options.get("concurrency_per_host", 2),
         max_depth=options["max_depth"],
         max_pages_per_site=options["max_pages_per_site"],
         max_page_bytes=int(options["max_page_mb"] * 1024 * 1024),

@@ -462,3 +462,48 @@ def test_build_crawls_and_processes(demo_site, tmp_path: Path) -> None:
         ds.dataset(corpus / "data").to_table(columns=["language"])["language"].to_pylist()
     )
     assert {"en", "fr", "de", "ru", "ar", "zh"} <= languages
+
+
+def test_concurrency_per_host_is_held(site: LocalNewsSite, tmp_path: Path) -> None:
+    import threading
+
+    lock = threading.Lock()
+    in_flight = {"now": 0, "max": 0}
+
+    def slow_article(request: LoggedRequest) -> Reply:
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        time.sleep(0.3)
+        with lock:
+            in_flight["now"] -= 1
+        return html(article_html(request.path))
+
+    links = ""
+    for i in range(8):
+        path = f"/2026/03/01/parallel-story-number-{i}.html"
+        site.routes[path] = slow_article
+        links += f'<a href="{path}">s</a>'
+    site.page("/", f"<html><body>{links}</body></html>")
+    ok(crawl([f"{site.base}/"], tmp_path / "run", "--concurrency-per-host", "2"))
+    assert in_flight["max"] == 2
+
+
+def test_a_redirect_to_a_private_address_is_refused(site: LocalNewsSite, tmp_path: Path) -> None:
+    # Reached through --allow-private? No: the check runs on every request, redirects too;
+    # here the seed is public-looking but only resolvable to loopback via a redirect.
+    site.routes["/2026/03/01/moved-story-elsewhere.html"] = lambda r: (
+        301,
+        {"Location": "http://10.255.255.1/secret"},
+        b"",
+    )
+    site.page(
+        "/", '<html><body><a href="/2026/03/01/moved-story-elsewhere.html">m</a></body></html>'
+    )
+    from newscorpus.crawl.middlewares import refused_address
+
+    assert refused_address("10.255.255.1") == "10.255.255.1"
+    assert refused_address("127.0.0.1") == "127.0.0.1"
+    assert refused_address("::1") == "::1"
+    assert refused_address("169.254.169.254") == "169.254.169.254"
+    assert refused_address("8.8.8.8") is None  # resolved locally, never contacted
