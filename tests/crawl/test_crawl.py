@@ -507,3 +507,149 @@ def test_a_redirect_to_a_private_address_is_refused(site: LocalNewsSite, tmp_pat
     assert refused_address("::1") == "::1"
     assert refused_address("169.254.169.254") == "169.254.169.254"
     assert refused_address("8.8.8.8") is None  # resolved locally, never contacted
+
+
+def test_redirected_articles_are_archived_once_across_crawls(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    target = "/2026/03/01/the-story-that-moved-here.html"
+    site.page(target, article_html("moved"))
+    site.routes["/2026/03/01/old-address-of-the-story.html"] = lambda r: (
+        301,
+        {"Location": target},
+        b"",
+    )
+    site.page(
+        "/",
+        '<html><body><a href="/2026/03/01/old-address-of-the-story.html">a</a>'
+        f'<a href="{target}">b</a></body></html>',
+    )
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{site.base}/"], run_dir))
+    site.routes["/2026/03/02/yet-another-old-address.html"] = lambda r: (
+        302,
+        {"Location": target},
+        b"",
+    )
+    site.page(
+        "/", '<html><body><a href="/2026/03/02/yet-another-old-address.html">c</a></body></html>'
+    )
+    time.sleep(1.1)
+    ok(crawl([f"{site.base}/"], run_dir))
+    assert [p for p in paths(archived(run_dir)) if p.startswith("/2026/")] == [target]
+
+
+def test_failed_articles_are_retried_by_the_next_crawl(site: LocalNewsSite, tmp_path: Path) -> None:
+    path = "/2026/03/01/a-story-the-server-hid-once.html"
+    answers = {"ok": False}
+    site.routes[path] = lambda r: (
+        html(article_html("late")) if answers["ok"] else (503, {}, b"busy")
+    )
+
+    def home(request: LoggedRequest) -> Reply:
+        if request.headers.get("If-Modified-Since"):
+            return 304, {}, b""  # unchanged: the link is not seen again
+        return html(
+            f'<html><body><a href="{path}">x</a></body></html>',
+            **{"Last-Modified": "Mon, 02 Mar 2026 09:00:00 GMT"},
+        )
+
+    site.routes["/"] = home
+    run_dir = tmp_path / "run"
+    ok(crawl([f"{site.base}/"], run_dir))
+    assert paths(archived(run_dir)) == ["/"]
+    answers["ok"] = True
+    time.sleep(1.1)
+    ok(crawl([f"{site.base}/"], run_dir))
+    assert path in paths(archived(run_dir))
+
+
+def test_offsite_redirects_and_unreachable_robots(site: LocalNewsSite, tmp_path: Path) -> None:
+    other = LocalNewsSite().start()
+    try:
+        other.page("/elsewhere", article_html("spam"))
+        site.routes["/2026/03/01/a-story-that-leaves-the-site.html"] = lambda r: (
+            301,
+            {"Location": f"{other.base}/elsewhere"},
+            b"",
+        )
+        site.page(
+            "/",
+            '<html><body><a href="/2026/03/01/a-story-that-leaves-the-site.html">'
+            "x</a></body></html>",
+        )
+        run_dir = tmp_path / "run"
+        ok(crawl([f"{site.base}/"], run_dir))
+        assert not any("elsewhere" in u for u in archived(run_dir))
+    finally:
+        other.stop()
+
+    broken = LocalNewsSite().start()
+    try:
+        broken.routes["/robots.txt"] = lambda r: (503, {}, b"down")
+        broken.page("/", article_html("home"))
+        ok(crawl([f"{broken.base}/"], tmp_path / "run2"))
+        assert {r.path for r in broken.log} == {"/robots.txt"}  # RFC 9309: disallow all
+    finally:
+        broken.stop()
+
+
+def test_odd_feeds_sitemaps_and_xhtml(site: LocalNewsSite, tmp_path: Path) -> None:
+    base = site.base
+    site.routes["/robots.txt"] = lambda r: (
+        200,
+        {"Content-Type": "text/plain"},
+        f"Sitemap: {base}/sitemap.xml.gz\nSitemap: {base}/index-0.xml\n".encode(),
+    )
+    urlset = (
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}'
+        "/2026/03/01/found-in-a-gzipped-sitemap</loc></url></urlset>"
+    ).encode()
+    site.routes["/sitemap.xml.gz"] = lambda r: (
+        200,
+        {"Content-Type": "application/octet-stream"},
+        gzip.compress(urlset),
+    )
+
+    def chain(request: LoggedRequest) -> Reply:  # an endless chain of sitemap indexes
+        n = int(request.path.split("-")[1].split(".")[0])
+        return (
+            200,
+            {"Content-Type": "application/xml"},
+            (
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+                f"<loc>{base}/index-{n + 1}.xml</loc></sitemap></sitemapindex>"
+            ).encode(),
+        )
+
+    for n in range(100):
+        site.routes[f"/index-{n}.xml"] = chain
+    site.routes["/feed.xml"] = lambda r: (200, {"Content-Type": "application/rss+xml"}, b"")
+    xhtml = (
+        '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+        '<head><link rel="alternate" type="application/rss+xml" href="/feed.xml"/></head>'
+        '<body><a href="/2026/03/02/linked-from-an-xhtml-page">a</a>'
+        '<a href="http://[oops/">bad</a></body></html>'
+    )
+    site.page("/", xhtml)
+    for path in ("/2026/03/01/found-in-a-gzipped-sitemap", "/2026/03/02/linked-from-an-xhtml-page"):
+        site.page(path, article_html(path))
+    run_dir = tmp_path / "run"
+    result = ok(crawl([f"{base}/"], run_dir))
+    assert "Traceback" not in result.stderr
+    got = paths(archived(run_dir))
+    assert "/2026/03/01/found-in-a-gzipped-sitemap" in got
+    assert "/2026/03/02/linked-from-an-xhtml-page" in got
+    assert len(site.requested("/index-")) <= 5
+
+
+def test_one_crawl_per_run_folder(site: LocalNewsSite, tmp_path: Path) -> None:
+    import fcntl
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with (run_dir / ".lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = crawl([f"{site.base}/"], run_dir)
+    assert result.returncode != 0 and "being crawled by another process" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -31,7 +31,15 @@ def test_a_good_sources_file(tmp_path: Path) -> None:
     assert courier.wants_article("https://courier.example/2026/03/x")
     assert not courier.wants_article("https://courier.example/about")
     assert not courier.allows("https://courier.example/live/blog")
-    assert wire.name == "wire.example" and wire.hosts == {"wire.example"}
+    assert wire.name == "wire.example" and wire.site_keys == {"wire.example:443"}
+
+
+def test_sites_are_told_apart_by_port_and_idna() -> None:
+    from newscorpus.crawl.sources import site_key
+
+    assert site_key("http://bücher.example/a") == site_key("http://xn--bcher-kva.example/b")
+    assert site_key("http://www.a.example/") == site_key("http://a.example:80/x")
+    assert site_key("http://a.example:8080/") != site_key("http://a.example:9999/")
 
 
 @pytest.mark.parametrize(

@@ -67,9 +67,16 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
+def _parse_xml(body: bytes) -> lxml.etree._Element | None:
+    try:
+        return lxml.etree.fromstring(body, parser=_XML_PARSER)
+    except lxml.etree.XMLSyntaxError:  # empty or hopeless: nothing to follow
+        return None
+
+
 def parse_sitemap(body: bytes) -> Sitemap:
     """A sitemap or sitemap index, Google News extensions included."""
-    root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+    root = _parse_xml(body)
     if root is None:
         return Sitemap(False, [])
     is_index = _local(root.tag) == "sitemapindex"
@@ -94,7 +101,7 @@ def parse_sitemap(body: bytes) -> Sitemap:
 
 def parse_feed(body: bytes, base: str) -> list[str]:
     """Article URLs of an RSS or Atom feed."""
-    root = lxml.etree.fromstring(body, parser=_XML_PARSER)
+    root = _parse_xml(body)
     if root is None:
         return []
     urls = []
@@ -114,8 +121,13 @@ def parse_feed(body: bytes, base: str) -> list[str]:
 
 
 def is_xml(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith(b"<?xml") or head.startswith((b"<rss", b"<feed", b"<urlset"))
+    """Whether ``body`` is a feed or a sitemap (not XHTML, which also starts ``<?xml``)."""
+    head = body[:2048].lower()
+    if b"<html" in head:
+        return False
+    return any(
+        tag in head for tag in (b"<rss", b"<feed", b"<urlset", b"<sitemapindex", b"<rdf:rdf")
+    )
 
 
 def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
@@ -129,7 +141,10 @@ def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
             continue
-        url = urljoin(base, href).split("#", 1)[0]
+        try:
+            url = urljoin(base, href).split("#", 1)[0]
+        except ValueError:
+            continue
         if element.tag == "link":
             rel = (element.get("rel") or "").lower().split()
             if "alternate" in rel and (element.get("type") or "").lower() in _FEED_TYPES:
@@ -143,9 +158,10 @@ def looks_like_article(url: str) -> bool:
     path = urlsplit(url).path
     if _HUB.search(path) or _NOT_HTML.search(path):
         return False
-    return bool(_DATE_IN_PATH.search(path + "/") and _SLUG.search(path)) or bool(
-        _SLUG.search(path) or _NUMERIC_ID.search(path)
-    )
+    dated = _DATE_IN_PATH.search(path + "/")
+    if dated and path[dated.end() - 1 :].strip("/"):  # something after the date: a story
+        return True
+    return bool(_SLUG.search(path) or _NUMERIC_ID.search(path))
 
 
 def in_sitemap_article(entry: SitemapEntry) -> bool:

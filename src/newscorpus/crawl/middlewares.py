@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler
 
 from newscorpus.crawl.state import CrawlState
 from newscorpus.warc.reader import decode_content
@@ -22,6 +24,7 @@ from newscorpus.warc.writer import WarcFileWriter
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+MAX_CRAWL_DELAY = 60.0  # seconds; beyond this a site is better crawled another day
 
 
 @lru_cache(maxsize=4096)
@@ -78,6 +81,27 @@ class SafetyMiddleware:
             raise IgnoreRequest(f"{parts.hostname} resolves to non-public address {address}")
 
 
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """scrapy's robots.txt middleware, with RFC 9309's rule for an unreachable robots.txt:
+    a server error or a failed fetch means "disallow everything" (a 4xx still means no
+    rules), where scrapy would crawl the whole site."""
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._stats.inc_value("newscorpus/robots_unreachable")
+            response = response.replace(body=self.DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        super()._robots_error(exc, netloc)
+        self._stats.inc_value("newscorpus/robots_unreachable")
+        self._parsers[netloc] = build_from_crawler(
+            self._parserimpl, self.crawler, self.DISALLOW_ALL
+        )
+
+
 class CrawlDelayMiddleware:
     """Holds each host's download slot to at least its robots.txt Crawl-delay."""
 
@@ -90,7 +114,11 @@ class CrawlDelayMiddleware:
         return cls(crawler)
 
     def set_delay(self, host: str, delay: float) -> None:
-        self.delays[host] = delay
+        if delay > MAX_CRAWL_DELAY:
+            logger.warning(
+                "%s asks for a Crawl-delay of %s s; using %s s", host, delay, MAX_CRAWL_DELAY
+            )
+        self.delays[host] = min(delay, MAX_CRAWL_DELAY)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         delay = self.delays.get(urlsplit(request.url).hostname or "")
@@ -99,8 +127,11 @@ class CrawlDelayMiddleware:
             return
         downloader = engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None and slot.delay < delay:
-            slot.delay = delay
+        if slot is not None:
+            # auto-throttle lowers the delay and jitter shortens it: neither may go below
+            # what robots.txt asked
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0.0
 
 
 class WarcMiddleware:
@@ -131,7 +162,14 @@ class WarcMiddleware:
         state: CrawlState | None = getattr(owner, "state", None)
         if writer is None or state is None:
             raise NotConfigured("the spider has no WARC writer")
-        if response.status != 200 or request.meta.get("newscorpus_kind") in (None, "robots"):
+        kind = request.meta.get("newscorpus_kind")
+        if response.status != 200 or kind in (None, "robots"):
+            return response
+        if not owner.in_scope(request.url):  # type: ignore[union-attr]
+            self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")
+            return response
+        if kind == "article" and state.status(request.url) == "done":
+            self.stats.inc_value("newscorpus/warc/skipped_already_archived")
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
@@ -150,16 +188,21 @@ class WarcMiddleware:
             method=request.method,
             protocol=response.protocol or "HTTP/1.1",
         )
-        etag = response.headers.get(b"ETag")
-        modified = response.headers.get(b"Last-Modified")
-        state.finish(
-            request_chain(request),
-            "done",
-            etag.decode("latin-1") if etag else None,
-            modified.decode("latin-1") if modified else None,
-            warc=(name, writer.last_end),
-        )
-        request.meta["newscorpus_archived"] = True
+        if kind == "article":
+            etag = response.headers.get(b"ETag")
+            modified = response.headers.get(b"Last-Modified")
+            state.finish(
+                request_chain(request),
+                "done",
+                kind,
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+                warc=(name, writer.last_end),
+            )
+            request.meta["newscorpus_archived"] = True
+        else:  # a hub is done once its links are queued: the spider says so after parsing
+            state.commit_warc(name, writer.last_end)
+        writer.rotate_if_full()
         self.stats.inc_value("newscorpus/warc/records")
         self.stats.inc_value("newscorpus/warc/bytes", len(response.body))
         return response

@@ -6,6 +6,7 @@ need several (tests, a scheduler) start a process per crawl.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,11 +87,15 @@ def _settings(options: CrawlOptions) -> dict[str, Any]:
         "COOKIES_ENABLED": False,  # no sessions: no session-id traps, no tracking
         "HTTPPROXY_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # an HTTP server that runs code: never on
         "HTTPERROR_ALLOWED_CODES": [304],
         "LOG_LEVEL": "INFO",
+        "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI owns logging
         "LOGSTATS_INTERVAL": 60.0,
         "DOWNLOADER_MIDDLEWARES": {
             "newscorpus.crawl.middlewares.SafetyMiddleware": 40,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "newscorpus.crawl.middlewares.StrictRobotsTxtMiddleware": 100,
             "newscorpus.crawl.middlewares.CrawlDelayMiddleware": 110,
             # nearest the downloader: sees bodies as received, before decompression
             "newscorpus.crawl.middlewares.WarcMiddleware": 950,
@@ -118,9 +123,15 @@ def run_crawl(
     if not sources:
         raise UserError("nothing to crawl: give seed URLs or a sources file")
     try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock = (run_dir / ".lock").open("w")
         state = CrawlState(run_dir)
     except OSError as exc:
         raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
+    try:  # one crawl per run folder: a second would take over the first one's WARC file
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        raise UserError(f"{run_dir} is being crawled by another process") from exc
     warc_dir = run_dir / WARC_DIR
     warc_dir.mkdir(parents=True, exist_ok=True)
     recover_open_files(warc_dir, state.committed_bytes)
@@ -129,13 +140,14 @@ def run_crawl(
         warc_dir,
         prefix=options.warc_prefix,
         max_file_bytes=options.warc_max_bytes,
+        rotate_automatically=False,  # the WARC middleware rotates after committing state
         info={
             "robots": "obey",
             "http-header-user-agent": options.user_agent,
             "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
         },
     )
-    process = CrawlerProcess(_settings(options), install_root_handler=False)
+    process = CrawlerProcess(_settings(options))
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,
@@ -164,6 +176,7 @@ def run_crawl(
     stats = _stats_json(crawler, state)
     state.close()
     write_json_atomic(run_dir / CRAWL_STATS, stats)
+    lock.close()
     return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
 
 

@@ -16,6 +16,7 @@ A mistake is reported with the file, the line and the field.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -51,14 +52,27 @@ class Source:
     max_depth: int | None = None
 
     @property
-    def hosts(self) -> set[str]:
-        return {(urlsplit(u).hostname or "").lower().removeprefix("www.") for u in self.start_urls}
+    def site_keys(self) -> set[str]:
+        return {site_key(url) for url in self.start_urls}
 
     def allows(self, url: str) -> bool:
         return not any(p.search(url) for p in self.exclude)
 
     def wants_article(self, url: str) -> bool:
         return not self.include or any(p.search(url) for p in self.include)
+
+
+def site_key(url: str) -> str:
+    """Which site a URL belongs to: IDNA host without ``www.``, and port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
+    except ValueError:
+        port = 0
+    return f"{host.removeprefix('www.')}:{port}"
 
 
 def source_from_url(url: str) -> Source:
@@ -73,6 +87,10 @@ def _check_url(url: object, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{what} {url!r} is not an http(s) URL with a host")
+    try:
+        parts.port  # noqa: B018 (raises on a port out of range)
+    except ValueError as exc:
+        raise ValueError(f"{what} {url!r}: {exc}") from None
     return url
 
 
@@ -93,6 +111,8 @@ def load_sources(path: Path) -> list[Source]:
     sources = []
     for index, table in enumerate(data["source"]):
         try:
+            if not isinstance(table, dict):
+                raise _FieldError("source", "each source must be a [[source]] table")
             sources.append(_source(table))
         except _FieldError as exc:
             line = _line_of(text, index, exc.field)

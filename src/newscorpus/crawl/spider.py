@@ -32,14 +32,19 @@ from newscorpus.crawl.discovery import (
     trap_reason,
 )
 from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain
-from newscorpus.crawl.sources import Source
+from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
+from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 
-HUB_KINDS = ("home", "robots", "sitemap", "feed", "hub")
+# "probe": a common feed path tried on a home page that links no feed (404 is no error)
+HUB_KINDS = ("home", "robots", "sitemap", "feed", "probe", "hub")
 MAX_QUERY_VARIANTS = 5  # distinct query strings per path before the rest count as a trap
+MAX_SITEMAP_NESTING = 3  # sitemap index -> index -> index -> urlset
+MAX_SITEMAPS_PER_HOST = 1000
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit
 
 
 class NewsSpider(scrapy.Spider):
@@ -57,7 +62,7 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.sources = sources
-        self.by_host = {host: source for source in sources for host in source.hosts}
+        self.by_site = {key: source for source in sources for key in source.site_keys}
         self.state = state
         self.warc_writer = warc_writer
         self.max_depth = max_depth
@@ -65,6 +70,7 @@ class NewsSpider(scrapy.Spider):
         self.robots_agent = robots_agent  # the token robots.txt rules are matched against
         self.seen: set[str] = set()  # URLs requested in this run
         self.pages: Counter[str] = Counter()  # requests per host in this run
+        self.sitemaps: Counter[str] = Counter()  # sitemap requests per host in this run
         self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
         self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
@@ -87,11 +93,23 @@ class NewsSpider(scrapy.Spider):
         for queued in self.state.queued():  # the frontier of an interrupted crawl
             yield from self._request(queued.url, queued.kind, queued.depth)
 
+    def source_of(self, url: str) -> Source | None:
+        return self.by_site.get(site_key(url))
+
+    def in_scope(self, url: str) -> bool:
+        """Whether ``url`` belongs to a crawled site and is not excluded by its source."""
+        source = self.source_of(url)
+        return source is not None and source.allows(url)
+
     def _request(self, url: str, kind: str, depth: int) -> Iterator[scrapy.Request]:
-        url = canonical_request_url(url)
+        try:
+            url = canonical_request_url(url)
+        except ValueError:  # an unparsable link ("http://[oops/") is skipped, not fatal
+            self.crawler.stats.inc_value("newscorpus/skipped/bad_url")
+            return
         host = urlsplit(url).hostname or ""
         stats = self.crawler.stats
-        source = self.by_host.get(host_of(url))
+        source = self.source_of(url)
         if url in self.seen or source is None:
             return
         if kind != "robots" and not source.allows(url):
@@ -115,8 +133,15 @@ class NewsSpider(scrapy.Spider):
         if is_page and self.pages[host] >= limit:
             stats.inc_value("newscorpus/skipped/site_page_limit")
             return
+        if kind == "sitemap":
+            if depth > MAX_SITEMAP_NESTING or self.sitemaps[host] >= MAX_SITEMAPS_PER_HOST:
+                stats.inc_value("newscorpus/traps_cut/sitemaps")
+                return
+            self.sitemaps[host] += 1
         if kind in HUB_KINDS:
             self.state.requeue(url, kind, depth)  # hubs change: fetched on every crawl
+            if self.state.status(url) == "done":  # ... but this one was archived as an article
+                return
         elif self.state.status(url) == "done":
             stats.inc_value("newscorpus/skipped/archived_before")
             return
@@ -140,7 +165,7 @@ class NewsSpider(scrapy.Spider):
             errback=self.failed,
             headers=headers,
             priority=10
-            if kind in ("robots", "sitemap", "feed")
+            if kind in ("robots", "sitemap", "feed", "probe")
             else (5 if kind == "article" else 0),
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
@@ -161,12 +186,12 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta["newscorpus_depth"]
         host = urlsplit(response.url).hostname or ""
         self.host_stats[host][f"status_{response.status}"] += 1
-        if not response.meta.get("newscorpus_archived"):
-            self._finish(response)
+        self.seen.add(response.url)  # where a redirect ended
         if response.status == 304:
             self.crawler.stats.inc_value("newscorpus/not_modified")
-            return
-        if kind == "robots":
+        elif not self.in_scope(response.url):
+            self.crawler.stats.inc_value("newscorpus/skipped/offsite_redirect")
+        elif kind == "robots":
             yield from self._parse_robots(response)
         elif kind in ("sitemap", "feed") or (kind != "article" and is_xml(response.body)):
             yield from self._parse_xml(response, depth)
@@ -174,19 +199,25 @@ class NewsSpider(scrapy.Spider):
             if kind == "article":
                 self.host_stats[host]["articles_archived"] += 1
             yield from self._parse_html(response, kind, depth)
+        # Only now, with every link it holds queued, is a hub done: a crawl killed earlier
+        # fetches it again.
+        if not response.meta.get("newscorpus_archived"):
+            self._finish(response, kind)
 
-    def _finish(self, response: Response) -> None:
+    def _finish(self, response: Response, kind: str) -> None:
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
+        chain = request_chain(response.request) if response.request else []
         self.state.finish(
-            request_chain(response.request) if response.request else [response.url],
+            list(dict.fromkeys([*chain, response.url])),
             "done",
+            kind,
             etag.decode("latin-1") if etag else None,
             modified.decode("latin-1") if modified else None,
         )
 
     def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        text = response.text if response.status == 200 else ""
+        text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
         host = urlsplit(response.url).hostname or ""
         delay = Protego.parse(text).crawl_delay(self.robots_agent) if text else None
         if delay:
@@ -198,12 +229,17 @@ class NewsSpider(scrapy.Spider):
 
     def _parse_xml(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
         body = response.body
-        head = body[:1024].lower()
+        if body.startswith(b"\x1f\x8b"):  # sitemap.xml.gz, served as is
+            body = decode_content(body, "gzip", MAX_SITEMAP_BYTES) or b""
+            if len(body) > MAX_SITEMAP_BYTES:
+                self.crawler.stats.inc_value("newscorpus/skipped/sitemap_too_large")
+                return
+        head = body[:2048].lower()
         if b"<urlset" in head or b"<sitemapindex" in head:
             sitemap = parse_sitemap(body)
             for entry in sitemap.entries:
                 if sitemap.is_index:
-                    yield from self._request(entry.url, "sitemap", depth)
+                    yield from self._request(entry.url, "sitemap", depth + 1)
                 else:
                     kind = "article" if in_sitemap_article(entry) else "hub"
                     yield from self._request(entry.url, kind, 1)
@@ -215,10 +251,10 @@ class NewsSpider(scrapy.Spider):
         links, feeds = page_links(response.body, response.url)
         for feed in feeds:
             yield from self._request(feed, "feed", depth)
-        source = self.by_host.get(host_of(response.url))
+        source = self.source_of(response.url)
         if kind == "home" and not feeds and source is not None and not source.feeds:
             for path in COMMON_FEED_PATHS:
-                yield from self._request(urljoin(response.url, path), "feed", depth)
+                yield from self._request(urljoin(response.url, path), "probe", depth)
         if kind == "article":
             return  # articles link to other articles, found through hubs anyway
         for url in _unique(links):
@@ -232,8 +268,13 @@ class NewsSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         host = urlsplit(request.url).hostname or ""
-        self.host_stats[host]["errors"] += 1
-        self.state.finish(request_chain(request), "failed")
+        if request.meta.get("newscorpus_kind") == "probe":
+            self.host_stats[host]["feed_probes_missing"] += 1
+        else:
+            self.host_stats[host]["errors"] += 1
+        self.state.finish(
+            request_chain(request), "failed", request.meta.get("newscorpus_kind", "hub")
+        )
         logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
     def _middleware(self, cls: type) -> Any:
@@ -244,10 +285,6 @@ class NewsSpider(scrapy.Spider):
             if isinstance(middleware, cls):
                 return middleware
         return None
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def _unique(urls: Iterable[str]) -> list[str]:

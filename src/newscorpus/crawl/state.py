@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS urls (
     kind TEXT NOT NULL,
     status TEXT NOT NULL,
     depth INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
     etag TEXT,
     last_modified TEXT,
     updated TEXT NOT NULL
@@ -81,16 +82,23 @@ class CrawlState:
         return cursor.rowcount == 1
 
     def requeue(self, url: str, kind: str, depth: int) -> None:
-        """Queue a hub page (home, feed, sitemap) again: they change between crawls."""
+        """Queue a hub page (home, feed, sitemap) again: they change between crawls.
+
+        A URL archived as an article stays done, whatever links to it now.
+        """
         self._db.execute(
             "INSERT INTO urls (url, kind, status, depth, updated) VALUES (?, ?, 'queued', ?, ?) "
-            "ON CONFLICT(url) DO UPDATE SET status = 'queued', updated = excluded.updated",
+            "ON CONFLICT(url) DO UPDATE SET status = 'queued', updated = excluded.updated "
+            "WHERE NOT (urls.kind = 'article' AND urls.status = 'done')",
             (url, kind, depth, _now()),
         )
 
-    def queued(self) -> Iterator[QueuedUrl]:
+    def queued(self, max_attempts: int = 3) -> Iterator[QueuedUrl]:
+        """The frontier: URLs queued and not fetched, and failures worth another try."""
         rows = self._db.execute(
-            "SELECT url, kind, depth FROM urls WHERE status = 'queued' ORDER BY rowid"
+            "SELECT url, kind, depth FROM urls WHERE status = 'queued' "
+            "OR (status = 'failed' AND attempts < ?) ORDER BY rowid",
+            (max_attempts,),
         ).fetchall()
         for url, kind, depth in rows:
             yield QueuedUrl(url, kind, depth)
@@ -99,27 +107,43 @@ class CrawlState:
         self,
         urls: Sequence[str],
         status: str,
+        kind: str,
         etag: str | None = None,
         last_modified: str | None = None,
         warc: tuple[str, int] | None = None,
     ) -> None:
-        """Mark ``urls`` (a request and the URLs that redirected to it) done or failed.
+        """Mark ``urls`` (a request, the URLs that redirected to it, where it ended) done
+        or failed; URLs not known yet (redirect targets) are added.
 
         With ``warc``, that file's new committed length is saved in the same transaction.
         """
+        failed = int(status == "failed")
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "UPDATE urls SET status = ?, etag = COALESCE(?, etag), "
-                "last_modified = COALESCE(?, last_modified), updated = ? WHERE url = ?",
-                [(status, etag, last_modified, _now(), url) for url in urls],
+                "INSERT INTO urls (url, kind, status, attempts, etag, last_modified, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                "status = excluded.status, attempts = urls.attempts + excluded.attempts, "
+                "etag = COALESCE(excluded.etag, urls.etag), "
+                "last_modified = COALESCE(excluded.last_modified, urls.last_modified), "
+                "updated = excluded.updated",
+                [(url, kind, status, failed, etag, last_modified, _now()) for url in urls],
             )
             if warc is not None:
-                self._db.execute(
-                    "INSERT INTO warc_files (name, committed_bytes) VALUES (?, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET committed_bytes = excluded.committed_bytes",
-                    warc,
-                )
+                self._commit_warc(*warc)
+
+    def commit_warc(self, name: str, committed_bytes: int) -> None:
+        """Record that ``name`` holds ``committed_bytes`` of complete records."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._commit_warc(name, committed_bytes)
+
+    def _commit_warc(self, name: str, committed_bytes: int) -> None:
+        self._db.execute(
+            "INSERT INTO warc_files (name, committed_bytes) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET committed_bytes = excluded.committed_bytes",
+            (name, committed_bytes),
+        )
 
     def committed_bytes(self, name: str) -> int:
         row = self._db.execute(

@@ -58,8 +58,10 @@ class WarcFileWriter:
         prefix: str = "newscorpus",
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         info: dict[str, str] | None = None,
+        rotate_automatically: bool = True,
     ) -> None:
         self.directory = directory
+        self.rotate_automatically = rotate_automatically
         self.prefix = prefix
         self.max_file_bytes = max_file_bytes
         self.info = {"software": f"newscorpus/{__version__}", "format": "WARC File Format 1.1"}
@@ -113,9 +115,18 @@ class WarcFileWriter:
         self._stream.flush()  # complete records reach the OS: a killed process keeps them
         name = self._path.name.removesuffix(OPEN_SUFFIX)
         self.last_end = self._stream.tell()
-        if self.last_end >= self.max_file_bytes:
-            self._close_file()
+        if self.rotate_automatically:
+            self.rotate_if_full()
         return name, offset
+
+    def rotate_if_full(self) -> None:
+        """Close the current file once it reached the size limit; the next write opens one.
+
+        A caller that records what is committed (the crawler) rotates only after it did,
+        so that a file is never renamed final before its last record is accounted for.
+        """
+        if self._stream is not None and self.last_end >= self.max_file_bytes:
+            self._close_file()
 
     def close(self) -> None:
         self._close_file()
