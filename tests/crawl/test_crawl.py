@@ -653,3 +653,12 @@ def test_one_crawl_per_run_folder(site: LocalNewsSite, tmp_path: Path) -> None:
         result = crawl([f"{site.base}/"], run_dir)
     assert result.returncode != 0 and "being crawled by another process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_per_host_delay_is_held(site: LocalNewsSite, tmp_path: Path) -> None:
+    _many_articles(site, 5)
+    ok(crawl([f"{site.base}/"], tmp_path / "run", "--delay", "0.3"))
+    times = sorted(r.time for r in site.log if r.path.startswith("/2026/"))
+    assert len(times) == 5
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.14  # 0.3 s, randomised between 0.5x and 1.5x as scrapy does
