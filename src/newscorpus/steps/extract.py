@@ -75,11 +75,23 @@ class Extract(Step):
 
     def extract(self, response: WarcResponse) -> Document | None:
         html = decode_html(response.body, response.charset)
-        # An XML declaration makes lxml refuse a str; C0 controls make trafilatura fail.
-        html = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", html, count=1))
+        html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses a str that has one
         if not html.strip():
             self.drop("empty_page")
             return None
+        try:
+            document = self._extract_html(html, response)
+        except ValueError:
+            document = None
+        if document is None and _CONTROL_CHARS.search(html):
+            # C0 control characters make lxml or trafilatura give up. They are rare, and
+            # searching every page for them costs ~1 ms: cleaned only when extraction failed.
+            document = self._extract_html(_CONTROL_CHARS.sub("", html), response)
+        if document is None:
+            self.drop("no_text")
+        return document
+
+    def _extract_html(self, html: str, response: WarcResponse) -> Document | None:
         tree = lxml.html.fromstring(html)
         page = page_metadata(tree, response.url)
         if page.title is None or page.published is None:
@@ -99,7 +111,6 @@ class Extract(Step):
             deduplicate=False,
         )
         if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
-            self.drop("no_text")
             return None
         canonical = normalize_url(page.canonical or response.url)
         return Document(
