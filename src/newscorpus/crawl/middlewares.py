@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
@@ -160,8 +160,8 @@ class WarcMiddleware:
         owner = self.crawler.spider
         writer: WarcFileWriter | None = getattr(owner, "warc_writer", None)
         state: CrawlState | None = getattr(owner, "state", None)
-        if writer is None or state is None:
-            raise NotConfigured("the spider has no WARC writer")
+        if writer is None or state is None:  # not our spider: nothing to archive into
+            return response
         kind = request.meta.get("newscorpus_kind")
         if response.status != 200 or kind in (None, "robots"):
             return response
