@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus import __version__
+from newscorpus._files import write_json_atomic
 from newscorpus.document import Document
 from newscorpus.errors import UserError
 from newscorpus.executors import Executor, LocalExecutor, WorkerLost
@@ -41,7 +42,6 @@ from newscorpus.store.state import (
     plan_path,
     read_json,
     state_dir,
-    write_json_atomic,
 )
 from newscorpus.warc.reader import (
     DEFAULT_MAX_BODY_BYTES,

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus import __version__
+from newscorpus._files import write_json_atomic
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
-from newscorpus.store.state import write_json_atomic
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
 
 logger = logging.getLogger(__name__)

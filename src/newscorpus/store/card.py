@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from newscorpus._files import open_atomic
 from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
 from newscorpus.store.parquet import DATA_DIR
 
@@ -121,7 +122,6 @@ def render_card(manifest: dict[str, Any], name: str) -> str:
 
 def write_card(corpus: Path, manifest: dict[str, Any]) -> Path:
     path = corpus / CARD
-    tmp = path.with_name(f".{CARD}.tmp")
-    tmp.write_text(render_card(manifest, corpus.resolve().name), encoding="utf-8")
-    tmp.replace(path)
+    with open_atomic(path, durable=False) as handle:
+        handle.write(render_card(manifest, corpus.resolve().name))
     return path

@@ -7,13 +7,12 @@ blank line, then the paragraphs separated by blank lines.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from newscorpus._files import open_atomic
 from newscorpus.store.parquet import iter_documents
 
 FORMATS = ("txt", "jsonl")
@@ -26,14 +25,6 @@ def document_text(row: dict[str, Any]) -> str:
     return f"{title}\n\n{body}\n" if title else f"{body}\n"
 
 
-@contextmanager
-def _atomic_open(path: Path) -> Iterator[IO[str]]:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        yield handle
-    tmp.replace(path)
-
-
 def export(corpus: Path, out: Path, fmt: str, language: str | None = None) -> int:
     """Write the documents of ``corpus`` to ``out``; returns how many were written."""
     if fmt not in FORMATS:
@@ -42,12 +33,12 @@ def export(corpus: Path, out: Path, fmt: str, language: str | None = None) -> in
     written = 0
     if fmt == "txt":
         for shard, row in iter_documents(corpus, language, columns=["id", "title", "text"]):
-            with _atomic_open(out / f"{shard:03d}_{row['id']}.txt") as handle:
+            with open_atomic(out / f"{shard:03d}_{row['id']}.txt", durable=False) as handle:
                 handle.write(document_text(row))
             written += 1
         return written
     for shard, rows in groupby(iter_documents(corpus, language), key=itemgetter(0)):
-        with _atomic_open(out / f"{shard:03d}.jsonl") as handle:
+        with open_atomic(out / f"{shard:03d}.jsonl", durable=False) as handle:
             for _, row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 written += 1

@@ -14,9 +14,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from newscorpus._files import write_json_atomic
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.store.parquet import corpus_files
-from newscorpus.store.state import marker_paths, plan_path, read_json, write_json_atomic
+from newscorpus.store.state import marker_paths, plan_path, read_json
 
 MANIFEST = "manifest.json"
 

@@ -1,0 +1,38 @@
+"""Atomic file writes: readers see the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def open_atomic(path: Path, durable: bool = True) -> Iterator[IO[str]]:
+    """A text file that replaces ``path`` when the block ends, and vanishes if it fails.
+
+    ``durable`` also fsyncs it first (state a crash must not lose); leave it off for bulk
+    output that can simply be written again.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path``, durably and atomically."""
+    with open_atomic(path) as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
