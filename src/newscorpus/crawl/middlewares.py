@@ -189,14 +189,11 @@ class WarcMiddleware:
             protocol=response.protocol or "HTTP/1.1",
         )
         if kind == "article":
-            etag = response.headers.get(b"ETag")
-            modified = response.headers.get(b"Last-Modified")
             state.finish(
                 request_chain(request),
                 "done",
                 kind,
-                etag.decode("latin-1") if etag else None,
-                modified.decode("latin-1") if modified else None,
+                *validators(response),
                 warc=(name, writer.last_end),
             )
             request.meta["newscorpus_archived"] = True
@@ -211,6 +208,16 @@ class WarcMiddleware:
 def request_chain(request: Request) -> list[str]:
     """The URL of ``request`` and those that redirected to it."""
     return [*request.meta.get("redirect_urls", []), request.url]
+
+
+def validators(response: Response) -> tuple[str | None, str | None]:
+    """(ETag, Last-Modified) of ``response``, for a conditional request next time."""
+    etag = response.headers.get(b"ETag")
+    modified = response.headers.get(b"Last-Modified")
+    return (
+        etag.decode("latin-1") if etag else None,
+        modified.decode("latin-1") if modified else None,
+    )
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ from newscorpus.crawl.discovery import (
     sitemaps_from_robots,
     trap_reason,
 )
-from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain
+from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.warc.reader import decode_content
@@ -102,13 +102,13 @@ class NewsSpider(scrapy.Spider):
         return source is not None and source.allows(url)
 
     def _request(self, url: str, kind: str, depth: int) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
         try:
             url = canonical_request_url(url)
         except ValueError:  # an unparsable link ("http://[oops/") is skipped, not fatal
-            self.crawler.stats.inc_value("newscorpus/skipped/bad_url")
+            stats.inc_value("newscorpus/skipped/bad_url")
             return
         host = urlsplit(url).hostname or ""
-        stats = self.crawler.stats
         source = self.source_of(url)
         if url in self.seen or source is None:
             return
@@ -205,15 +205,9 @@ class NewsSpider(scrapy.Spider):
             self._finish(response, kind)
 
     def _finish(self, response: Response, kind: str) -> None:
-        etag = response.headers.get(b"ETag")
-        modified = response.headers.get(b"Last-Modified")
         chain = request_chain(response.request) if response.request else []
         self.state.finish(
-            list(dict.fromkeys([*chain, response.url])),
-            "done",
-            kind,
-            etag.decode("latin-1") if etag else None,
-            modified.decode("latin-1") if modified else None,
+            list(dict.fromkeys([*chain, response.url])), "done", kind, *validators(response)
         )
 
     def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
