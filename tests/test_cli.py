@@ -57,6 +57,25 @@ def test_user_mistakes_give_one_clear_line(
     _one_line_error(run(*args, cwd=tmp_path), *fragments)
 
 
+@pytest.mark.parametrize(
+    ("config", "fragments"),
+    [
+        ("[process\nmin_words = 3", ["not valid TOML"]),
+        ("[process]\nmin_wrds = 3", ["unknown option 'min_wrds'"]),
+        ("[process.quality]\nmin_words = 'many'", ["process].quality.min_words", "expected int"]),
+        ("[process]\nboilerplate_min_documents = 1", ["at least 2"]),
+        ("[process]\nlanguages = ['xx']", ["unknown language code(s): xx"]),
+    ],
+)
+def test_a_broken_config_is_one_clear_line(
+    tmp_path: Path, config: str, fragments: list[str]
+) -> None:
+    warc = write_warc(tmp_path, [("http://a.test/", html_page("t", ["x"]), [])])
+    (tmp_path / "nc.toml").write_text(config, encoding="utf-8")
+    result = run("process", str(warc), "--out", "c", "--config", "nc.toml", cwd=tmp_path)
+    _one_line_error(result, *fragments)
+
+
 def test_unwritable_output_is_one_clear_line(tmp_path: Path) -> None:
     warc = write_warc(tmp_path, [("http://a.test/", html_page("t", ["x"]), [])])
     blocker = tmp_path / "file"
@@ -111,7 +130,7 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
     assert (corpus / "manifest.json").exists() and (corpus / "README.md").exists()
     assert "by language" in result.stdout
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset(str(corpus), split="train")
+    loaded = datasets.load_dataset(str(corpus), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows >= 24
     assert {"en", "fr", "de", "ru", "ar", "zh"} <= set(loaded["language"])
     # a second demo replaces the first instead of doubling it

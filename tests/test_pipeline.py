@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
+from importlib.resources import files
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -16,8 +18,13 @@ import pytest
 from newscorpus.errors import UserError
 from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import ProcessOptions, process
+from newscorpus.steps import QualityThresholds
 from newscorpus.store.manifest import read_manifest
 from tests.conftest import FUNDUS, WARC_SAMPLES, html_page, need_shared, write_warc
+
+
+def _options(min_words: int) -> ProcessOptions:
+    return ProcessOptions(quality=QualityThresholds(min_words=min_words))
 
 
 def _rows(corpus: Path) -> list[dict]:
@@ -34,15 +41,22 @@ _SENTENCES = [
 ]
 
 
+_MORE_SENTENCES = [
+    "A spokesperson for the bus company declined to comment on the timetable.",
+    "Local shop owners hope that more visitors will come to the market square.",
+    "The opposition will present its own proposal at the next session in April.",
+    "Several schools have asked for a direct line to the new sports centre.",
+    "Engineers expect the work on the northern bridge to take two more years.",
+]
+
+
 def _article(i: int) -> bytes:
     """A distinct English article: sentences rotated by ``i``, with its number in them."""
-    sentences = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
+    first = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
+    second = [_MORE_SENTENCES[(i + k) % len(_MORE_SENTENCES)] for k in range(3)]
     return html_page(
         f"Council story number {i}",
-        [
-            f"In report {i}, " + " ".join(sentences),
-            f"Update {i}: " + " ".join(reversed(sentences)),
-        ],
+        [f"In report {i}, " + " ".join(first), f"Update {i}: " + " ".join(second)],
     )
 
 
@@ -74,6 +88,19 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     assert "utm_source" not in fr["canonical_url"]
     assert {t["language"] for t in fr["translations"]} == {"en", "de", "ru", "ar", "zh"}
     assert all(t["url"] in by_url for t in fr["translations"])
+    # only articles: the home, section and about pages the crawl archived are dropped
+    assert all("/2026/" in r["url"] or "/wire/" in r["url"] for r in rows)
+    # no boilerplate line left: neither the site's prompts nor any line repeated on a site
+    demo = json.loads(files("newscorpus.demo").joinpath("site/articles.json").read_text("utf-8"))
+    prompts = [
+        words[key] for words in demo["boilerplate"].values()
+        for key in ("see_also", "subscribe", "newsletter", "share", "copyright")
+    ]  # fmt: skip
+    lines = Counter((r["domain"], line) for r in rows for line in set(r["text"].split("\n\n")))
+    assert not [line for line in lines.elements() if any(p in line[1] for p in prompts)]
+    assert not [line for line, n in lines.items() if n > 1 and len(line[1]) < 200]
+    report = json.loads((corpus / "boilerplate.json").read_text(encoding="utf-8"))
+    assert report["domains"]["127.0.0.1"]["removed"] >= 24  # a prompt in each of 24 articles
     ru = next(r for r in rows if r["language"] == "ru" and "/ru/2026/" in r["url"])
     letters = [ch for ch in ru["text"] if ch.isalpha()]
     cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
@@ -95,8 +122,9 @@ def test_corpus_loads_with_datasets(demo_warc: Path, tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     corpus = tmp_path / "corpus"
     process([demo_warc], corpus, executor=LocalExecutor(1))
-    everything = datasets.load_dataset(str(corpus), split="train")
-    french = datasets.load_dataset(str(corpus), "fr", split="train")
+    cache = str(tmp_path / "hf-cache")  # the shared cache may hold an older corpus's rows
+    everything = datasets.load_dataset(str(corpus), split="train", cache_dir=cache)
+    french = datasets.load_dataset(str(corpus), "fr", split="train", cache_dir=cache)
     rows = _rows(corpus)
     assert everything.num_rows == len(rows)
     assert french.num_rows == sum(r["language"] == "fr" for r in rows) > 0
@@ -106,12 +134,18 @@ def test_corpus_loads_with_datasets(demo_warc: Path, tmp_path: Path) -> None:
 def test_common_crawl_sample_is_valid_input(tmp_path: Path) -> None:
     warcs = need_shared(WARC_SAMPLES)
     corpus = tmp_path / "cc"
-    summary = process([warcs], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    summary = process([warcs], corpus, _options(min_words=10), LocalExecutor(1), keep_dropped=True)
     assert not summary.failed and not [r.warning for r in summary.results if r.warning]
+    totals = summary.totals()
+    assert totals["read.html"] > 40
+    # General web pages, not news: most are dropped, but every one is stored or kept aside.
     rows = _rows(corpus)
-    assert len(rows) > 20
-    assert {"ja", "zh"} <= {r["language"] for r in rows}
-    japanese = [r for r in rows if r["domain"] == "uraharajuku.st"]
+    dropped = ds.dataset(corpus / "dropped", format="parquet").to_table().to_pylist()
+    assert len(rows) + len(dropped) == totals["extract.extracted"]
+    assert all(r["drop_reason"] and r["drop_step"] for r in dropped)
+    everything = rows + dropped
+    assert {"ja", "zh"} <= {r["language"] for r in everything}
+    japanese = [r for r in everything if r["domain"] == "uraharajuku.st"]
     assert japanese and all("\ufffd" not in r["text"] for r in japanese)  # EUC-JP decoded
 
 
@@ -121,7 +155,7 @@ def test_corrupt_warc_keeps_records_before_damage(tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.warc.gz"
     damaged.write_bytes(data[: len(data) // 2])
     corpus = tmp_path / "corpus"
-    summary = process([damaged], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    summary = process([damaged], corpus, _options(min_words=10), LocalExecutor(1))
     rows = _rows(corpus)
     assert 5 < len(rows) < 30
     warnings = [r.warning for r in summary.results if r.warning]
@@ -133,8 +167,8 @@ def test_corrupt_warc_keeps_records_before_damage(tmp_path: Path) -> None:
 def test_two_workers_give_the_same_corpus_as_one(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 40)
     one, two = tmp_path / "one", tmp_path / "two"
-    process([warc], one, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=7)
-    process([warc], two, ProcessOptions(min_words=10), LocalExecutor(2), records_per_shard=7)
+    process([warc], one, _options(min_words=10), LocalExecutor(1), records_per_shard=7)
+    process([warc], two, _options(min_words=10), LocalExecutor(2), records_per_shard=7)
     assert _rows(one) == _rows(two)
     assert len(_rows(one)) == 40
     assert len(list((one / "data" / "en").glob("*.parquet"))) == 6
@@ -143,10 +177,10 @@ def test_two_workers_give_the_same_corpus_as_one(tmp_path: Path) -> None:
 def test_rerun_with_same_inputs_adds_nothing(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 10)
     corpus = tmp_path / "corpus"
-    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=3)
+    process([warc], corpus, _options(min_words=10), LocalExecutor(1), records_per_shard=3)
     first = _rows(corpus)
     summary = process(
-        [warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=5
+        [warc], corpus, _options(min_words=10), LocalExecutor(1), records_per_shard=5
     )  # the saved plan wins over the new option
     assert all(r.resumed for r in summary.results) and len(summary.results) == 4
     assert _rows(corpus) == first
@@ -155,13 +189,13 @@ def test_rerun_with_same_inputs_adds_nothing(tmp_path: Path) -> None:
 def test_new_inputs_are_appended_with_new_shard_numbers(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     first = _article_warc(tmp_path / "a", 4, prefix="a")
-    process([first], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    process([first], corpus, _options(min_words=10), LocalExecutor(1))
     pages = [
         (f"http://other.test/{i}.html", _article(100 + i), [("Content-Type", "text/html")])
         for i in range(3)
     ]
     second = write_warc(tmp_path / "b", pages, prefix="b")
-    process([first, second], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    process([first, second], corpus, _options(min_words=10), LocalExecutor(1))
     assert sorted(p.name for p in (corpus / "data" / "en").glob("*.parquet")) == [
         "00000.parquet",
         "00001.parquet",
@@ -173,9 +207,9 @@ def test_new_inputs_are_appended_with_new_shard_numbers(tmp_path: Path) -> None:
 def test_other_options_on_an_existing_corpus_are_refused(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 2)
     corpus = tmp_path / "corpus"
-    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
-    with pytest.raises(UserError, match="min_words 10 -> 20"):
-        process([warc], corpus, ProcessOptions(min_words=20), LocalExecutor(1))
+    process([warc], corpus, _options(min_words=10), LocalExecutor(1))
+    with pytest.raises(UserError, match=r"quality\.min_words 10 -> 20"):
+        process([warc], corpus, _options(min_words=20), LocalExecutor(1))
 
 
 def _process_command(inputs: list[Path], corpus: Path, *extra: str) -> list[str]:
@@ -249,7 +283,7 @@ def test_single_stream_gzip_warc_is_read_whole(tmp_path: Path) -> None:
     single.write_bytes(gzip.compress(gzip.decompress(member_per_record.read_bytes())))
     corpus = tmp_path / "corpus"
     summary = process(
-        [single], corpus, ProcessOptions(min_words=10), LocalExecutor(1), records_per_shard=3
+        [single], corpus, _options(min_words=10), LocalExecutor(1), records_per_shard=3
     )
     assert len(_rows(corpus)) == 12
     assert len(summary.results) == 1 and summary.results[0].warning is None
@@ -262,19 +296,17 @@ def test_same_content_twice_is_processed_once(tmp_path: Path) -> None:
     copy = tmp_path / "copy.warc.gz"
     shutil.copy(warc, copy)
     corpus = tmp_path / "corpus"
-    process(
-        [warc, copy], corpus, ProcessOptions(min_words=10), LocalExecutor(2), records_per_shard=2
-    )
+    process([warc, copy], corpus, _options(min_words=10), LocalExecutor(2), records_per_shard=2)
     assert len(_rows(corpus)) == 5
 
 
 def test_an_input_changed_in_place_is_refused(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 3)
     corpus = tmp_path / "corpus"
-    process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+    process([warc], corpus, _options(min_words=10), LocalExecutor(1))
     warc.write_bytes(_article_warc(tmp_path / "other", 4).read_bytes())
     with pytest.raises(UserError, match="changed since it was processed"):
-        process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+        process([warc], corpus, _options(min_words=10), LocalExecutor(1))
 
 
 def test_two_runs_on_one_corpus_are_refused(tmp_path: Path) -> None:
@@ -286,7 +318,7 @@ def test_two_runs_on_one_corpus_are_refused(tmp_path: Path) -> None:
     with (corpus / ".state" / "lock").open("w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(UserError, match="another process"):
-            process([warc], corpus, ProcessOptions(min_words=10), LocalExecutor(1))
+            process([warc], corpus, _options(min_words=10), LocalExecutor(1))
 
 
 def test_repeated_urls_are_kept_once_and_counted(tmp_path: Path) -> None:
@@ -296,9 +328,7 @@ def test_repeated_urls_are_kept_once_and_counted(tmp_path: Path) -> None:
         for i in range(3)
     ]
     corpus = tmp_path / "corpus"
-    process(
-        [write_warc(tmp_path / "w", pages)], corpus, ProcessOptions(min_words=10), LocalExecutor(1)
-    )
+    process([write_warc(tmp_path / "w", pages)], corpus, _options(min_words=10), LocalExecutor(1))
     assert len(_rows(corpus)) == 1
     assert read_manifest(corpus)["steps"]["dedup.dropped.same_url"] == 2
 

@@ -23,6 +23,7 @@ _EXPORTS = {
     "Executor": "newscorpus.executors",
     "LocalExecutor": "newscorpus.executors",
     "Step": "newscorpus.steps",
+    "QualityThresholds": "newscorpus.steps",
     "UserError": "newscorpus.errors",
 }
 
@@ -33,6 +34,7 @@ __all__ = [
     "Executor",
     "LocalExecutor",
     "ProcessOptions",
+    "QualityThresholds",
     "RunSummary",
     "ShardResult",
     "Step",
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from newscorpus.errors import UserError
     from newscorpus.executors import Executor, LocalExecutor
     from newscorpus.pipeline import ProcessOptions, RunSummary, ShardResult, process
-    from newscorpus.steps import Step
+    from newscorpus.steps import QualityThresholds, Step
 
 
 def __getattr__(name: str) -> Any:

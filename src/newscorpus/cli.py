@@ -97,17 +97,14 @@ def run_process(
     inputs: list[Path],
     corpus: Path,
     workers: int | None,
-    min_words: int,
-    languages: tuple[str, ...],
-    records_per_shard: int,
+    options: Any,
     quiet: bool,
+    records_per_shard: int = 500,
+    keep_dropped: bool = False,
 ) -> None:
     from newscorpus.executors import LocalExecutor
-    from newscorpus.pipeline import ProcessOptions, process
+    from newscorpus.pipeline import process
 
-    options = ProcessOptions(
-        min_words=min_words, languages=tuple(sorted({code.strip().lower() for code in languages}))
-    )
     with _shard_progress(not quiet) as on_done:
         summary = process(
             inputs,
@@ -116,6 +113,7 @@ def run_process(
             executor=LocalExecutor(workers),
             records_per_shard=records_per_shard,
             on_shard_done=on_done,
+            keep_dropped=keep_dropped,
         )
     totals = summary.totals()
     for result in summary.results:
@@ -144,20 +142,71 @@ _workers_option = click.option(
     default=None,
     help="Worker processes (default: all cores).",
 )
-_min_words_option = click.option(
-    "--min-words",
-    type=click.IntRange(min=0),
-    default=50,
-    show_default=True,
-    help="Drop documents with fewer words (a CJK character counts as a word).",
-)
-_language_option = click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="CODE",
-    help="Keep only these languages (ISO 639-1; repeat the option for several).",
-)
+
+
+def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of ``process`` (shared by ``build``)."""
+    options = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=None,
+            help="TOML file with a [process] table (thresholds, boilerplate, languages).",
+        ),
+        click.option(
+            "--min-words",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Drop documents with fewer words (a CJK character counts as one) [50].",
+        ),
+        click.option(
+            "--language",
+            "languages",
+            multiple=True,
+            metavar="CODE",
+            help="Keep only these languages (ISO 639-1; repeat the option for several).",
+        ),
+        click.option(
+            "--keep-dropped",
+            is_flag=True,
+            help="Keep dropped documents aside in CORPUS/dropped/<step>/, with the reason.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def process_options(
+    config_file: Path | None, min_words: int | None, languages: tuple[str, ...]
+) -> Any:
+    """ProcessOptions from the config file, then the command line on top."""
+    from newscorpus.pipeline import ProcessOptions
+
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values = _read_toml(config_file).get("process", {})
+        if not isinstance(values, dict):
+            raise UserError(f"{config_file}: [process] must be a table")
+    options = ProcessOptions.from_dict(values, where=f"{config_file}: [process]")
+    if min_words is not None:
+        options.quality.min_words = min_words
+    if languages:
+        options.languages = tuple(sorted({code.strip().lower() for code in languages}))
+    return options
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML ({exc})") from exc
 
 
 @cli.command("process")
@@ -171,8 +220,7 @@ _language_option = click.option(
     help="Corpus folder to create or resume.",
 )
 @_workers_option
-@_min_words_option
-@_language_option
+@_process_options
 @click.option(
     "--records-per-shard",
     type=click.IntRange(min=1),
@@ -186,16 +234,25 @@ def process_command(
     inputs: tuple[Path, ...],
     corpus: Path,
     workers: int | None,
-    min_words: int,
+    config_file: Path | None,
+    min_words: int | None,
     languages: tuple[str, ...],
+    keep_dropped: bool,
     records_per_shard: int,
 ) -> None:
     """Extract articles from WARC files (or folders of them) into a corpus.
 
     Rerun the same command after a crash: finished shards are kept, the rest is redone.
     """
+    options = process_options(config_file, min_words, languages)
     run_process(
-        list(inputs), corpus, workers, min_words, languages, records_per_shard, ctx.obj["quiet"]
+        list(inputs),
+        corpus,
+        workers,
+        options,
+        ctx.obj["quiet"],
+        records_per_shard=records_per_shard,
+        keep_dropped=keep_dropped,
     )
 
 
@@ -450,8 +507,7 @@ def crawl_command(
 )
 @_crawl_options
 @_workers_option
-@_min_words_option
-@_language_option
+@_process_options
 @click.pass_context
 def build_command(
     ctx: click.Context,
@@ -460,17 +516,20 @@ def build_command(
     corpus: Path,
     run_dir: Path | None,
     workers: int | None,
-    min_words: int,
+    config_file: Path | None,
+    min_words: int | None,
     languages: tuple[str, ...],
+    keep_dropped: bool,
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
     quiet = ctx.obj["quiet"]
+    process_settings = process_options(config_file, min_words, languages)
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
     warcs = run_crawl_command(list(seeds), run_dir, quiet, **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
-    run_process(warcs, corpus, workers, min_words, languages, 500, quiet)
+    run_process(warcs, corpus, workers, process_settings, quiet, keep_dropped=keep_dropped)
     if not quiet:
         print_stats(corpus)
 
@@ -534,7 +593,7 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             max_page_mb=5.0,
             timeout=10.0,
         )
-        run_process(warcs, corpus, workers, 50, (), 500, quiet)
+        run_process(warcs, corpus, workers, process_options(None, None, ()), quiet)
         if not quiet:
             print_stats(corpus)
         if keep_serving:

@@ -52,17 +52,20 @@ class Document:
     # Working state, not stored: the page's declared language (<html lang>, og:locale),
     # a hint for language identification.
     declared_language: str | None = None
+    # The page's schema.org or OpenGraph type ("newsarticle", "collectionpage", "website").
+    page_type: str | None = None
 
-    def to_row(self) -> dict[str, Any]:
-        """The document as a row of ``SCHEMA``."""
-        row = {name: getattr(self, name) for name in SCHEMA.names if name != "translations"}
+    def to_row(self, schema: pa.Schema | None = None) -> dict[str, Any]:
+        """The document as a row of ``schema`` (``SCHEMA`` by default)."""
+        names = (schema or SCHEMA).names
+        row = {name: getattr(self, name) for name in names if name in _FIELDS}
         row["translations"] = [{"language": t.language, "url": t.url} for t in self.translations]
         return row
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Document:
         """Inverse of ``to_row`` (for reading a stored corpus back)."""
-        values = {name: row[name] for name in SCHEMA.names if name in row}
+        values = {name: value for name, value in row.items() if name in _FIELDS}
         values["translations"] = [Translation(**t) for t in row.get("translations") or []]
         for list_field in ("authors", "tags"):
             values[list_field] = list(values.get(list_field) or [])
@@ -97,6 +100,16 @@ SCHEMA = pa.schema(
     metadata={"newscorpus.schema_version": SCHEMA_VERSION},
 )
 
+_FIELDS = frozenset(Document.__slots__) - {"translations"}
+
+# Between the per-shard stages of ``process``: the stored columns plus working state.
+STAGED_SCHEMA = SCHEMA.append(pa.field("declared_language", pa.string()))
+
+# Documents kept aside by ``--keep-dropped``: which step dropped them and why.
+DROPPED_SCHEMA = SCHEMA.append(pa.field("drop_step", pa.string())).append(
+    pa.field("drop_reason", pa.string())
+)
+
 COLUMN_DESCRIPTIONS: dict[str, str] = {
     "id": "16 lowercase hex digits, a hash of the canonical URL: stable across runs",
     "url": "URL the page was fetched from",
@@ -120,12 +133,17 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 }
 
 # Han, Hiragana, Katakana and Thai are written without spaces between words.
-_UNSPACED_RANGES = r"\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{_UNSPACED_RANGES}]|[^\s{_UNSPACED_RANGES}]+")
+UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(f"[{UNSPACED_CHARS}]|[^\\s{UNSPACED_CHARS}]+")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text``; in scripts written without spaces each character is one."""
+    return _WORD.findall(text)
 
 
 def count_words(text: str) -> int:
-    """Words in ``text``; in scripts written without spaces each character counts as one."""
+    """Words in ``text`` (see ``words_of``)."""
     return sum(1 for _ in _WORD.finditer(text))
 
 

@@ -1,46 +1,77 @@
-"""WARC -> corpus: plan shards, run the steps on each shard, keep completion markers.
+"""WARC -> corpus: plan shards, run the stages on each shard, keep completion markers.
 
 A shard is a byte range of one WARC file holding at most ``records_per_shard``
 responses. The plan is saved in ``CORPUS/.state/shards.json`` the first time a file is
 seen, so a rerun (after a crash, or with more inputs) cuts the same shards and gives
-them the same numbers. A shard's output becomes visible (renamed into place) before its
-completion marker is written; a shard without a marker is redone from scratch.
+them the same numbers.
+
+Each shard goes through two stages, with one corpus-wide step between them:
+
+1. **extract** (per shard): WARC records -> documents, cleaned, non-articles dropped,
+   language identified, line counts taken; the documents are staged in ``.state``.
+2. **learn** (driver): the shards' line counts are merged into the boilerplate index,
+   which keeps growing across runs.
+3. **finish** (per shard): boilerplate removed, quality filters, dedup; the shard's
+   Parquet files are renamed into place, then its completion marker is written.
+
+A stage's outputs become visible before its marker; a stage without a marker is redone
+from scratch, so a killed run resumes exactly.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from newscorpus import __version__
 from newscorpus._files import write_json_atomic
-from newscorpus.document import Document
+from newscorpus.document import STAGED_SCHEMA, Document
 from newscorpus.errors import UserError
 from newscorpus.executors import Executor, LocalExecutor, WorkerLost
 from newscorpus.steps import (
     CleanText,
+    DropNonArticles,
     DropRepeatedIds,
     Extract,
     IdentifyLanguage,
     QualityFilter,
     Step,
 )
+from newscorpus.steps.boilerplate import (
+    BoilerplateIndex,
+    CountLines,
+    RemoveBoilerplate,
+    learned_lines,
+)
+from newscorpus.steps.filters import QualityThresholds
+from newscorpus.store.boilerplate import AUDIT_LINES_PER_SHARD, write_boilerplate_report
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import write_manifest
-from newscorpus.store.parquet import ShardWriter, remove_shard_outputs
+from newscorpus.store.parquet import (
+    AtomicParquetWriter,
+    DroppedWriter,
+    ShardWriter,
+    iter_rows,
+    remove_shard_outputs,
+)
 from newscorpus.store.state import (
+    boilerplate_index_path,
+    extracted_marker_path,
+    line_counts_path,
     marker_path,
     options_path,
     plan_path,
     read_json,
+    staged_path,
     state_dir,
 )
 from newscorpus.warc.reader import (
@@ -54,16 +85,25 @@ from newscorpus.warc.reader import (
 
 logger = logging.getLogger(__name__)
 
+EXTRACT_STEPS = ("extract", "clean", "pages", "language", "lines")
+
 
 @dataclass(slots=True)
 class ProcessOptions:
     """Everything that changes what ``process`` writes. Fixed for the life of a corpus."""
 
-    min_words: int = 50
     languages: tuple[str, ...] = ()
     min_language_score: float = 0.5
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     include_tables: bool = True
+    drop_non_articles: bool = True
+    boilerplate_min_documents: int = 3
+    boilerplate_rules: bool = True
+    quality: QualityThresholds = field(default_factory=QualityThresholds)
+
+    @property
+    def min_words(self) -> int:
+        return self.quality.min_words
 
     def check(self) -> None:
         """Validate once, before any work: a mistake here would be fixed in the corpus."""
@@ -74,22 +114,76 @@ class ProcessOptions:
             raise UserError(
                 f"unknown language code(s): {', '.join(unknown)} (use ISO 639-1 codes, e.g. fr)"
             )
-        if self.min_words < 0 or not 0 <= self.min_language_score <= 1:
+        if self.quality.min_words < 0 or not 0 <= self.min_language_score <= 1:
             raise UserError("min_words must be >= 0 and min_language_score within 0..1")
+        if self.boilerplate_min_documents < 2:
+            raise UserError("boilerplate_min_documents must be at least 2")
 
     def as_dict(self) -> dict[str, Any]:
-        values = asdict(self)
-        values["languages"] = list(self.languages)
+        values: dict[str, Any] = json.loads(json.dumps(asdict(self)))
         return values
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], where: str = "options") -> ProcessOptions:
+        """Typed options from a TOML table; an unknown key or a wrong type is a UserError."""
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(known)})")
+            if key == "quality":
+                kwargs[key] = _thresholds(value, f"{where}.quality")
+            elif key == "languages":
+                kwargs[key] = tuple(sorted({str(v).strip().lower() for v in _list(value, key)}))
+            else:
+                kwargs[key] = _typed(value, type(getattr(cls(), key)), f"{where}.{key}")
+        return cls(**kwargs)
 
-def build_steps(options: ProcessOptions) -> list[Step]:
-    """The steps of ``process``, in order, for one shard."""
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise UserError(f"{where}: expected a list")
+    return value
+
+
+def _typed(value: Any, kind: type, where: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is tuple and isinstance(value, list):
+        return tuple(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise UserError(f"{where}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _thresholds(values: Any, where: str) -> QualityThresholds:
+    if not isinstance(values, dict):
+        raise UserError(f"{where}: expected a table")
+    defaults = QualityThresholds()
+    known = {f.name for f in fields(QualityThresholds)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            raise UserError(f"{where}: unknown threshold {key!r} (known: {', '.join(known)})")
+        kwargs[key] = _typed(value, type(getattr(defaults, key)), f"{where}.{key}")
+    return QualityThresholds(**kwargs)
+
+
+def extract_steps(options: ProcessOptions) -> list[Step]:
+    """Stage 1 of ``process``: WARC records to clean, language-tagged documents."""
+    steps: list[Step] = [Extract(include_tables=options.include_tables), CleanText()]
+    if options.drop_non_articles:
+        steps.append(DropNonArticles())
+    steps += [IdentifyLanguage(min_score=options.min_language_score), CountLines()]
+    return steps
+
+
+def finish_steps(options: ProcessOptions, corpus: Path) -> list[Step]:
+    """Stage 2 of ``process``: boilerplate, quality filters and dedup, before storage."""
+    learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
     return [
-        Extract(include_tables=options.include_tables),
-        CleanText(),
-        IdentifyLanguage(min_score=options.min_language_score),
-        QualityFilter(min_words=options.min_words, languages=options.languages),
+        RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules),
+        QualityFilter(options.quality, languages=options.languages),
         DropRepeatedIds(),
     ]
 
@@ -108,6 +202,7 @@ class ShardTask:
     corpus: str
     shard: Shard
     options: ProcessOptions
+    keep_dropped: bool = False
 
 
 @dataclass(slots=True)
@@ -120,6 +215,7 @@ class ShardResult:
     documents: dict[str, int] = field(default_factory=dict)  # per language
     words: dict[str, int] = field(default_factory=dict)  # per language
     domains: dict[str, int] = field(default_factory=dict)
+    boilerplate: list[list[Any]] = field(default_factory=list)  # [domain, rule, line, times]
     warning: str | None = None
     error: str | None = None
     resumed: bool = False  # True when the marker of an earlier run was found
@@ -145,45 +241,118 @@ class RunSummary:
         return dict(merged)
 
 
-def run_shard(task: ShardTask) -> ShardResult:
-    """Process one shard unless its completion marker exists. Never raises."""
-    corpus, shard = Path(task.corpus), task.shard
-    marker = marker_path(corpus, shard.number)
-    if marker.exists():
-        result = ShardResult(**read_json(marker))
-        result.resumed = True
-        return result
+def _guarded(
+    task: ShardTask, stage: str, work: Callable[[Path, ShardTask], ShardResult]
+) -> ShardResult:
+    shard = task.shard
     try:
-        result = _process_shard(corpus, shard, task.options)
+        return work(Path(task.corpus), task)
     except Exception as exc:  # one bad shard must not stop the others
-        logger.error("shard %d (%s) failed: %s", shard.number, shard.path, exc)
+        logger.error("shard %d (%s) failed in %s: %s", shard.number, shard.path, stage, exc)
         return ShardResult(
             shard=shard.number,
             input=shard.path,
             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
         )
-    marker_data = asdict(result)
-    marker_data.pop("resumed")
-    write_json_atomic(marker, marker_data)
+
+
+def _read_marker(path: Path) -> ShardResult:
+    result = ShardResult(**read_json(path))
+    result.resumed = True
     return result
 
 
-def _process_shard(corpus: Path, shard: Shard, options: ProcessOptions) -> ShardResult:
-    remove_shard_outputs(corpus, shard.number)
+def _write_marker(path: Path, result: ShardResult) -> None:
+    data = asdict(result)
+    data.pop("resumed")
+    write_json_atomic(path, data)
+
+
+def run_extract_stage(task: ShardTask) -> ShardResult:
+    """Stage 1 of one shard, unless done already. Never raises."""
+    corpus, number = Path(task.corpus), task.shard.number
+    if marker_path(corpus, number).exists():  # finished: the finish stage reports it
+        return ShardResult(shard=number, input=task.shard.path, resumed=True)
+    if extracted_marker_path(corpus, number).exists():
+        return _read_marker(extracted_marker_path(corpus, number))
+    result = _guarded(task, "extract", _extract_shard)
+    if not result.error:
+        _write_marker(extracted_marker_path(corpus, number), result)
+    return result
+
+
+def run_finish_stage(task: ShardTask) -> ShardResult:
+    """Stage 2 of one shard (its stage 1 is done), unless done already. Never raises."""
+    corpus, number = Path(task.corpus), task.shard.number
+    if marker_path(corpus, number).exists():
+        return _read_marker(marker_path(corpus, number))
+    result = _guarded(task, "finish", _finish_shard)
+    if not result.error:
+        _write_marker(marker_path(corpus, number), result)
+        staged_path(corpus, number).unlink(missing_ok=True)
+    return result
+
+
+def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
+    shard, options = task.shard, task.options
+    remove_shard_outputs(corpus, shard.number, dropped_steps=EXTRACT_STEPS, data=False)
     read_stats = ReadStats()
     records: Iterable[Any] = read_responses(
         Path(shard.path), read_stats, shard.start, shard.end, options.max_body_bytes
     )
-    steps = build_steps(options)
-    documents: Iterator[Document] = run_steps(steps, records, rank=shard.number)
-    with ShardWriter(corpus, shard.number) as writer:
-        for document in documents:
-            writer.write(document)
-        writer.commit()
+    steps = extract_steps(options)
+    staged = AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA)
+    with DroppedWriter(corpus, shard.number) as dropped:
+        if task.keep_dropped:
+            for step in steps:
+                step.on_drop = dropped.write
+        try:
+            for document in run_steps(steps, records, rank=shard.number):
+                staged.write(document.to_row(STAGED_SCHEMA))
+            staged.commit()
+        except BaseException:
+            staged.abort()
+            raise
+        line_counter = steps[-1]
+        assert isinstance(line_counter, CountLines)
+        line_counter.write(line_counts_path(corpus, shard.number))
+        dropped.commit()
     counts = {f"read.{key}": value for key, value in read_stats.as_counts().items()}
     for step in steps:
         counts.update(step.stats_dict())
+    counts["extract.staged"] = staged.rows
+    return ShardResult(
+        shard=shard.number, input=shard.path, counts=counts, warning=read_stats.error
+    )
+
+
+def _finish_shard(corpus: Path, task: ShardTask) -> ShardResult:
+    shard, options = task.shard, task.options
+    extracted = read_json(extracted_marker_path(corpus, shard.number))
+    remove_shard_outputs(corpus, shard.number, dropped_steps=None, keep=EXTRACT_STEPS)
+    steps = finish_steps(options, corpus)
+    staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
+    with (
+        ShardWriter(corpus, shard.number) as writer,
+        DroppedWriter(corpus, shard.number) as dropped,
+    ):
+        if task.keep_dropped:
+            for step in steps:
+                step.on_drop = dropped.write
+        for document in run_steps(steps, staged, rank=shard.number):
+            writer.write(document)
+        dropped.commit()
+        writer.commit()
+    counts = dict(extracted["counts"])
+    for step in steps:
+        counts.update(step.stats_dict())
     counts["write.documents"] = sum(writer.documents.values())
+    remover = steps[0]
+    assert isinstance(remover, RemoveBoilerplate)
+    audit = [
+        [domain, rule, line, times]
+        for (domain, rule, line), times in remover.removed.most_common(AUDIT_LINES_PER_SHARD)
+    ]
     return ShardResult(
         shard=shard.number,
         input=shard.path,
@@ -191,8 +360,26 @@ def _process_shard(corpus: Path, shard: Shard, options: ProcessOptions) -> Shard
         documents=dict(writer.documents),
         words=dict(writer.words),
         domains=dict(writer.domains),
-        warning=read_stats.error,
+        boilerplate=audit,
+        warning=extracted.get("warning"),
     )
+
+
+def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:
+    """Merge the line counts of extracted shards into the index; returns how many merged."""
+    pending = [n for n in shards if line_counts_path(corpus, n).exists()]
+    if not pending:
+        return 0
+    index = BoilerplateIndex(boilerplate_index_path(corpus))
+    merged = 0
+    try:
+        for number in sorted(pending):
+            path = line_counts_path(corpus, number)
+            merged += index.merge(number, path)
+            path.unlink()  # merged (now or by a run that died before this unlink)
+    finally:
+        index.close()
+    return merged
 
 
 def run_steps(steps: Sequence[Step], records: Iterable[Any], rank: int = 0) -> Iterator[Any]:
@@ -287,7 +474,7 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
     saved_path = options_path(corpus)
     wanted = options.as_dict()
     if saved_path.exists():
-        saved = read_json(saved_path)
+        saved, wanted = _flat(read_json(saved_path)), _flat(wanted)
         if saved != wanted:
             changes = ", ".join(
                 f"{key} {saved.get(key)!r} -> {wanted.get(key)!r}"
@@ -297,6 +484,17 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
             raise UserError(f"{corpus} was built with other options ({changes}); use another --out")
     else:
         write_json_atomic(saved_path, wanted)
+
+
+def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"quality": {"min_words": 50}} -> {"quality.min_words": 50}."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 @contextmanager
@@ -328,8 +526,14 @@ def process(
     executor: Executor | None = None,
     records_per_shard: int = 500,
     on_shard_done: Callable[[ShardResult, int, int], None] | None = None,
+    keep_dropped: bool = False,
 ) -> RunSummary:
-    """Turn WARC files into the corpus at ``corpus``; resumes where an earlier run stopped."""
+    """Turn WARC files into the corpus at ``corpus``; resumes where an earlier run stopped.
+
+    ``on_shard_done(result, done, total)`` is called as shards finish each stage: ``total``
+    counts both stages of every shard. ``keep_dropped`` writes what the steps drop to
+    ``CORPUS/dropped/<step>/``.
+    """
     options = options or ProcessOptions()
     options.check()
     executor = executor or LocalExecutor()
@@ -340,16 +544,42 @@ def process(
     with _corpus_lock(corpus):
         _check_options(corpus, options)
         shards = plan_shards(corpus, files, records_per_shard)
-        tasks = [ShardTask(str(corpus), shard, options) for shard in shards]
-        results: list[ShardResult] = []
-        try:
-            for result in executor.map_unordered(run_shard, tasks):
-                results.append(result)
-                if on_shard_done:
-                    on_shard_done(result, len(results), len(tasks))
-        except WorkerLost as exc:
-            raise UserError(f"{exc}; finished shards are kept: run the same command again") from exc
-        results.sort(key=lambda r: r.shard)
+        tasks = [ShardTask(str(corpus), shard, options, keep_dropped) for shard in shards]
+        progress = _Progress(len(tasks) * 2, on_shard_done)
+        extracted = _run_stage(executor, run_extract_stage, tasks, progress)
+        learn_boilerplate(corpus, [s.number for s in shards])
+        ready = [t for t in tasks if not extracted[t.shard.number].error]
+        finished = _run_stage(executor, run_finish_stage, ready, progress)
+        results = sorted({**extracted, **finished}.values(), key=lambda r: r.shard)
         manifest = write_manifest(corpus, options.as_dict(), __version__)
+        write_boilerplate_report(corpus)
         write_card(corpus, manifest)
         return RunSummary(corpus=corpus, results=results)
+
+
+@dataclass(slots=True)
+class _Progress:
+    total: int
+    callback: Callable[[ShardResult, int, int], None] | None
+    done: int = 0
+
+    def __call__(self, result: ShardResult) -> None:
+        self.done += 1
+        if self.callback:
+            self.callback(result, self.done, self.total)
+
+
+def _run_stage(
+    executor: Executor,
+    stage: Callable[[ShardTask], ShardResult],
+    tasks: Sequence[ShardTask],
+    progress: _Progress,
+) -> dict[int, ShardResult]:
+    results: dict[int, ShardResult] = {}
+    try:
+        for result in executor.map_unordered(stage, tasks):
+            results[result.shard] = result
+            progress(result)
+    except WorkerLost as exc:
+        raise UserError(f"{exc}; finished shards are kept: run the same command again") from exc
+    return results

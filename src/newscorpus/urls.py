@@ -1,4 +1,4 @@
-"""URL normalisation shared by extraction, deduplication and (later) the crawler."""
+"""URLs: normalisation, and what a URL says about its page. Shared by crawl and process."""
 
 from __future__ import annotations
 
@@ -63,3 +63,38 @@ def url_domain(url: str) -> str:
     """The host of ``url`` in lower case, without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return host.removeprefix("www.")
+
+
+# A date in the path (/2026/03/14/, /2026-03-14-) or a long slug or a numeric id marks an
+# article; tag, author, section, search and paging paths mark hubs.
+_DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?[/-]")
+_SLUG = re.compile(r"/[^/]*[\w%]+-[\w%]+-[\w%]+-[\w%]+[^/]*(\.html?)?/?$", re.UNICODE)
+_NUMERIC_ID = re.compile(r"[/-]\d{5,}(\.html?)?/?$")
+_HUB = re.compile(
+    r"/(tag|tags|topic|topics|author|authors|category|categories|section|search|page|archive|"
+    r"archives|login|register|subscribe|newsletter|account|cart|feed|rss)(/|$|\?)",
+    re.IGNORECASE,
+)
+_NOT_HTML = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|mp3|mp4|avi|mov|webm|css|js|json|woff2?|ttf)$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_article(url: str) -> bool:
+    path = urlsplit(url).path
+    if _HUB.search(path) or _NOT_HTML.search(path):
+        return False
+    dated = _DATE_IN_PATH.search(path + "/")
+    if dated and path[dated.end() - 1 :].strip("/"):  # something after the date: a story
+        return True
+    return bool(_SLUG.search(path) or _NUMERIC_ID.search(path))
+
+
+def is_hub_path(path: str) -> bool:
+    """Tag, author, section, search, paging and account paths: pages that list articles."""
+    return bool(_HUB.search(path))
+
+
+def is_fetchable_page(url: str) -> bool:
+    return not _NOT_HTML.search(urlsplit(url).path)

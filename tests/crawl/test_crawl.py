@@ -265,10 +265,19 @@ def test_calendar_and_query_traps_are_cut(site: LocalNewsSite, tmp_path: Path) -
 def test_windows_1251_page_declared_in_meta_reads_right(
     site: LocalNewsSite, tmp_path: Path
 ) -> None:
-    text = "Городской совет утвердил бюджет на строительство нового моста через реку. " * 8
+    first = (
+        "Городской совет во вторник утвердил бюджет на строительство нового моста через реку. "
+        "Работы начнутся весной и продлятся около трёх лет, сообщили в мэрии. "
+        "Старый мост, построенный в 1958 году, закроют для грузовиков уже в апреле."
+    )
+    second = (
+        "Жители прибрежных районов давно жаловались на пробки в часы пик. "
+        "Депутаты от оппозиции потребовали опубликовать смету и провести открытые слушания. "
+        "Мэр пообещал, что пешеходная дорожка появится на мосту одновременно с проезжей частью."
+    )
     page = (
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
-        f"<title>Новости</title></head><body><article><h1>Мост</h1><p>{text}</p><p>{text}</p>"
+        f"<title>Новости</title></head><body><article><h1>Мост</h1><p>{first}</p><p>{second}</p>"
         "</article></body></html>"
     ).encode("cp1251")
     site.routes["/2026/03/01/novyj-most-cherez-reku.html"] = lambda r: (
@@ -300,7 +309,7 @@ def test_windows_1251_page_declared_in_meta_reads_right(
 
     rows = ds.dataset(corpus / "data").to_table().to_pylist()
     (row,) = [r for r in rows if r["url"].endswith("novyj-most-cherez-reku.html")]
-    assert row["language"] == "ru" and "Городской совет утвердил бюджет" in row["text"]
+    assert row["language"] == "ru" and "Городской совет во вторник утвердил бюджет" in row["text"]
 
 
 def test_loopback_is_refused_without_allow_private(site: LocalNewsSite, tmp_path: Path) -> None:

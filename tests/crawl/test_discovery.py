@@ -4,13 +4,13 @@ import time
 
 from newscorpus.crawl.discovery import (
     canonical_request_url,
-    looks_like_article,
     page_links,
     parse_feed,
     parse_sitemap,
     sitemaps_from_robots,
     trap_reason,
 )
+from newscorpus.urls import looks_like_article
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [

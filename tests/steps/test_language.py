@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from newscorpus.document import Document
-from newscorpus.steps import IdentifyLanguage, QualityFilter
+from newscorpus.steps import IdentifyLanguage
 
 SAMPLES = {
     "en": "The city council approved the new budget for public transport on Tuesday evening.",
@@ -33,11 +33,3 @@ def test_low_confidence_is_undetermined() -> None:
     step = IdentifyLanguage(min_score=0.99)
     (doc,) = step.run([_doc("ok 123 xyz")])
     assert doc.language == "und" and step.stats["undetermined"] == 1
-
-
-def test_quality_filter_counts_why() -> None:
-    step = QualityFilter(min_words=50, languages=["fr"])
-    short, english, french = _doc("a", 10), _doc("b", 80), _doc("c", 80)
-    english.language, french.language = "en", "fr"
-    assert list(step.run([short, english, french])) == [french]
-    assert step.stats == {"dropped.too_short": 1, "dropped.language_not_selected": 1}

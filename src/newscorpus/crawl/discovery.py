@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
-from newscorpus.urls import normalize_url
+from newscorpus.urls import is_fetchable_page, is_hub_path, looks_like_article, normalize_url
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
 
@@ -24,21 +24,7 @@ _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTIL
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 _SESSION_PATH_PARAM = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 
-# A date in the path (/2026/03/14/, /2026-03-14-) or a long slug or a numeric id marks an
-# article; tag, author, section, search and paging paths mark hubs.
-_DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?[/-]")
-_SLUG = re.compile(r"/[^/]*[\w%]+-[\w%]+-[\w%]+-[\w%]+[^/]*(\.html?)?/?$", re.UNICODE)
-_NUMERIC_ID = re.compile(r"[/-]\d{5,}(\.html?)?/?$")
-_HUB = re.compile(
-    r"/(tag|tags|topic|topics|author|authors|category|categories|section|search|page|archive|"
-    r"archives|login|register|subscribe|newsletter|account|cart|feed|rss)(/|$|\?)",
-    re.IGNORECASE,
-)
 _CALENDAR = re.compile(r"(/calendar/|[?&](date|day|month|year|cal|from|to|start|end)=)", re.I)
-_NOT_HTML = re.compile(
-    r"\.(jpe?g|png|gif|webp|svg|ico|pdf|zip|gz|mp3|mp4|avi|mov|webm|css|js|json|woff2?|ttf)$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(slots=True)
@@ -154,26 +140,12 @@ def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
     return links, feeds
 
 
-def looks_like_article(url: str) -> bool:
-    path = urlsplit(url).path
-    if _HUB.search(path) or _NOT_HTML.search(path):
-        return False
-    dated = _DATE_IN_PATH.search(path + "/")
-    if dated and path[dated.end() - 1 :].strip("/"):  # something after the date: a story
-        return True
-    return bool(_SLUG.search(path) or _NUMERIC_ID.search(path))
-
-
 def in_sitemap_article(entry: SitemapEntry) -> bool:
     """Sitemaps list articles, plus a few section pages (paths ending in a slash)."""
     if entry.published or looks_like_article(entry.url):
         return True
     path = urlsplit(entry.url).path
-    return not path.endswith("/") and not _HUB.search(path) and is_fetchable_page(entry.url)
-
-
-def is_fetchable_page(url: str) -> bool:
-    return not _NOT_HTML.search(urlsplit(url).path)
+    return not path.endswith("/") and not is_hub_path(path) and is_fetchable_page(entry.url)
 
 
 def trap_reason(url: str, max_depth: int = 12, max_length: int = 1000) -> str | None:

@@ -22,9 +22,7 @@ from newscorpus.crawl.discovery import (
     COMMON_FEED_PATHS,
     canonical_request_url,
     in_sitemap_article,
-    is_fetchable_page,
     is_xml,
-    looks_like_article,
     page_links,
     parse_feed,
     parse_sitemap,
@@ -34,6 +32,7 @@ from newscorpus.crawl.discovery import (
 from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
+from newscorpus.urls import is_fetchable_page, looks_like_article
 from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
 

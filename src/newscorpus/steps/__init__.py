@@ -1,10 +1,23 @@
 """Pipeline steps: each one a generator from documents to documents."""
 
 from newscorpus.steps.base import Step
+from newscorpus.steps.boilerplate import CountLines, RemoveBoilerplate
 from newscorpus.steps.clean import CleanText
 from newscorpus.steps.dedup import DropRepeatedIds
 from newscorpus.steps.extract import Extract
-from newscorpus.steps.filters import QualityFilter
+from newscorpus.steps.filters import QualityFilter, QualityThresholds
 from newscorpus.steps.language import IdentifyLanguage
+from newscorpus.steps.pages import DropNonArticles
 
-__all__ = ["CleanText", "DropRepeatedIds", "Extract", "IdentifyLanguage", "QualityFilter", "Step"]
+__all__ = [
+    "CleanText",
+    "CountLines",
+    "DropNonArticles",
+    "DropRepeatedIds",
+    "Extract",
+    "IdentifyLanguage",
+    "QualityFilter",
+    "QualityThresholds",
+    "RemoveBoilerplate",
+    "Step",
+]

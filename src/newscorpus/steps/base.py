@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
+
+# Called with (step name, reason, record) for each dropped record, to keep it aside.
+DropSink = Callable[[str, str, Any], None]
 
 
 class Step(ABC):
@@ -20,13 +23,17 @@ class Step(ABC):
 
     def __init__(self) -> None:
         self.stats: Counter[str] = Counter()
+        self.on_drop: DropSink | None = None
 
     @abstractmethod
     def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         """Yield the records this step keeps (or makes) from ``docs``."""
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, record: Any = None) -> None:
+        """Count a drop; hand the record to ``on_drop`` when dropped records are kept."""
         self.stats[f"dropped.{reason}"] += 1
+        if record is not None and self.on_drop is not None:
+            self.on_drop(self.name, reason, record)
 
     def count(self, what: str, n: int = 1) -> None:
         self.stats[what] += n

@@ -24,6 +24,7 @@ from trafilatura.metadata import extract_metadata
 from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
+from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
 from newscorpus.urls import normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
 
@@ -31,17 +32,6 @@ logger = logging.getLogger(__name__)
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ARTICLE_TYPES = {
-    "article",
-    "newsarticle",
-    "reportagenewsarticle",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "backgroundnewsarticle",
-    "blogposting",
-    "liveblogposting",
-    "report",
-}
 
 
 class Extract(Step):
@@ -131,6 +121,7 @@ class Extract(Step):
             warc_file=response.warc_file,
             warc_offset=response.warc_offset,
             declared_language=page.language,
+            page_type=page.page_type,
         )
 
 
@@ -148,6 +139,7 @@ class PageMetadata:
     sitename: str | None = None
     description: str | None = None
     tags: list[str] = field(default_factory=list)
+    page_type: str | None = None  # schema.org or OpenGraph type, lower case
 
 
 def _body_text(text: str, title: str | None) -> str:
@@ -194,7 +186,9 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
                 return _clean_space(values[0]) or None
         return None
 
-    ld = _json_ld_article(tree)
+    ld, page.page_type = _json_ld_main(tree)
+    if page.page_type is None or page.page_type in WEAK_TYPES:
+        page.page_type = (first("og:type") or "").lower() or page.page_type
     page.language = tree.get("lang") or tree.get("xml:lang") or first("og:locale")
     headline = ld.get("headline")
     page.title = (_clean_space(headline) if isinstance(headline, str) else None) or first(
@@ -253,7 +247,9 @@ def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url:
     page.tags = _unique([*page.tags, *(found.categories or []), *(found.tags or [])])
 
 
-def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+def _json_ld_main(tree: lxml.html.HtmlElement) -> tuple[dict[str, Any], str | None]:
+    """The page's JSON-LD article and its type; else no article and the page's own type."""
+    page_type: str | None = None
     for script in tree.iterfind(".//script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
@@ -263,10 +259,17 @@ def _json_ld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
             continue
         for item in _json_ld_items(data):
             types = item.get("@type")
-            names = types if isinstance(types, list) else [types]
-            if any(isinstance(n, str) and n.lower() in _ARTICLE_TYPES for n in names):
-                return item
-    return {}
+            names = [
+                n.lower()
+                for n in (types if isinstance(types, list) else [types])
+                if isinstance(n, str)
+            ]
+            for name in names:
+                if name in ARTICLE_TYPES:
+                    return item, name
+                if name in LISTING_TYPES or (name in WEAK_TYPES and page_type is None):
+                    page_type = name if page_type not in LISTING_TYPES else page_type
+    return {}, page_type
 
 
 def _json_ld_items(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:

@@ -1,30 +1,152 @@
-"""Quality filters: each drop is counted with its reason."""
+"""Quality filters: Gopher and FineWeb heuristics that hold for every script.
+
+Words are counted the way ``count_words`` does: in Chinese, Japanese and Thai each
+character is a word, so length and repetition thresholds mean the same in every
+language. Each drop is counted under its reason; with ``--keep-dropped`` the document is
+kept aside with that reason.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
-from newscorpus.document import Document
+from newscorpus.document import UNSPACED_CHARS, Document, words_of
 from newscorpus.steps.base import Step
+
+# Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
+# scripts, possibly followed by closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…。！？．؟۔।॥։።»”’\"')\]）」』》]\s*$")
+_BULLET = re.compile(r"^\s*[•·▪▫◦‣►▶■□●○◆◇★☆✓✔\-–—*+>]\s")
+_ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
+_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
+# Thai, Lao, Khmer, Burmese end sentences with a space, not a mark.
+NO_SENTENCE_MARKS = frozenset({"th", "lo", "km", "my"})
+
+
+@dataclass(slots=True)
+class QualityThresholds:
+    """Defaults follow Gopher (Rae et al. 2021) and FineWeb, loosened where news differs."""
+
+    min_words: int = 50
+    max_words: int = 100_000
+    min_mean_word_length: float = 3.0  # spaced scripts only
+    max_mean_word_length: float = 10.0
+    min_alphabetic_words: float = 0.7  # Gopher 0.8: news has scores and figures
+    max_symbol_ratio: float = 0.1  # "#" and ellipses per word
+    max_bullet_lines: float = 0.9
+    max_ellipsis_lines: float = 0.3
+    max_repeated_lines: float = 0.3
+    max_repeated_line_chars: float = 0.2
+    max_top_ngram_chars: tuple[float, float, float] = (0.2, 0.18, 0.16)  # 2, 3, 4-grams
+    max_repeated_5gram_chars: float = 0.15
+    min_sentence_lines: float = 0.12  # FineWeb: lines ending with a sentence mark
+    max_short_lines: float = 0.67  # FineWeb: lines under ``short_line_words``
+    short_line_words: int = 6
 
 
 class QualityFilter(Step):
-    """Drops documents too short to be articles, and languages not asked for."""
+    """Drops documents that are not running text, and languages not asked for."""
 
     name = "filter"
 
-    def __init__(self, min_words: int = 50, languages: Sequence[str] = ()) -> None:
+    def __init__(
+        self, thresholds: QualityThresholds | None = None, languages: Sequence[str] = ()
+    ) -> None:
         super().__init__()
-        self.min_words = min_words
+        self.thresholds = thresholds or QualityThresholds()
         self.languages = frozenset(languages)
 
     def run(
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
         for doc in docs:
-            if doc.word_count < self.min_words:
-                self.drop("too_short")
-            elif self.languages and doc.language not in self.languages:
-                self.drop("language_not_selected")
+            if self.languages and doc.language not in self.languages:
+                reason: str | None = "language_not_selected"
+            else:
+                reason = quality_problem(doc.text, doc.language, self.thresholds)
+            if reason:
+                self.drop(reason, doc)
             else:
                 yield doc
+
+
+def quality_problem(text: str, language: str, limits: QualityThresholds) -> str | None:
+    """The first quality rule ``text`` breaks, or None."""
+    words = words_of(text)
+    if len(words) < limits.min_words:
+        return "too_short"
+    if len(words) > limits.max_words:
+        return "too_long"
+    spaced = [w for w in words if not _UNSPACED.match(w)]
+    if len(spaced) > len(words) / 2:
+        mean = sum(map(len, spaced)) / len(spaced)
+        if not limits.min_mean_word_length <= mean <= limits.max_mean_word_length:
+            return "mean_word_length"
+    alphabetic = sum(1 for w in words if any(c.isalpha() for c in w))
+    if alphabetic < limits.min_alphabetic_words * len(words):
+        return "few_alphabetic_words"
+    symbols = text.count("#") + text.count("...") + text.count("…")
+    if symbols > limits.max_symbol_ratio * len(words):
+        return "symbols"
+    lines = [line for line in text.split("\n\n") if line.strip()]
+    problem = _line_problem(lines, language, limits)
+    if problem:
+        return problem
+    return _repetition_problem(lines, words, limits)
+
+
+def _line_problem(lines: list[str], language: str, limits: QualityThresholds) -> str | None:
+    count = len(lines)
+    if sum(1 for line in lines if _BULLET.match(line)) > limits.max_bullet_lines * count:
+        return "bullet_lines"
+    if sum(1 for line in lines if _ELLIPSIS.search(line)) > limits.max_ellipsis_lines * count:
+        return "ellipsis_lines"
+    if language not in NO_SENTENCE_MARKS:
+        ended = sum(1 for line in lines if _SENTENCE_END.search(line))
+        if ended < limits.min_sentence_lines * count:
+            return "few_sentence_lines"
+    short = sum(1 for line in lines if len(words_of(line)) < limits.short_line_words)
+    if short > limits.max_short_lines * count:
+        return "short_lines"
+    return None
+
+
+def _repetition_problem(
+    lines: list[str], words: list[str], limits: QualityThresholds
+) -> str | None:
+    line_counts = Counter(lines)
+    repeated = [line for line, n in line_counts.items() for _ in range(n - 1)]
+    if len(repeated) > limits.max_repeated_lines * len(lines):
+        return "repeated_lines"
+    total_chars = sum(map(len, lines))
+    if sum(map(len, repeated)) > limits.max_repeated_line_chars * total_chars:
+        return "repeated_line_chars"
+    word_chars = sum(map(len, words)) or 1
+    for n, limit in zip((2, 3, 4), limits.max_top_ngram_chars, strict=True):
+        grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
+        if not grams:
+            break
+        gram, uses = grams.most_common(1)[0]
+        if uses > 1 and uses * sum(map(len, gram)) > limit * word_chars:
+            return "repeated_ngrams"
+    return _repeated_5grams(words, word_chars, limits)
+
+
+def _repeated_5grams(words: list[str], word_chars: int, limits: QualityThresholds) -> str | None:
+    """Gopher: characters covered by 5-grams that occur more than once."""
+    seen: set[tuple[str, ...]] = set()
+    covered = [False] * len(words)
+    for i in range(len(words) - 4):
+        gram = tuple(words[i : i + 5])
+        if gram in seen:
+            for j in range(i, i + 5):
+                covered[j] = True
+        else:
+            seen.add(gram)
+    repeated_chars = sum(len(w) for w, flag in zip(words, covered, strict=True) if flag)
+    if repeated_chars > limits.max_repeated_5gram_chars * word_chars:
+        return "repeated_ngrams"
+    return None

@@ -1,15 +1,16 @@
-"""Parquet shards: ``CORPUS/data/<language>/<shard>.parquet``, written atomically.
+"""Parquet files of the corpus, written atomically: rows stream to a hidden temporary file in
+row groups (memory stays flat) that is renamed into place only on ``commit``.
 
-Each shard of input becomes at most one file per language. Rows are streamed to a
-temporary file in row groups (memory stays flat) and the file is renamed into place only
-when the whole shard succeeded.
+``data/<language>/<shard>.parquet`` holds the corpus; ``dropped/<step>/<shard>.parquet`` the
+documents a step dropped, when the user keeps them aside; ``.state/staged/<shard>.parquet``
+a shard between the per-shard stages.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,11 +18,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newscorpus.document import SCHEMA, Document
+from newscorpus.document import DROPPED_SCHEMA, SCHEMA, Document
 
 DATA_DIR = "data"
+DROPPED_DIR = "dropped"
 ROW_GROUP_ROWS = 2000
-_TMP_SUFFIX = ".parquet.tmp"
+_TMP_SUFFIX = ".tmp"
 
 
 def shard_file_name(shard: int) -> str:
@@ -39,62 +41,111 @@ def corpus_files(corpus: Path, language: str | None = None) -> list[Path]:
     return sorted((corpus / DATA_DIR).glob(pattern), key=lambda p: (shard_number(p), p.parent.name))
 
 
-def remove_shard_outputs(corpus: Path, shard: int) -> None:
-    """Delete what an earlier, unfinished attempt at ``shard`` left behind."""
-    for path in (corpus / DATA_DIR).glob(f"*/{shard_file_name(shard)}*"):
-        path.unlink()
-    for path in (corpus / DATA_DIR).glob(f"*/.{shard_file_name(shard)}*"):
-        path.unlink()
+def remove_shard_outputs(
+    corpus: Path,
+    shard: int,
+    data: bool = True,
+    dropped_steps: Collection[str] | None = None,
+    keep: Collection[str] = (),
+) -> None:
+    """Delete what an earlier, unfinished attempt at ``shard`` left behind.
+
+    ``data``: its corpus files; ``dropped_steps``: the dropped-document files of these steps
+    (None: of every step but those in ``keep``).
+    """
+    name = shard_file_name(shard)
+    patterns = (name, f".{name}{_TMP_SUFFIX}")
+    folders = [path for path in (corpus / DATA_DIR).glob("*") if data]
+    folders += [
+        path
+        for path in (corpus / DROPPED_DIR).glob("*")
+        if (dropped_steps is None or path.name in dropped_steps) and path.name not in keep
+    ]
+    for folder in folders:
+        for pattern in patterns:
+            (folder / pattern).unlink(missing_ok=True)
 
 
-class ShardWriter:
-    """Writes the documents of one shard, split by language; ``commit`` makes them visible."""
+class AtomicParquetWriter:
+    """One Parquet file, invisible under its final name until ``commit``."""
 
-    def __init__(self, corpus: Path, shard: int, row_group_rows: int = ROW_GROUP_ROWS) -> None:
-        self.corpus = corpus
-        self.shard = shard
+    def __init__(self, path: Path, schema: pa.Schema, row_group_rows: int = ROW_GROUP_ROWS):
+        self.path = path
+        self.schema = schema
         self.row_group_rows = row_group_rows
-        self.documents: Counter[str] = Counter()
-        self.words: Counter[str] = Counter()
-        self.domains: Counter[str] = Counter()
-        self._buffers: dict[str, list[dict[str, Any]]] = {}
-        self._writers: dict[str, pq.ParquetWriter] = {}
+        self.rows = 0
+        self._tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._buffer.append(row)
+        self.rows += 1
+        if len(self._buffer) >= self.row_group_rows:
+            self._flush()
+
+    def commit(self) -> Path:
+        self._flush()
+        if self._writer is None:  # no rows: still a valid (empty) file
+            self._open()
+        assert self._writer is not None
+        self._writer.close()
+        self._writer = None
+        with self._tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+        self._tmp.replace(self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._tmp.unlink(missing_ok=True)
+        self._buffer.clear()
+
+    def _open(self) -> None:
+        self._tmp.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(
+            self._tmp, self.schema, compression="zstd", compression_level=6
+        )
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self._open()
+        assert self._writer is not None
+        self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+        self._buffer.clear()
+
+
+class _WriterGroup:
+    """Atomic writers opened on demand, one per key, committed or aborted together."""
+
+    def __init__(self) -> None:
+        self._writers: dict[str, AtomicParquetWriter] = {}
         self._committed = False
 
-    def write(self, doc: Document) -> None:
-        buffer = self._buffers.setdefault(doc.language, [])
-        buffer.append(doc.to_row())
-        self.documents[doc.language] += 1
-        self.words[doc.language] += doc.word_count
-        self.domains[doc.domain] += 1
-        if len(buffer) >= self.row_group_rows:
-            self._flush(doc.language)
+    def _writer(self, key: str) -> AtomicParquetWriter:
+        writer = self._writers.get(key)
+        if writer is None:
+            writer = self._writers[key] = self._new_writer(key)
+        return writer
+
+    def _new_writer(self, key: str) -> AtomicParquetWriter:
+        raise NotImplementedError
 
     def commit(self) -> list[Path]:
         """Finish every file and rename it into place; returns the final paths."""
-        for language in list(self._buffers):
-            self._flush(language)
-        final_paths = []
-        for language, writer in self._writers.items():
-            writer.close()
-            tmp = self._tmp_path(language)
-            with tmp.open("rb") as handle:
-                os.fsync(handle.fileno())
-            final = tmp.with_name(shard_file_name(self.shard))
-            tmp.replace(final)
-            final_paths.append(final)
-        self._writers.clear()
+        paths = [writer.commit() for writer in self._writers.values()]
         self._committed = True
-        return final_paths
+        return paths
 
     def abort(self) -> None:
-        for language, writer in self._writers.items():
-            writer.close()
-            self._tmp_path(language).unlink(missing_ok=True)
-        self._writers.clear()
-        self._buffers.clear()
+        for writer in self._writers.values():
+            writer.abort()
 
-    def __enter__(self) -> ShardWriter:
+    def __enter__(self) -> Any:
         return self
 
     def __exit__(
@@ -106,21 +157,46 @@ class ShardWriter:
         if not self._committed:
             self.abort()
 
-    def _tmp_path(self, language: str) -> Path:
-        return self.corpus / DATA_DIR / language / f".{self.shard:05d}{_TMP_SUFFIX}"
 
-    def _flush(self, language: str) -> None:
-        rows = self._buffers.get(language)
-        if not rows:
-            return
-        writer = self._writers.get(language)
-        if writer is None:
-            path = self._tmp_path(language)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(path, SCHEMA, compression="zstd", compression_level=6)
-            self._writers[language] = writer
-        writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
-        rows.clear()
+class ShardWriter(_WriterGroup):
+    """Writes the documents of one shard, split by language; ``commit`` makes them visible."""
+
+    def __init__(self, corpus: Path, shard: int, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        super().__init__()
+        self.corpus = corpus
+        self.shard = shard
+        self.row_group_rows = row_group_rows
+        self.documents: Counter[str] = Counter()
+        self.words: Counter[str] = Counter()
+        self.domains: Counter[str] = Counter()
+
+    def _new_writer(self, key: str) -> AtomicParquetWriter:
+        path = self.corpus / DATA_DIR / key / shard_file_name(self.shard)
+        return AtomicParquetWriter(path, SCHEMA, self.row_group_rows)
+
+    def write(self, doc: Document) -> None:
+        self._writer(doc.language).write(doc.to_row())
+        self.documents[doc.language] += 1
+        self.words[doc.language] += doc.word_count
+        self.domains[doc.domain] += 1
+
+
+class DroppedWriter(_WriterGroup):
+    """Keeps dropped documents aside, one file per step, with the reason of the drop."""
+
+    def __init__(self, corpus: Path, shard: int) -> None:
+        super().__init__()
+        self.corpus = corpus
+        self.shard = shard
+
+    def _new_writer(self, key: str) -> AtomicParquetWriter:
+        path = self.corpus / DROPPED_DIR / key / shard_file_name(self.shard)
+        return AtomicParquetWriter(path, DROPPED_SCHEMA)
+
+    def write(self, step: str, reason: str, doc: Document) -> None:
+        row = doc.to_row()
+        row["drop_step"], row["drop_reason"] = step, reason
+        self._writer(step).write(row)
 
 
 def iter_documents(
@@ -129,7 +205,11 @@ def iter_documents(
     """(shard number, row) for every stored document, batch by batch."""
     for path in corpus_files(corpus, language):
         shard = shard_number(path)
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(columns=columns, batch_size=1000):
-            for row in batch.to_pylist():
-                yield shard, row
+        yield from ((shard, row) for row in iter_rows(path, columns))
+
+
+def iter_rows(path: Path, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of one Parquet file, a batch at a time."""
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(columns=columns, batch_size=1000):
+        yield from batch.to_pylist()

@@ -1,4 +1,5 @@
-"""The corpus's private state (``CORPUS/.state``): shard plan, options, completion markers."""
+"""The corpus's private state (``CORPUS/.state``): shard plan, options, completion markers,
+staged shards and the boilerplate index."""
 
 from __future__ import annotations
 
@@ -23,6 +24,25 @@ def options_path(corpus: Path) -> Path:
 
 def marker_path(corpus: Path, shard: int) -> Path:
     return state_dir(corpus) / "done" / f"{shard:05d}.json"
+
+
+def extracted_marker_path(corpus: Path, shard: int) -> Path:
+    """Stage 1 (extract) of ``shard`` is done."""
+    return state_dir(corpus) / "extracted" / f"{shard:05d}.json"
+
+
+def staged_path(corpus: Path, shard: int) -> Path:
+    """The documents of ``shard`` between stage 1 and stage 2."""
+    return state_dir(corpus) / "staged" / f"{shard:05d}.parquet"
+
+
+def line_counts_path(corpus: Path, shard: int) -> Path:
+    """Line counts of ``shard``, until merged into the boilerplate index."""
+    return state_dir(corpus) / "lines" / f"{shard:05d}.parquet"
+
+
+def boilerplate_index_path(corpus: Path) -> Path:
+    return state_dir(corpus) / "boilerplate.sqlite"
 
 
 def marker_paths(corpus: Path) -> list[Path]:

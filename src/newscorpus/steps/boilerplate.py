@@ -1,0 +1,220 @@
+"""Site boilerplate: lines a site repeats across its article bodies, learned from the corpus.
+
+The way CCNet and trafilatura's cache do it, by line frequency, but per site and kept with
+the corpus. ``CountLines`` (first per-shard stage) records in how many documents of each
+domain every normalised line occurs, and every short "Label: headline" line's label. The
+driver merges those counts into ``BoilerplateIndex`` (SQLite in ``CORPUS/.state``), so
+they accumulate across runs. ``RemoveBoilerplate`` (second stage) removes the lines seen
+in at least ``min_docs`` documents of their site, plus lines matched by the multilingual
+fallback rules, and records what it removed so a user can audit it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newscorpus.document import Document, count_words
+from newscorpus.steps.base import Step
+from newscorpus.steps.boilerplate_rules import fallback_rule
+from newscorpus.store.parquet import AtomicParquetWriter
+
+LINE_COUNTS_SCHEMA = pa.schema(
+    [
+        pa.field("domain", pa.string(), nullable=False),
+        pa.field("key", pa.int64(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),
+    ]
+)
+
+# Learned removal is for lines of boilerplate length: a long paragraph repeated on a site
+# is a story's background, kept (near-duplicate detection deals with whole copies).
+MAX_LEARNED_WORDS = 60
+# "Voir aussi : <headline>": the label is short, the headline too.
+MAX_LABEL_WORDS = 5
+MAX_LABELLED_TAIL_WORDS = 15
+# A label used more often than this within one article is structure (an interview's
+# "Q:" lines), not a site prompt.
+MAX_LABEL_USES_PER_DOCUMENT = 2
+AUDIT_LINE_CHARS = 200
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_DIGIT = re.compile(r"\d")
+_LABELLED = re.compile(r"^[\W_]*([^:：|»›]{1,60}?)\s*[:：|»›]\s*(\S.*)$", re.DOTALL)
+
+
+def _key(text: str) -> int:
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)  # fits SQLite's INTEGER
+
+
+def _normalise(line: str) -> str:
+    """Case, digits ("© 2024" and "© 2025"), punctuation and spacing do not tell lines apart."""
+    return _NOT_WORD.sub(" ", _DIGIT.sub("0", line.casefold())).strip()
+
+
+def line_key(line: str) -> int:
+    """The key a line is counted under."""
+    return _key(_normalise(line))
+
+
+def label_key(line: str) -> int | None:
+    """The key of the label of a short "Label: headline" line, or None for other lines."""
+    match = _LABELLED.match(line)
+    if match is None:
+        return None
+    label, tail = _normalise(match.group(1)), match.group(2)
+    if not label or count_words(label) > MAX_LABEL_WORDS:
+        return None
+    if count_words(tail) > MAX_LABELLED_TAIL_WORDS:
+        return None
+    return _key("\x00label " + label)
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p]
+
+
+class CountLines(Step):
+    """Passes documents through, counting their distinct lines and labels per domain."""
+
+    name = "lines"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[tuple[str, int]] = Counter()
+        self._seen_ids: set[str] = set()
+
+    def run(
+        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
+    ) -> Iterator[Document]:
+        for doc in docs:
+            if doc.id not in self._seen_ids:  # a page fetched twice counts once
+                self._seen_ids.add(doc.id)
+                self.counts.update((doc.domain, key) for key in _document_keys(doc.text))
+            yield doc
+
+    def write(self, path: Path) -> None:
+        writer = AtomicParquetWriter(path, LINE_COUNTS_SCHEMA, row_group_rows=100_000)
+        for (domain, key), documents in sorted(self.counts.items()):
+            writer.write({"domain": domain, "key": key, "documents": documents})
+        writer.commit()
+
+
+def _document_keys(text: str) -> set[int]:
+    lines = paragraphs(text)
+    keys = {line_key(line) for line in lines}
+    labels = Counter(k for k in map(label_key, lines) if k is not None)
+    keys.update(k for k, uses in labels.items() if uses <= MAX_LABEL_USES_PER_DOCUMENT)
+    return keys
+
+
+class BoilerplateIndex:
+    """Per-domain document counts of lines, in SQLite: on disk, merged shard by shard."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        if read_only:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        else:
+            self._db = sqlite3.connect(path)
+            self._db.executescript(
+                """
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE IF NOT EXISTS lines (
+                    domain TEXT NOT NULL, key INTEGER NOT NULL, documents INTEGER NOT NULL,
+                    PRIMARY KEY (domain, key)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS merged (shard INTEGER PRIMARY KEY);
+                """
+            )
+
+    def merge(self, shard: int, counts_path: Path) -> bool:
+        """Add one shard's counts, once: the shard is recorded in the same transaction."""
+        with self._db:
+            if self._db.execute("SELECT 1 FROM merged WHERE shard = ?", (shard,)).fetchone():
+                return False
+            for batch in pq.ParquetFile(counts_path).iter_batches(batch_size=50_000):
+                columns = batch.to_pydict()
+                self._db.executemany(
+                    "INSERT INTO lines VALUES (?, ?, ?) ON CONFLICT (domain, key) "
+                    "DO UPDATE SET documents = documents + excluded.documents",
+                    zip(columns["domain"], columns["key"], columns["documents"], strict=True),
+                )
+            self._db.execute("INSERT INTO merged VALUES (?)", (shard,))
+        return True
+
+    def merged_shards(self) -> set[int]:
+        return {row[0] for row in self._db.execute("SELECT shard FROM merged")}
+
+    def learned(self, domain: str, min_docs: int) -> frozenset[int]:
+        """Keys of the lines and labels seen in at least ``min_docs`` documents of ``domain``."""
+        rows = self._db.execute(
+            "SELECT key FROM lines WHERE domain = ? AND documents >= ?", (domain, min_docs)
+        )
+        return frozenset(row[0] for row in rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def learned_lines(index_path: Path, min_docs: int) -> Callable[[str], frozenset[int]]:
+    """Domain -> learned keys, read from the index on first use of each domain."""
+    if not index_path.exists():
+        return lambda domain: frozenset()
+    index = BoilerplateIndex(index_path, read_only=True)
+    return cache(lambda domain: index.learned(domain, min_docs))
+
+
+class RemoveBoilerplate(Step):
+    """Removes learned and rule-matched boilerplate lines; records each removal for audit."""
+
+    name = "boilerplate"
+
+    def __init__(
+        self, learned: Callable[[str], frozenset[int]], fallback_rules: bool = True
+    ) -> None:
+        super().__init__()
+        self.learned = learned
+        self.fallback_rules = fallback_rules
+        # (domain, rule, line) -> times removed
+        self.removed: Counter[tuple[str, str, str]] = Counter()
+
+    def run(
+        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
+    ) -> Iterator[Document]:
+        for doc in docs:
+            learned = self.learned(doc.domain)
+            kept = []
+            for line in paragraphs(doc.text):
+                rule = self._rule(line, learned)
+                if rule is None:
+                    kept.append(line)
+                    continue
+                self.count(f"removed_lines.{rule}")
+                self.removed[(doc.domain, rule, line[:AUDIT_LINE_CHARS])] += 1
+            if not kept:
+                self.drop("only_boilerplate", doc)
+                continue
+            if len(kept) < len(paragraphs(doc.text)):
+                doc.text = "\n\n".join(kept)
+                doc.word_count = count_words(doc.text)
+            yield doc
+
+    def _rule(self, line: str, learned: frozenset[int]) -> str | None:
+        if learned and count_words(line) <= MAX_LEARNED_WORDS:
+            if line_key(line) in learned:
+                return "learned_line"
+            label = label_key(line)
+            if label is not None and label in learned:
+                return "learned_label"
+        if self.fallback_rules:
+            return fallback_rule(line)
+        return None

@@ -1,0 +1,305 @@
+"""Fallback boilerplate rules: the common in-body prompts of news sites, in many languages.
+
+Learning from line frequency (``boilerplate.py``) needs several pages of a site; these
+rules catch the usual lines on a site's first pages. They only judge short lines, and
+only phrasings that are prompts ("Read also:", "Subscribe to our channel"), never a word
+that news text could use ("subscribers", "shared").
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_RULE_CHARS = 200  # a longer paragraph is text, whatever it mentions
+
+# A line that starts with one of these labels, then a separator or nothing: "Voir aussi : …".
+_SEE_ALSO_LABELS = [
+    # en
+    r"see also",
+    r"read also",
+    r"also read",
+    r"read more",
+    r"related(?: articles?| stories"
+    r"| coverage| news| content)?",
+    r"more on this(?: story| topic)?",
+    r"recommended(?: for you)?",
+    r"you may also like",
+    r"don'?t miss",
+    r"must read",
+    r"watch",
+    # fr
+    r"voir aussi",
+    r"lire aussi",
+    r"[àa] lire aussi",
+    r"[àa] voir aussi",
+    r"lire la suite",
+    r"sur le m[êe]me sujet",
+    r"[àa] lire [ée]galement",
+    r"lire [ée]galement",
+    r"voir [ée]galement",
+    r"[àa] d[ée]couvrir aussi",
+    r"en savoir plus",
+    # de
+    r"siehe auch",
+    r"lesen sie auch",
+    r"lesen sie mehr",
+    r"mehr zum thema",
+    r"auch interessant",
+    r"weiterlesen",
+    r"das k[öo]nnte sie auch interessieren",
+    r"zum thema",
+    # es, it, pt, nl, pl, tr
+    r"ver tambi[ée]n",
+    r"vea tambi[ée]n",
+    r"lea tambi[ée]n",
+    r"lee tambi[ée]n",
+    r"leer m[áa]s",
+    r"(?:tambi[ée]n )?te puede interesar",
+    r"m[áa]s informaci[óo]n",
+    r"noticias relacionadas",
+    r"leggi anche",
+    r"vedi anche",
+    r"potrebbe interessarti",
+    r"leggi di pi[ùu]",
+    r"approfondisci",
+    r"leia tamb[ée]m",
+    r"veja tamb[ée]m",
+    r"saiba mais",
+    r"leia mais",
+    r"lees ook",
+    r"zie ook",
+    r"lees meer",
+    r"meer lezen",
+    r"czytaj tak[żz]e",
+    r"czytaj te[żz]",
+    r"zobacz te[żz]",
+    r"zobacz tak[żz]e",
+    r"czytaj wi[ęe]cej",
+    r"ayr[ıi]ca (?:okuyun|bak[ıi]n[ıi]z)",
+    r"ilgili haberler?",
+    r"devam[ıi]n[ıi] oku",
+    # ru, uk, bg, sr
+    r"читайте также",
+    r"смотрите также",
+    r"читать далее",
+    r"подробнее",
+    r"по теме",
+    r"читайте також",
+    r"дивіться також",
+    r"читати далі",
+    r"детальніше",
+    r"прочетете още",
+    r"вижте още",
+    r"прочитајте још",
+    # ar, fa, he
+    r"[اإ]قرأ أيضا[ًً]?",
+    r"شاهد أيضا[ًً]?",
+    r"[اإ]قرأ المزيد",
+    r"مواضيع ذات صلة",
+    r"اخبار ذات صلة",
+    r"أخبار ذات صلة",
+    r"بیشتر بخوانید",
+    r"همچنین بخوانید",
+    r"קראו גם",
+    r"כתבות נוספות",
+    # zh, ja, ko, hi, th, vi, id
+    r"相关阅读",
+    r"延伸阅读",
+    r"相关新闻",
+    r"推荐阅读",
+    r"相关报道",
+    r"阅读更多",
+    r"另见",
+    r"另请参阅",
+    r"参见",
+    r"阅读全文",
+    r"相關閱讀",
+    r"延伸閱讀",
+    r"關聯閱讀",
+    r"関連記事",
+    r"あわせて読みたい",
+    r"こちらもおすすめ",
+    r"続きを読む",
+    r"관련\s?기사",
+    r"함께 보기",
+    r"추천 기사",
+    r"यह भी पढ़ें",
+    r"ये भी पढ़ें",
+    r"और पढ़ें",
+    r"इसे भी पढ़ें",
+    r"อ่านเพิ่มเติม",
+    r"ข่าวที่เกี่ยวข้อง",
+    r"xem thêm",
+    r"đọc thêm",
+    r"tin liên quan",
+    r"baca juga",
+    r"berita terkait",
+]
+_SEE_ALSO = re.compile(
+    r"^[\W_]*(?:" + "|".join(_SEE_ALSO_LABELS) + r")\s*(?:[:：»›>|\-–—…]|$)", re.IGNORECASE
+)
+
+# Prompts to subscribe, follow or sign up: imperative phrasings, anywhere in the line.
+_SUBSCRIBE = re.compile(
+    "|".join(
+        [
+            r"\bsubscribe (?:to|now|for|here|on)\b",
+            r"\bsign up (?:for|to) (?:our|the)\b",
+            r"\bour newsletters?\b",
+            r"\bfollow us\b",
+            r"\bjoin our (?:channel|telegram|whatsapp)",
+            r"\bdownload (?:our|the) app\b",
+            r"\bturn on notifications\b",
+            r"\babonnez[- ]vous\b",
+            r"\bvous abonner\b",
+            r"\bsuivez[- ]nous\b",
+            r"\bnotre (?:newsletter|lettre d'information)",
+            r"\binscrivez[- ]vous\b",
+            r"\babonnieren sie\b",
+            r"\bjetzt abonnieren\b",
+            r"\bunseren? newsletter",
+            r"\bfolgen sie uns\b",
+            r"\bsuscr[íi]b(?:ete|ase|irse)\b",
+            r"\bs[íi]guenos\b",
+            r"\bnuestro bolet[íi]n\b",
+            r"\biscriviti\b",
+            r"\bseguici\b",
+            r"\binscreva-se\b",
+            r"\bsiga-nos\b",
+            r"\bassine (?:a|o|já)\b",
+            r"\bvolg ons\b",
+            r"\babonneer je\b",
+            r"\bzapisz si[ęe]\b",
+            r"\bobserwuj nas\b",
+            r"\bsubskrybuj\b",
+            r"\babone ol",
+            r"\bbizi takip edin\b",
+            r"подписывайтесь",
+            r"подпишитесь",
+            r"подписаться на наш",
+            r"наш телеграм",
+            r"підписуйтеся",
+            r"підписуйтесь",
+            r"підпишіться",
+            r"наш телеграм",
+            r"абонирайте се",
+            r"اشترك(?:وا)? في",
+            r"الاشتراك في قنواتنا",
+            r"تابعونا",
+            r"تابعنا على",
+            r"النشرة الإخبارية",
+            r"اشترک کنید",
+            r"欢迎订阅",
+            r"订阅我们",
+            r"关注我们",
+            r"请关注",
+            r"扫码关注",
+            r"訂閱我們",
+            r"關注我們",
+            r"チャンネル登録",
+            r"フォローしてください",
+            r"購読はこちら",
+            r"メールマガジン",
+            r"구독하세요",
+            r"구독 신청",
+            r"구독과 좋아요",
+            r"팔로우하세요",
+            r"सब्सक्राइब करें",
+            r"फॉलो करें",
+            r"हमें फॉलो",
+            r"न्यूज़लेटर",
+            r"ติดตามเรา",
+            r"đăng ký kênh",
+            r"theo dõi chúng tôi",
+            r"ikuti kami",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+# Sign-up prompts name what to sign up for; a line this short that names it is a prompt.
+MAX_PROMPT_CHARS = 120
+_SIGN_UP = re.compile(
+    r"newsletter|lettre d'information|bolet[íi]n|рассылк|розсилк|бюлетин|النشرة|نشرتنا|简报"
+    r"|電子報|ニュースレター|メルマガ|뉴스레터|न्यूज़लेटर|bülten|biuletyn",
+    re.IGNORECASE,
+)
+
+_SHARE_WORDS = (
+    r"share(?: this(?: article| story| page)?| on| via)?|partager(?: cet article| sur)?|partagez"
+    r"|(?:diesen )?artikel teilen|teilen|compartir(?: este art[íi]culo| esta noticia| en)?"
+    r"|comparte|condividi(?: questo articolo| su)?|compartilhe|compartilhar|delen|deel dit artikel"
+    r"|udost[ęe]pnij|payla[şs]|поделиться(?: статьей| статьёй| новостью)?"
+    r"|поділитися(?: статтею| новиною)?|споделете|شارك(?: هذا المقال| هذا الخبر)?|مشاركة"
+    r"|اشتراک|分享(?:本文|此文|到)?|共有する|共有|シェアする|シェア|공유하기|공유|शेयर करें"
+    r"|แชร์|chia s[ẻe]|bagikan"
+)
+_NETWORKS = (
+    r"facebook|twitter|x|whatsapp|telegram|linkedin|e-?mail|pinterest|reddit|vk|ok|messenger"
+    r"|weibo|wechat|line|kakaotalk|copy link|print|imprimer|drucken|flipboard|threads|bluesky"
+    r"|微博|微信"
+)
+_SHARE = re.compile(
+    rf"^[\W_]*(?:{_SHARE_WORDS})\b[\W_]*(?:(?:{_NETWORKS})\b[\W_]*)*$"
+    rf"|^[\W_]*(?:(?:{_NETWORKS})\b[\W_]*){{2,}}$",
+    re.IGNORECASE,
+)
+
+_COPYRIGHT = re.compile(
+    "|".join(
+        [
+            r"©",
+            r"\(c\)\s*(?:19|20)\d\d",
+            r"\bcopyright\b",
+            r"all rights reserved",
+            r"tous droits r[ée]serv[ée]s",
+            r"alle rechte vorbehalten",
+            r"todos los derechos reservados",
+            r"tutti i diritti riservati",
+            r"todos os direitos reservados",
+            r"alle rechten voorbehouden",
+            r"wszelkie prawa zastrze[żz]one",
+            r"t[üu]m haklar[ıi] sakl[ıi]d[ıi]r",
+            r"все права защищены",
+            r"усі права захищені",
+            r"всі права захищені",
+            r"всички права запазени",
+            r"сва права задржана",
+            r"جميع الحقوق محفوظة",
+            r"کلیه حقوق",
+            r"版权所有",
+            r"版權所有",
+            r"無断転載",
+            r"著作権",
+            r"무단\s?전재",
+            r"सर्वाधिकार सुरक्षित",
+            r"สงวนลิขสิทธิ์",
+            r"bản quyền",
+            r"hak cipta dilindungi",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("see_also", _SEE_ALSO),
+    ("subscribe", _SUBSCRIBE),
+    ("share", _SHARE),
+    ("copyright", _COPYRIGHT),
+]
+
+_SHORT_RULES: list[tuple[str, re.Pattern[str]]] = [("subscribe", _SIGN_UP)]
+
+
+def fallback_rule(line: str) -> str | None:
+    """The name of the rule that marks ``line`` as boilerplate, or None."""
+    if len(line) > MAX_RULE_CHARS:
+        return None
+    for name, pattern in _RULES:
+        if pattern.search(line):
+            return name
+    if len(line) <= MAX_PROMPT_CHARS:
+        for name, pattern in _SHORT_RULES:
+            if pattern.search(line):
+                return name
+    return None

@@ -1,0 +1,82 @@
+"""Non-article pages (home and section pages, tag and author listings, about pages) dropped.
+
+A crawl archives the hubs it discovers articles from, and CC-NEWS holds some too. The
+page's own structured data decides first (JSON-LD/OpenGraph type); the URL decides when
+the page says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
+
+from newscorpus.document import Document
+from newscorpus.steps.base import Step
+from newscorpus.urls import is_hub_path, looks_like_article
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "askpublicnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+        "scholarlyarticle",
+    }
+)
+LISTING_TYPES = frozenset(
+    {"collectionpage", "itemlist", "searchresultspage", "profilepage", "aboutpage", "contactpage"}
+)
+# Types a site puts on any page, articles included: only a hint.
+WEAK_TYPES = frozenset({"website", "webpage", "webpage.website"})
+
+# "/", "/index.html", and language or edition roots: "/fr/", "/en-gb/", "/edition/uk/".
+_HOME = re.compile(
+    r"^/(?:(?:[a-z]{2}(?:[-_][a-z]{2,4})?|edition/[a-z-]+)/?)?(?:index\.\w+)?$", re.I
+)
+_ABOUT = re.compile(
+    r"/(about|about-us|contact|contact-us|impressum|imprint|privacy|privacy-policy|terms"
+    r"|legal|mentions-legales|datenschutz|cookies?|faq|help|advertise|careers|jobs)(/|$|\.)",
+    re.IGNORECASE,
+)
+
+
+def non_article_reason(url: str, page_type: str | None) -> str | None:
+    """Why the page at ``url`` is not an article, or None when it may be one."""
+    if page_type in ARTICLE_TYPES:
+        return None
+    path = urlsplit(url).path or "/"
+    if _HOME.match(path):
+        return "home_page"
+    if page_type in LISTING_TYPES:
+        return "listing_page"
+    if is_hub_path(path):
+        return "hub_page"
+    if _ABOUT.search(path):
+        return "about_page"
+    if page_type in WEAK_TYPES and not looks_like_article(url):
+        return "listing_page"
+    return None
+
+
+class DropNonArticles(Step):
+    """Drops pages that are not articles, counting each reason."""
+
+    name = "pages"
+
+    def run(
+        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
+    ) -> Iterator[Document]:
+        for doc in docs:
+            reason = non_article_reason(doc.url, doc.page_type)
+            if reason:
+                self.drop(reason, doc)
+            else:
+                yield doc

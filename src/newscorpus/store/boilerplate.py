@@ -1,0 +1,49 @@
+"""``CORPUS/boilerplate.json``: what boilerplate removal took out, per site, for audit.
+
+Rebuilt after every run from the completion markers, like the manifest: per domain, the
+lines removed most often, the rule that removed them, and how many times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from newscorpus._files import write_json_atomic
+from newscorpus.store.state import marker_paths, read_json
+
+BOILERPLATE_REPORT = "boilerplate.json"
+AUDIT_LINES_PER_SHARD = 500
+LINES_PER_DOMAIN = 50
+
+
+def boilerplate_report(corpus: Path) -> dict[str, Any]:
+    removed: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for marker in marker_paths(corpus):
+        for domain, rule, line, times in read_json(marker).get("boilerplate", []):
+            removed[domain][(rule, line)] += times
+    domains = {}
+    for domain in sorted(removed, key=lambda d: (-sum(removed[d].values()), d)):
+        by_rule: Counter[str] = Counter()
+        for (rule, _), times in removed[domain].items():
+            by_rule[rule] += times
+        domains[domain] = {
+            "removed": sum(by_rule.values()),
+            "by_rule": dict(by_rule.most_common()),
+            "lines": [
+                {"line": line, "rule": rule, "removed": times}
+                for (rule, line), times in removed[domain].most_common(LINES_PER_DOMAIN)
+            ],
+        }
+    return {
+        "about": "lines removed from article bodies as site boilerplate; "
+        "learned_*: repeated across the site's documents, others: multilingual rules",
+        "domains": domains,
+    }
+
+
+def write_boilerplate_report(corpus: Path) -> dict[str, Any]:
+    report = boilerplate_report(corpus)
+    write_json_atomic(corpus / BOILERPLATE_REPORT, report)
+    return report

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from newscorpus.document import Document, count_words
+from newscorpus.steps import CleanText, CountLines, RemoveBoilerplate
+from newscorpus.steps.boilerplate import BoilerplateIndex, learned_lines
+from newscorpus.steps.boilerplate_rules import fallback_rule
+
+DEMO = json.loads(files("newscorpus.demo").joinpath("site/articles.json").read_text("utf-8"))
+NBSP_LINE, DASH_LINE = "\u00a0\u00a0\u00a0", "-" * 40
+
+
+def _doc(text: str, n: int = 0, domain: str = "news.test") -> Document:
+    url = f"https://{domain}/2026/03/story-{n}.html"
+    return Document(
+        id=f"{n:016x}", url=url, canonical_url=url, domain=domain, text=text,
+        word_count=count_words(text),
+    )  # fmt: skip
+
+
+def _clean(docs: list[Document], learned: dict[str, frozenset[int]] | None = None) -> list[str]:
+    remover = RemoveBoilerplate(lambda domain: (learned or {}).get(domain, frozenset()))
+    return [d.text for d in remover.run(CleanText().run(docs))]
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "de", "ru", "ar", "zh"])
+def test_one_page_loses_its_prompts_and_keeps_every_paragraph(language: str) -> None:
+    """The sample article: see-also, subscribe call, nbsp line, dash line, on a first page."""
+    words = DEMO["boilerplate"][language]
+    story = DEMO["stories"][0]["versions"][language]
+    other = DEMO["stories"][1]["versions"][language]["title"]
+    paragraphs = story["paragraphs"]
+    boilerplate = [
+        f"{words['see_also']} {other}",
+        words["subscribe"],
+        words["newsletter"],
+        words["share"],
+        words["copyright"],
+    ]
+    body = [*paragraphs[:2], boilerplate[0], *paragraphs[2:], NBSP_LINE, *boilerplate[1:]]
+    (text,) = _clean([_doc("\n\n".join([*body, DASH_LINE]))])
+    assert text.split("\n\n") == paragraphs
+
+
+def test_rules_leave_news_sentences_alone() -> None:
+    for line in [
+        "The streaming service said it had 5 million subscribers at the end of March.",
+        "Readers shared the video more than ten thousand times on Tuesday.",
+        "Voir la suite des événements dépendra du vote de mardi.",
+        "该公司表示，订阅用户在三月底达到五百万。",
+        "Подробности расследования пока не раскрываются.",
+        "Share prices fell 3% in early trading in Frankfurt on Monday morning.",
+    ]:
+        assert fallback_rule(line) is None, line
+
+
+def _site_docs(line: str, count: int, start: int = 0) -> list[Document]:
+    """Real paragraphs of different stories, each with one repeated site line."""
+    stories = DEMO["stories"]
+    docs = []
+    for n in range(start, start + count):
+        paragraphs = stories[n % len(stories)]["versions"]["fr"]["paragraphs"]
+        docs.append(_doc("\n\n".join([paragraphs[0], line, *paragraphs[1:]]), n))
+    return docs
+
+
+def _learn(tmp_path: Path, docs: list[Document], shard: int = 0) -> Path:
+    counter = CountLines()
+    list(counter.run(docs))
+    counts = tmp_path / f"lines-{shard}.parquet"
+    counter.write(counts)
+    index_path = tmp_path / "boilerplate.sqlite"
+    index = BoilerplateIndex(index_path)
+    assert index.merge(shard, counts)
+    assert not index.merge(shard, counts)  # merging a shard twice counts it once
+    index.close()
+    return index_path
+
+
+# A site line no rule knows: only frequency can find it.
+SITE_LINE = "Notre rédaction vous remercie de votre fidélité depuis 1987."
+
+
+def test_a_line_repeated_across_a_site_is_learned(tmp_path: Path) -> None:
+    index = _learn(tmp_path, _site_docs(SITE_LINE, 3))
+    docs = _site_docs(SITE_LINE, 3)
+    remover = RemoveBoilerplate(learned_lines(index, min_docs=3))
+    texts = [d.text for d in remover.run(docs)]
+    assert all(SITE_LINE not in text for text in texts)
+    assert remover.stats["removed_lines.learned_line"] == 3
+    assert remover.removed[("news.test", "learned_line", SITE_LINE)] == 3
+    # the real paragraphs are all there
+    kept = [len(text.split("\n\n")) for text in texts]
+    assert kept == [len(d.text.split("\n\n")) - 1 for d in _site_docs(SITE_LINE, 3)]
+
+
+def test_learning_needs_enough_documents_and_stays_per_site(tmp_path: Path) -> None:
+    index = _learn(tmp_path, _site_docs(SITE_LINE, 2))
+    learned = learned_lines(index, min_docs=3)
+    (text,) = [d.text for d in RemoveBoilerplate(learned).run(_site_docs(SITE_LINE, 1))]
+    assert SITE_LINE in text  # seen twice only: could be a quote two stories share
+    other_site = [
+        _doc(SITE_LINE + "\n\nUn autre texte, bien réel, sur un autre site.", 9, "b.test")
+    ]
+    assert "b.test" not in {d for d in ["news.test"] if learned(d) and learned("b.test")}
+    assert SITE_LINE in next(iter(RemoveBoilerplate(learned).run(other_site))).text
+
+
+def test_counts_add_up_across_runs(tmp_path: Path) -> None:
+    _learn(tmp_path, _site_docs(SITE_LINE, 2), shard=0)  # first run: two pages
+    index = _learn(tmp_path, _site_docs(SITE_LINE, 1, start=2), shard=1)  # a later run: one more
+    (text,) = [
+        d.text for d in RemoveBoilerplate(learned_lines(index, 3)).run(_site_docs(SITE_LINE, 1, 3))
+    ]
+    assert SITE_LINE not in text
+
+
+def test_a_site_label_is_learned_whatever_follows_it(tmp_path: Path) -> None:
+    headlines = ["La grève prend fin", "Un vieux manuscrit revient", "Sécheresse à Esparel"]
+    docs = [_site_docs(f"Notre dossier : {h}", 1, n)[0] for n, h in enumerate(headlines)]
+    index = _learn(tmp_path, docs)
+    fresh = _site_docs("Notre dossier : Les vendanges commencent", 1, 5)
+    (text,) = [d.text for d in RemoveBoilerplate(learned_lines(index, 3)).run(fresh)]
+    assert "Notre dossier" not in text
+
+
+def test_an_interview_label_is_not_learned(tmp_path: Path) -> None:
+    """ "Q: …" comes many times in each interview: structure, not a site prompt."""
+
+    def interview(n: int) -> Document:
+        words = ["budget", "trains", "météo", "port", "vignes", "abbaye", "grève", "solaire"]
+        words += ["vendanges", "marché", "école", "hôpital", "musée", "stade", "forêt", "pont"]
+        words += ["rivière", "gare", "théâtre", "bibliothèque"]
+        lines = [f"Q : Que pensez-vous du sujet {words[n * 4 + k]} ?" for k in range(4)]
+        return _site_docs("\n\n".join(lines), 1, n)[0]
+
+    index = _learn(tmp_path, [interview(n) for n in range(4)])
+    (text,) = [d.text for d in RemoveBoilerplate(learned_lines(index, 3)).run([interview(4)])]
+    assert text.count("Q : Que pensez-vous") == 4
+
+
+def test_a_page_of_nothing_but_boilerplate_is_dropped() -> None:
+    remover = RemoveBoilerplate(lambda domain: frozenset())
+    assert (
+        list(
+            remover.run(
+                [_doc("Lire aussi : un titre\n\n© 2026 Le Courrier. Tous droits réservés.")]
+            )
+        )
+        == []
+    )
+    assert remover.stats["dropped.only_boilerplate"] == 1
