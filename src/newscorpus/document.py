@@ -115,7 +115,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "url": "URL the page was fetched from",
     "canonical_url": "rel=canonical URL when given, normalised, tracking parameters removed",
     "domain": "host of `url`, lower case, without a leading www.",
-    "language": "ISO 639-1 code of the body text (`und` when undetermined)",
+    "language": "ISO 639-1 code of the body text (`und` undetermined, `mul` mixed)",
     "language_score": "confidence of the language identification, 0 to 1",
     "title": "article title",
     "text": "article body: paragraphs separated by one blank line, title not included",

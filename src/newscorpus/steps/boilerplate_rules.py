@@ -92,8 +92,8 @@ _SEE_ALSO_LABELS = [
     r"вижте още",
     r"прочитајте још",
     # ar, fa, he
-    r"[اإ]قرأ أيضا[ًً]?",
-    r"شاهد أيضا[ًً]?",
+    r"[اإ]قرأ أيض(?:اً|ًا|ا)",
+    r"شاهد أيض(?:اً|ًا|ا)",
     r"[اإ]قرأ المزيد",
     r"مواضيع ذات صلة",
     r"اخبار ذات صلة",
@@ -201,6 +201,14 @@ _SUBSCRIBE = re.compile(
             r"購読はこちら",
             r"メールマガジン",
             r"구독하세요",
+            r"구독하시면",
+            r"구독해 주세요",
+            r"기사제보",
+            r"会員登録",
+            r"公众号",
+            r"\bjetzt\b.{0,40}\babonnieren\b",
+            r"ctrl\s*\+\s*enter",  # "found a typo? select it and press Ctrl+Enter"
+            r"\bsend us (?:a|your) (?:tip|news tip)",
             r"구독 신청",
             r"구독과 좋아요",
             r"팔로우하세요",
@@ -231,7 +239,8 @@ _SHARE_WORDS = (
     r"|comparte|condividi(?: questo articolo| su)?|compartilhe|compartilhar|delen|deel dit artikel"
     r"|udost[ęe]pnij|payla[şs]|поделиться(?: статьей| статьёй| новостью)?"
     r"|поділитися(?: статтею| новиною)?|споделете|شارك(?: هذا المقال| هذا الخبر)?|مشاركة"
-    r"|اشتراک|分享(?:本文|此文|到)?|共有する|共有|シェアする|シェア|공유하기|공유|शेयर करें"
+    r"|اشتراک|分享(?:本文|此文|到)?|(?:この記事を)?(?:共有する|共有|シェアする|シェア)|공유하기|공유"
+    r"|शेयर करें"
     r"|แชร์|chia s[ẻe]|bagikan"
 )
 _NETWORKS = (
@@ -239,9 +248,13 @@ _NETWORKS = (
     r"|weibo|wechat|line|kakaotalk|copy link|print|imprimer|drucken|flipboard|threads|bluesky"
     r"|微博|微信"
 )
+MAX_SHARE_CHARS = 100
+# "Share", alone or followed by networks; or "Share:" followed by anything short (the
+# networks' names in any script: "Поделиться: ВКонтакте | Telegram", "分享到：微信 微博").
 _SHARE = re.compile(
     rf"^[\W_]*(?:{_SHARE_WORDS})\b[\W_]*(?:(?:{_NETWORKS})\b[\W_]*)*$"
-    rf"|^[\W_]*(?:(?:{_NETWORKS})\b[\W_]*){{2,}}$",
+    rf"|^[\W_]*(?:(?:{_NETWORKS})\b[\W_]*){{2,}}$"
+    rf"|^[\W_]*(?:{_SHARE_WORDS})\s*[:：]\s*.{{0,{MAX_SHARE_CHARS}}}$",
     re.IGNORECASE,
 )
 
@@ -268,6 +281,10 @@ _COPYRIGHT = re.compile(
             r"جميع الحقوق محفوظة",
             r"کلیه حقوق",
             r"版权所有",
+            r"版权声明",
+            r"不得转载",
+            r"禁止转载",
+            r"転載を禁じ",
             r"版權所有",
             r"無断転載",
             r"著作権",

@@ -13,7 +13,7 @@ from newscorpus.steps.base import Step
 
 # A line made only of punctuation, symbols, bullets and spaces (nbsp too): "-----", "• • •".
 _DECORATION = re.compile(r"^[\W_]*$")
-_SPACES = re.compile(r"[^\S\n]+")
+_SPACES = re.compile(r"[^\S\n\u3000]+")  # an ideographic space is the author's
 # Full-width punctuation is correct in CJK text: ftfy must not narrow it.
 # Typographic quotes are the author's: ftfy must not straighten them either.
 _FTFY = ftfy.TextFixerConfig(

@@ -25,11 +25,14 @@ from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
+from newscorpus.steps.visible_metadata import visible_metadata
 from newscorpus.urls import normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
 
 logger = logging.getLogger(__name__)
 
+_SPACE_RUN = re.compile(r"[^\S\u3000]+")
+_TITLE_SEPARATOR = re.compile(r"^[|\-–—:·•»]\s*")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -84,6 +87,12 @@ class Extract(Step):
     def _extract_html(self, html: str, response: WarcResponse) -> Document | None:
         tree = lxml.html.fromstring(html)
         page = page_metadata(tree, response.url)
+        if page.published is None or not page.authors:
+            # Dates and bylines written for readers ("12 mars 2024", "Автор: …"): fast.
+            visible = visible_metadata(tree, page.language)
+            page.published = page.published or visible.published
+            page.modified = page.modified or visible.modified
+            page.authors = page.authors or visible.authors
         if page.title is None or page.published is None:
             # No structured data for these: trafilatura's heuristics (title element, bylines,
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
@@ -102,6 +111,7 @@ class Extract(Step):
         )
         if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
             return None
+        page.sitename = page.sitename or _sitename_from_title(tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
         return Document(
             id=document_id(canonical),
@@ -158,7 +168,8 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     for link in tree.iterfind(".//link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
-        if not href:
+        wanted = "canonical" in rel or ("alternate" in rel and link.get("hreflang"))
+        if not href or not wanted:  # stylesheets, icons, feeds: not worth resolving
             continue
         target = _absolute(url, href)
         if target is None:
@@ -323,8 +334,23 @@ def _iso_date(value: str | None) -> str | None:
         return None
 
 
+def _sitename_from_title(tree: lxml.html.HtmlElement, headline: str | None) -> str | None:
+    """ "Headline | Site Name" in <title>: the site's name, when the headline is known."""
+    element = tree.find(".//title")
+    if element is None or not headline:
+        return None
+    title = _clean_space(element.text_content())
+    if not title.startswith(headline):
+        return None
+    rest = title[len(headline) :].strip()
+    match = _TITLE_SEPARATOR.match(rest)
+    name = rest[match.end() :].strip() if match else ""
+    return name if 0 < len(name) <= 80 else None
+
+
 def _clean_space(value: str) -> str:
-    return " ".join(value.split())
+    """Runs of spaces as one; an ideographic space (U+3000) in CJK text is kept."""
+    return _SPACE_RUN.sub(" ", value).strip()
 
 
 def _unique(values: Iterable[str]) -> list[str]:

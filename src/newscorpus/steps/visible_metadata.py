@@ -1,0 +1,329 @@
+"""Dates and bylines written for readers, in the page's own language.
+
+Many sites give no machine-readable date or author: only "Publié le 12 mars 2024 à
+14h05", "12 марта 2024 г.", "2023年12月28日", "लेखक: राकेश शर्मा" or "김민수 기자" near the
+headline. This module reads those, in some thirty languages, from the elements a page
+uses for them (``<time>``, classes such as ``date``, ``byline``, ``author``, and the lines
+right under the ``<h1>``). It is a fast, first fallback; trafilatura's heuristics
+(htmldate) come after it, for what it does not find.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import lxml.etree
+import lxml.html
+
+# --- dates -----------------------------------------------------------------------------
+
+_MONTH_NAMES: dict[int, str] = {
+    1: "january jan janvier janv janvier januar jänner enero gennaio janeiro januari stycznia "
+    "styczeń ledna leden января январь січня січень януари ocak ιανουαρίου január ianuarie "
+    "tammikuuta يناير كانون الثاني ژانویه जनवरी",
+    2: "february feb février févr fevrier februar febrero febbraio fevereiro februari lutego "
+    "luty února únor февраля февраль лютого лютий февруари şubat φεβρουαρίου február "
+    "februarie helmikuuta فبراير شباط فوریه फ़रवरी फरवरी",
+    3: "march mar mars märz marz mär marzo março maart marca marzec března březen марта "
+    "март березня березень mart μαρτίου március martie maaliskuuta maret مارس آذار मार्च",
+    4: "april apr avril avr abril aprile kwietnia kwiecień dubna duben апреля апрель квітня "
+    "квітень април nisan απριλίου április aprilie huhtikuuta أبريل إبريل ابريل نيسان آوریل "
+    "अप्रैल",
+    5: "may mai mayo maggio maio mei maja maj května květen мая май травня травень "
+    "mayıs μαΐου május toukokuuta مايو أيار مه मई",
+    6: "june jun juin juni junio giugno junho czerwca czerwiec června červen июня июнь "
+    "червня червень юни haziran ιουνίου június iunie kesäkuuta يونيو يونيه حزيران ژوئن जून",
+    7: "july jul juillet juil juli julio luglio julho lipca lipiec července červenec июля "
+    "июль липня липень юли temmuz ιουλίου július iulie heinäkuuta يوليو يوليه تموز ژوئیه "
+    "जुलाई",
+    8: "august aug août aout agosto augustus agustus sierpnia sierpień srpna srpen августа "
+    "август серпня серпень ağustos αυγούστου augusztus elokuuta أغسطس اغسطس آب اوت अगस्त",
+    9: "september sep sept septembre septiembre setiembre settembre setembro września "
+    "wrzesień září сентября сентябрь вересня вересень септември eylül σεπτεμβρίου "
+    "szeptember septembrie syyskuuta سبتمبر أيلول سپتامبر सितंबर सितम्बर",
+    10: "october oct octobre oktober okt octubre ottobre outubro października październik "
+    "října říjen октября октябрь жовтня жовтень октомври ekim οκτωβρίου október "
+    "octombrie lokakuuta أكتوبر اكتوبر تشرين الأول اکتبر अक्टूबर अक्तूबर",
+    11: "november nov novembre noviembre novembro listopada listopad listopadu ноября "
+    "ноябрь листопада листопад ноември kasım νοεμβρίου noiembrie marraskuuta نوفمبر "
+    "تشرين الثاني نوامبر नवंबर नवम्बर",
+    12: "december dec décembre déc decembre dezember dez diciembre dicembre dezembro "
+    "desember grudnia grudzień prosince prosinec декабря декабрь грудня грудень декември "
+    "aralık δεκεμβρίου decembrie joulukuuta ديسمبر كانون الأول دسامبر दिसंबर दिसम्बर",
+}
+# Arabic names of two words ("كانون الثاني") are listed as such below; the rest split on spaces.
+_TWO_WORD_MONTHS = {
+    "كانون الثاني": 1,
+    "تشرين الأول": 10,
+    "تشرين الثاني": 11,
+    "كانون الأول": 12,
+}
+_MONTHS: dict[str, int] = {}
+for _number, _names in _MONTH_NAMES.items():
+    for _name in _names.split():
+        if _name not in {"كانون", "تشرين", "الثاني", "الأول"}:
+            _MONTHS.setdefault(unicodedata.normalize("NFC", _name), _number)
+_MONTHS.update(_TWO_WORD_MONTHS)
+_MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+
+_NAMED_DAY_FIRST = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:\.|er|º|o)?\s*(?:de\s+)?({_MONTH})\.?,?\s*(?:de\s+)?(\d{{4}})(?!\d)",
+    re.IGNORECASE,
+)
+_NAMED_MONTH_FIRST = re.compile(
+    rf"({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE
+)
+_NAMED_YEAR_FIRST = re.compile(rf"(?<!\d)(\d{{4}})\.?\s+({_MONTH})\s+(\d{{1,2}})", re.IGNORECASE)
+_CJK = re.compile(r"(?<!\d)(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
+_YEAR_FIRST = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4})(?!\d)")
+_TIME = re.compile(r"^\D{0,12}?(\d{1,2})\s*[:h]\s*(\d{2})(?!\d)")
+
+# Words that say the date that follows is a revision, not the first publication.
+_MODIFIED = re.compile(
+    r"mis à jour|modifié|actualisé|updated|update|last modified|aktualisiert|geändert"
+    r"|actualizado|actualización|aggiornato|atualizado|bijgewerkt|zaktualizowano"
+    r"|aktualizováno|обновлено|обновлён|обновлен|оновлено|актуализирано|güncellendi|güncelleme"
+    r"|تحديث|تم التحديث|更新|修改|수정|업데이트|अपडेट|संशोधित|cập nhật|diperbarui|päivitetty",
+    re.IGNORECASE,
+)
+
+# Every Unicode decimal digit (Arabic-Indic, Devanagari, full-width...) to ASCII.
+_DIGITS = str.maketrans(
+    {
+        chr(code): str(unicodedata.digit(chr(code)))
+        for code in range(0x0660, 0xFF20)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+)
+
+
+@dataclass(slots=True)
+class FoundDate:
+    value: str  # ISO 8601: a date, or a date and time without zone
+    start: int
+    modified: bool = False
+
+
+def find_dates(text: str, month_first: bool = False) -> list[FoundDate]:
+    """The dates written in ``text``, in order, each marked as a revision date or not.
+
+    ``month_first``: read 03/04/2024 as March 4 (US English) rather than 3 April.
+    """
+    text = unicodedata.normalize("NFC", text.translate(_DIGITS))
+    found: list[tuple[int, int, date]] = []
+    for pattern, order in (
+        (_CJK, "ymd"),
+        (_YEAR_FIRST, "ymd"),
+        (_NAMED_YEAR_FIRST, "yMd"),
+        (_NAMED_DAY_FIRST, "dMy"),
+        (_NAMED_MONTH_FIRST, "Mdy"),
+        (_DAY_FIRST, "mdy" if month_first else "dmy"),
+    ):
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < end for start, end, _ in found):
+                continue
+            day = _to_date(dict(zip(order, match.groups(), strict=True)))
+            if day is not None:
+                found.append((match.start(), match.end(), day))
+    found.sort()
+    dates = []
+    previous_end = 0
+    for start, end, day in found:
+        value = day.isoformat()
+        clock = _TIME.match(text[end : end + 24])
+        if clock and int(clock.group(1)) < 24 and int(clock.group(2)) < 60:
+            value = f"{value}T{int(clock.group(1)):02d}:{clock.group(2)}:00"
+        label = text[previous_end:start]
+        dates.append(FoundDate(value, start, modified=bool(_MODIFIED.search(label))))
+        previous_end = end
+    return dates
+
+
+def _to_date(parts: dict[str, str]) -> date | None:
+    try:
+        month = int(parts["m"]) if "m" in parts else _MONTHS[parts["M"].casefold()]
+        year, day = int(parts["y"]), int(parts["d"])
+        if not 1990 <= year <= 2100:
+            return None
+        return date(year, month, day)
+    except (KeyError, ValueError):
+        return None
+
+
+# --- bylines ---------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:by|par|von|por|di|da|door|av|af|przez|oleh|yazan|tác giả|autor(?:a|es|en|zy)?"
+    r"|auteurs?|verfasser|автор(?:ы|и)?|текст|редактор|بقلم|كتب|كتبت|إعداد|लेखक|रिपोर्ट)"
+    r"(?=[\s:：/|])|记者|記者|作者(?=[:：\s])|文(?=[/／:：])|글(?=[\s:：]))\s*[:：/／|]?\s*",
+    re.IGNORECASE,
+)
+# Korean, Japanese and Hindi put the role after the name: "김민수 기자", "山田太郎 記者".
+_BYLINE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|द्वारा|reporter)\s*$", re.IGNORECASE)
+_NAME_SEPARATOR = re.compile(
+    r"\s*(?:,|;|&|/|、|，|\band\b|\bet\b|\bund\b|\by\b|\be\b|\bi\b|\bи\b|\bі\b|\bта\b|\bve\b"
+    r"|\bdan\b|\bvà\b|\bog\b|\ben\b|\ba\b|\bو\b|\bआणि\b|\bऔर\b|\bतथा\b)\s*",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(r"\d|https?:|@|©|\b(?:staff|редакция|agences?|afp|ap|reuters|dpa)\b", re.I)
+_BYLINE_END = re.compile(r"\s*[|·•]\s*|\s[-–—]\s")
+MAX_NAME_WORDS = 5
+
+
+def byline_names(text: str) -> list[str]:
+    """Author names of a byline: "Par Marie Dupont et Jean Martin" -> two names."""
+    text = " ".join(text.split())
+    prefixed = _BYLINE_PREFIX.match(text)
+    suffixed = _BYLINE_SUFFIX.search(text)
+    if not prefixed and not suffixed:
+        return []
+    if prefixed:
+        text = text[prefixed.end() :]
+    text = _BYLINE_END.split(text, maxsplit=1)[0]  # "Name | Published: ..." ends at the bar
+    text = _BYLINE_SUFFIX.sub("", text)
+    names = []
+    for part in _NAME_SEPARATOR.split(text):
+        part = part.strip(" .:-–—|·")
+        if part and len(part.split()) <= MAX_NAME_WORDS and not _NOT_A_NAME.search(part):
+            names.append(part)
+    return names
+
+
+# --- where pages put them --------------------------------------------------------------
+
+_META_CLASS = re.compile(
+    r"date|time|publi|posted|updated|modified|byline|author|autor|auteur|writer|reporter"
+    r"|journalist|dateline|meta|info|source|credit",
+    re.IGNORECASE,
+)
+_AUTHOR_CLASS = re.compile(r"byline|author|autor|auteur|writer|reporter|journalist", re.I)
+MAX_SNIPPET_CHARS = 200
+MAX_SNIPPETS = 40
+_SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside"}
+MAX_SNIPPET_CHARS = 200
+
+
+@dataclass(slots=True)
+class VisibleMetadata:
+    published: str | None = None
+    modified: str | None = None
+    authors: list[str] = field(default_factory=list)
+
+
+def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> VisibleMetadata:
+    """Dates and authors shown near the headline or in the page's date/byline elements."""
+    month_first = (language or "").lower() in {"en-us", "en_us"}
+    found = VisibleMetadata()
+    for element, author_like in _snippet_elements(tree):
+        if element.tag == "time" and element.get("datetime"):
+            _take_date(found, _iso(element.get("datetime", "")), element)
+        text = element.text_content()
+        if len(text) > MAX_SNIPPET_CHARS:
+            continue
+        for day in find_dates(text, month_first):
+            if day.modified:
+                found.modified = found.modified or day.value
+            elif found.published is None:
+                found.published = day.value
+        if not found.authors:
+            authors = _element_authors(element) if author_like else []
+            found.authors = authors or _segment_names(text)
+        if found.published and found.authors and found.modified:
+            break
+    return found
+
+
+def _segment_names(text: str) -> list[str]:
+    """A byline inside a line of metadata: "Publié le 12 mars · Par Léa Roux"."""
+    for segment in _BYLINE_END.split(text):
+        names = byline_names(segment)
+        if names:
+            return names
+    return []
+
+
+def _take_date(found: VisibleMetadata, value: str | None, element: lxml.html.HtmlElement) -> None:
+    if value is None:
+        return
+    if _MODIFIED.search(" ".join([element.get("class") or "", element.get("itemprop") or ""])):
+        found.modified = found.modified or value
+    else:
+        found.published = found.published or value
+
+
+def _iso(value: str) -> str | None:
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def _element_authors(element: lxml.html.HtmlElement) -> list[str]:
+    """Names from author links inside a byline element, else from its text."""
+    links = [
+        " ".join(a.text_content().split())
+        for a in element.iter("a")
+        if _AUTHOR_CLASS.search(
+            " ".join([a.get("class") or "", a.get("rel") or "", a.get("href") or ""])
+        )
+    ]
+    if links:
+        return [name for name in links if name and not _NOT_A_NAME.search(name)]
+    names = byline_names(element.text_content())
+    if names:
+        return names
+    text = " ".join(element.text_content().split()).strip(" :|")
+    if text and len(text.split()) <= MAX_NAME_WORDS and not _NOT_A_NAME.search(text):
+        return [text]  # a bare name in an element that says it is the author
+    return []
+
+
+_MARKED = "*[self::time or @class or @id or @itemprop]"
+_AFTER_HEADING = lxml.etree.XPath(f"following::{_MARKED}")
+_BEFORE_HEADING = lxml.etree.XPath(f"preceding::{_MARKED}")
+_ALL_MARKED = lxml.etree.XPath(f".//{_MARKED}")
+
+
+def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, bool]]:
+    """Elements that may hold a date or byline: after the headline first, then before it.
+
+    A site header often shows today's date: what follows the ``<h1>`` is the article's.
+    """
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    heading = root.find(".//h1")
+    chosen: list[tuple[lxml.html.HtmlElement, bool]] = []
+    if heading is not None:
+        # The lines right under the headline, whatever their markup ("김민수 기자").
+        sibling = heading.getnext()
+        for _ in range(3):
+            if sibling is None:
+                break
+            chosen += [(e, False) for e in sibling.iter() if isinstance(e.tag, str)]
+            sibling = sibling.getnext()
+        groups = [_AFTER_HEADING(heading), _BEFORE_HEADING(heading)]
+    else:
+        groups = [_ALL_MARKED(root)]
+    for group in groups:
+        taken = 0
+        for element in group:
+            marks = " ".join(
+                [element.get("class") or "", element.get("id") or "", element.get("itemprop") or ""]
+            )
+            if element.tag != "time" and not _META_CLASS.search(marks):
+                continue
+            if element.tag in _SKIP_TAGS or _inside_skipped(element):
+                continue
+            chosen.append((element, bool(_AUTHOR_CLASS.search(marks))))
+            taken += 1
+            if taken >= MAX_SNIPPETS:
+                break
+    return chosen
+
+
+def _inside_skipped(element: lxml.html.HtmlElement) -> bool:
+    return any(parent.tag in _SKIP_TAGS for parent in element.iterancestors())

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from newscorpus.steps.visible_metadata import byline_names, find_dates, visible_metadata
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Publié le 12 mars 2024 à 14h05", "2024-03-12T14:05:00"),
+        ("12. März 2024", "2024-03-12"),
+        ("3 de octubre de 2023", "2023-10-03"),
+        ("12 марта 2024 г., 14:05", "2024-03-12T14:05:00"),
+        ("Опубліковано 5 травня 2024", "2024-05-05"),
+        ("5 maja 2024", "2024-05-05"),
+        ("2024. március 12.", "2024-03-12"),
+        ("March 5, 2024", "2024-03-05"),
+        ("الأربعاء ٧ فبراير ٢٠٢٤ - ١٠:٣٠", "2024-02-07T10:30:00"),
+        ("٣ تشرين الأول ٢٠٢٣", "2023-10-03"),
+        ("प्रकाशित: 6 जुलाई 2023, 10:30 IST", "2023-07-06T10:30:00"),
+        ("2023年12月28日 10:20", "2023-12-28T10:20:00"),
+        ("２０２４年３月１２日", "2024-03-12"),
+        ("입력 2023.11.08 14:30", "2023-11-08T14:30:00"),
+        ("12.03.2024", "2024-03-12"),
+    ],
+)
+def test_dates_in_the_pages_own_language(text: str, expected: str) -> None:
+    (found,) = find_dates(text)
+    assert found.value == expected and not found.modified
+
+
+def test_a_revision_date_is_told_from_the_first_one() -> None:
+    dates = find_dates("Publié le 12 mars 2024 à 14h05 · Mis à jour le 13 mars 2024 à 09h12")
+    assert [(d.value[:10], d.modified) for d in dates] == [
+        ("2024-03-12", False),
+        ("2024-03-13", True),
+    ]
+    assert find_dates("03/04/2024", month_first=True)[0].value == "2024-03-04"
+
+
+def test_impossible_dates_are_not_dates() -> None:
+    assert find_dates("31 février 2024, 45 mars 2024, 12 mars 1850, 3 000 habitants") == []
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("Par Marie Dupont et Jean Martin", ["Marie Dupont", "Jean Martin"]),
+        ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Von Anna Schmidt, dpa", ["Anna Schmidt"]),
+        ("Автор: Ольга Смирнова", ["Ольга Смирнова"]),
+        ("بقلم: أحمد الخطيب", ["أحمد الخطيب"]),
+        ("记者 王晓东", ["王晓东"]),
+        ("김민수 기자", ["김민수"]),
+        ("लेखक: राकेश शर्मा | प्रकाशित: 6 जुलाई 2023", ["राकेश शर्मा"]),
+        ("Dienstag, 12. März 2024", []),  # not a byline: "Di" is no prefix here
+        ("Photo: Reuters", []),
+    ],
+)
+def test_bylines(byline: str, names: list[str]) -> None:
+    assert byline_names(byline) == names
+
+
+def test_the_articles_date_not_the_site_headers() -> None:
+    page = lxml.html.fromstring(
+        "<html><body><header><span class='date'>Mercredi 25 novembre 2026</span></header>"
+        "<h1>Un titre</h1><p class='meta'>Publié le 12 mars 2024 · Par Léa Roux</p>"
+        "<p>Texte.</p></body></html>"
+    )
+    found = visible_metadata(page, "fr")
+    assert found.published == "2024-03-12" and found.authors == ["Léa Roux"]
