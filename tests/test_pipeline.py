@@ -204,6 +204,37 @@ def test_new_inputs_are_appended_with_new_shard_numbers(tmp_path: Path) -> None:
     assert read_manifest(corpus)["domains"] == {"news.test": 4, "other.test": 3}
 
 
+SITE_LINE = "Thank you for reading the Valley Courier, the voice of the valley since 1921."
+
+
+def _site_warc(directory: Path, numbers: range) -> Path:
+    """Articles of one site, each carrying the same line, which no rule knows."""
+    pages = []
+    for i in numbers:
+        first = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
+        second = [_MORE_SENTENCES[(i + k) % len(_MORE_SENTENCES)] for k in range(3)]
+        body = [f"In report {i}, " + " ".join(first), SITE_LINE, " ".join(second)]
+        url = f"http://valley.test/2026/03/story-{i:04d}.html"
+        pages.append((url, html_page(f"Story {i}", body), [("Content-Type", "text/html")]))
+    return write_warc(directory, pages, prefix=f"site{numbers.start}")
+
+
+def test_site_boilerplate_is_learned_across_runs(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    process([_site_warc(tmp_path / "a", range(2))], corpus, _options(10), LocalExecutor(1))
+    # two pages: too few to call the line boilerplate, and no rule knows it
+    assert all(SITE_LINE in r["text"] for r in _rows(corpus))
+    later = _site_warc(tmp_path / "b", range(2, 4))
+    process([later], corpus, _options(10), LocalExecutor(1))
+    new = [r for r in _rows(corpus) if r["warc_file"] == later.name]
+    # the counts of the first run are kept with the corpus: 4 pages now have the line
+    assert len(new) == 2 and all(SITE_LINE not in r["text"] for r in new)
+    assert all(r["text"].startswith("In report") for r in new)
+    report = json.loads((corpus / "boilerplate.json").read_text(encoding="utf-8"))
+    (entry,) = report["domains"]["valley.test"]["lines"]
+    assert entry == {"line": SITE_LINE, "rule": "learned_line", "removed": 2}
+
+
 def test_other_options_on_an_existing_corpus_are_refused(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 2)
     corpus = tmp_path / "corpus"
