@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -85,3 +86,61 @@ def demo_warc(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> 
     assert result.returncode == 0, result.stderr
     (warc,) = (run_dir / "warc").glob("*.warc.gz")
     return warc
+
+
+_SUBJECTS = [
+    "The city council", "The regional court", "A local bakery", "The football club",
+    "The hospital board", "A group of farmers", "The fire brigade", "The university",
+    "The harbour authority", "A charity", "The school district", "The bus company",
+    "The museum", "A software start-up", "The police", "The chamber of commerce",
+]  # fmt: skip
+_VERBS = [
+    "approved", "rejected", "announced", "postponed", "criticised", "welcomed",
+    "investigated", "celebrated", "funded", "questioned", "delayed", "presented",
+]  # fmt: skip
+_OBJECTS = [
+    "a plan for new cycle lanes", "the budget for the coming year", "a report on air quality",
+    "the closure of the old bridge", "a festival in the market square", "higher parking fees",
+    "a study of river pollution", "the renovation of the library", "a new night bus line",
+    "plans for a wind farm", "the merger of two schools", "a ban on fireworks",
+    "the sale of the town hall", "a programme for young workers", "the opening of a clinic",
+]  # fmt: skip
+_WHEN = [
+    "on Monday", "on Tuesday evening", "last week", "after a long debate", "in a short statement",
+    "on Friday morning", "at a public meeting", "during a press conference", "late on Sunday",
+]  # fmt: skip
+_TAILS = [
+    "", " with {} votes in favour", ", a cost of {} euros", " after {} complaints",
+    ", affecting {} households", " in district {}", ", its {}th decision this year",
+    " following a petition signed by {} people", "",
+]  # fmt: skip
+_COMMENTS = [
+    "Residents said they had waited years for a decision.",
+    "Critics argued that the cost had been underestimated.",
+    "Officials promised to publish the details within a month.",
+    "Several shop owners expressed concern about the timing.",
+    "The opposition called for an independent review.",
+    "Supporters gathered outside the building to watch the vote.",
+]
+
+
+def news_paragraphs(seed: int, paragraphs: int = 3, sentences: int = 4) -> list[str]:
+    """English news paragraphs, different for every seed (so that articles are not
+    near-duplicates of each other) and shaped like real ones (they pass the filters)."""
+    rng = random.Random(seed)
+    # no subject or object twice in one article: its sentences must not repeat each other
+    subjects, objects = rng.sample(_SUBJECTS, len(_SUBJECTS)), rng.sample(_OBJECTS, len(_OBJECTS))
+    whens, tails = rng.sample(_WHEN, len(_WHEN)), rng.sample(_TAILS, len(_TAILS))
+    result = []
+    for p in range(paragraphs):
+        parts = []
+        for k in range(sentences):
+            n = (p * sentences + k) % len(objects)
+            parts.append(
+                f"{subjects[n % len(subjects)]} {rng.choice(_VERBS)} {objects[n]} "
+                f"{whens[n % len(whens)]}{tails[n % len(tails)].format(rng.randint(2, 4000))}."
+            )
+            if k == 1 and p < len(_COMMENTS):
+                parts.append(_COMMENTS[(seed + p) % len(_COMMENTS)])
+        result.append(" ".join(parts))
+    return result

@@ -20,7 +20,14 @@ from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import ProcessOptions, process
 from newscorpus.steps import QualityThresholds
 from newscorpus.store.manifest import read_manifest
-from tests.conftest import FUNDUS, WARC_SAMPLES, html_page, need_shared, write_warc
+from tests.conftest import (
+    FUNDUS,
+    WARC_SAMPLES,
+    html_page,
+    need_shared,
+    news_paragraphs,
+    write_warc,
+)
 
 
 def _options(min_words: int) -> ProcessOptions:
@@ -32,32 +39,9 @@ def _rows(corpus: Path) -> list[dict]:
     return sorted(table.to_pylist(), key=lambda r: (r["warc_file"], r["warc_offset"]))
 
 
-_SENTENCES = [
-    "The city council approved a new budget for public transport on Tuesday evening.",
-    "Officials said the money would pay for more buses and longer opening hours.",
-    "Residents who spoke at the meeting welcomed the plan but asked for safer cycle lanes.",
-    "The mayor promised that the first changes would be visible before the summer holidays.",
-    "Critics argued that the council had ignored the needs of the villages outside the town.",
-]
-
-
-_MORE_SENTENCES = [
-    "A spokesperson for the bus company declined to comment on the timetable.",
-    "Local shop owners hope that more visitors will come to the market square.",
-    "The opposition will present its own proposal at the next session in April.",
-    "Several schools have asked for a direct line to the new sports centre.",
-    "Engineers expect the work on the northern bridge to take two more years.",
-]
-
-
 def _article(i: int) -> bytes:
-    """A distinct English article: sentences rotated by ``i``, with its number in them."""
-    first = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
-    second = [_MORE_SENTENCES[(i + k) % len(_MORE_SENTENCES)] for k in range(3)]
-    return html_page(
-        f"Council story number {i}",
-        [f"In report {i}, " + " ".join(first), f"Update {i}: " + " ".join(second)],
-    )
+    """A distinct English article (its number is its seed)."""
+    return html_page(f"Council story number {i}", news_paragraphs(i))
 
 
 def _article_warc(directory: Path, count: int, prefix: str = "articles") -> Path:
@@ -211,9 +195,8 @@ def _site_warc(directory: Path, numbers: range) -> Path:
     """Articles of one site, each carrying the same line, which no rule knows."""
     pages = []
     for i in numbers:
-        first = [_SENTENCES[(i + k) % len(_SENTENCES)] for k in range(len(_SENTENCES))]
-        second = [_MORE_SENTENCES[(i + k) % len(_MORE_SENTENCES)] for k in range(3)]
-        body = [f"In report {i}, " + " ".join(first), SITE_LINE, " ".join(second)]
+        first, second = news_paragraphs(i, paragraphs=2)
+        body = [f"In report {i}, " + first, SITE_LINE, second]
         url = f"http://valley.test/2026/03/story-{i:04d}.html"
         pages.append((url, html_page(f"Story {i}", body), [("Content-Type", "text/html")]))
     return write_warc(directory, pages, prefix=f"site{numbers.start}")

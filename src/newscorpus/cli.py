@@ -172,6 +172,12 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Keep dropped documents aside in CORPUS/dropped/<step>/, with the reason.",
         ),
+        click.option(
+            "--keep-duplicates",
+            is_flag=True,
+            default=None,
+            help="Keep duplicates in the corpus, tagged with duplicate_of, instead of dropping.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -179,7 +185,10 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def process_options(
-    config_file: Path | None, min_words: int | None, languages: tuple[str, ...]
+    config_file: Path | None,
+    min_words: int | None,
+    languages: tuple[str, ...],
+    keep_duplicates: bool | None = None,
 ) -> Any:
     """ProcessOptions from the config file, then the command line on top."""
     from newscorpus.pipeline import ProcessOptions
@@ -194,6 +203,8 @@ def process_options(
         options.quality.min_words = min_words
     if languages:
         options.languages = tuple(sorted({code.strip().lower() for code in languages}))
+    if keep_duplicates:
+        options.dedup.keep_duplicates = True
     return options
 
 
@@ -238,13 +249,14 @@ def process_command(
     min_words: int | None,
     languages: tuple[str, ...],
     keep_dropped: bool,
+    keep_duplicates: bool | None,
     records_per_shard: int,
 ) -> None:
     """Extract articles from WARC files (or folders of them) into a corpus.
 
     Rerun the same command after a crash: finished shards are kept, the rest is redone.
     """
-    options = process_options(config_file, min_words, languages)
+    options = process_options(config_file, min_words, languages, keep_duplicates)
     run_process(
         list(inputs),
         corpus,
@@ -520,11 +532,12 @@ def build_command(
     min_words: int | None,
     languages: tuple[str, ...],
     keep_dropped: bool,
+    keep_duplicates: bool | None,
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
     quiet = ctx.obj["quiet"]
-    process_settings = process_options(config_file, min_words, languages)
+    process_settings = process_options(config_file, min_words, languages, keep_duplicates)
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
     warcs = run_crawl_command(list(seeds), run_dir, quiet, **options)
     if not warcs:

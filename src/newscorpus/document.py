@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 code for "undetermined"
 
@@ -49,6 +49,8 @@ class Document:
     warc_file: str = ""
     warc_offset: int = 0
     word_count: int = 0
+    duplicate_count: int = 1
+    duplicate_of: str | None = None
     # Working state, not stored: the page's declared language (<html lang>, og:locale),
     # a hint for language identification.
     declared_language: str | None = None
@@ -96,6 +98,8 @@ SCHEMA = pa.schema(
         pa.field("warc_file", pa.string()),
         pa.field("warc_offset", pa.int64()),
         pa.field("word_count", pa.int32()),
+        pa.field("duplicate_count", pa.int32(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
     ],
     metadata={"newscorpus.schema_version": SCHEMA_VERSION},
 )
@@ -130,6 +134,9 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "warc_file": "name of the WARC file that holds the raw response",
     "warc_offset": "byte offset of the response record in `warc_file`",
     "word_count": "words in `text` (each CJK character counts as one word)",
+    "duplicate_count": "copies of this story found (same URL, same text or near-duplicate "
+    "in the same language), this one included: 1 when unique",
+    "duplicate_of": "null, or with --keep-duplicates the id of the document this one copies",
 }
 
 # Han, Hiragana, Katakana and Thai are written without spaces between words.

@@ -5,14 +5,19 @@ responses. The plan is saved in ``CORPUS/.state/shards.json`` the first time a f
 seen, so a rerun (after a crash, or with more inputs) cuts the same shards and gives
 them the same numbers.
 
-Each shard goes through two stages, with one corpus-wide step between them:
+Each shard goes through three stages, with a corpus-wide step after each of the first two:
 
 1. **extract** (per shard): WARC records -> documents, cleaned, non-articles dropped,
    language identified, line counts taken; the documents are staged in ``.state``.
 2. **learn** (driver): the shards' line counts are merged into the boilerplate index,
    which keeps growing across runs.
-3. **finish** (per shard): boilerplate removed, quality filters, dedup; the shard's
-   Parquet files are renamed into place, then its completion marker is written.
+3. **filter** (per shard): boilerplate removed, quality filters; dedup keys computed
+   (URL, exact text, MinHash signature).
+4. **dedup** (driver): the new documents' keys are clustered with each other and with the
+   corpus's dedup index; the decisions are saved before anything is stored.
+5. **store** (per shard): decisions applied, the shard's Parquet files renamed into place,
+   its keys added to the dedup index, then its completion marker written. Stored
+   documents that gained copies get their ``duplicate_count`` rewritten.
 
 A stage's outputs become visible before its marker; a stage without a marker is redone
 from scratch, so a killed run resumes exactly.
@@ -32,15 +37,29 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from newscorpus import __version__
 from newscorpus._files import write_json_atomic
+from newscorpus.dedup.batch import (
+    close_batch,
+    count_updates,
+    open_batch,
+    plan_batch,
+    set_duplicate_counts,
+    shard_decisions,
+)
+from newscorpus.dedup.clusters import Decision
+from newscorpus.dedup.keys import DedupOptions, KeysWriter
 from newscorpus.document import STAGED_SCHEMA, Document
 from newscorpus.errors import UserError
 from newscorpus.executors import Executor, LocalExecutor, WorkerLost
 from newscorpus.steps import (
+    ApplyDedup,
     CleanText,
+    ComputeDedupKeys,
     DropNonArticles,
-    DropRepeatedIds,
     Extract,
     IdentifyLanguage,
     QualityFilter,
@@ -60,14 +79,19 @@ from newscorpus.store.parquet import (
     AtomicParquetWriter,
     DroppedWriter,
     ShardWriter,
+    corpus_shard_files,
     iter_rows,
     remove_shard_outputs,
 )
 from newscorpus.store.state import (
     boilerplate_index_path,
     extracted_marker_path,
+    filtered_marker_path,
+    filtered_path,
+    index_keys_path,
     line_counts_path,
     marker_path,
+    new_keys_path,
     options_path,
     plan_path,
     read_json,
@@ -100,6 +124,7 @@ class ProcessOptions:
     boilerplate_min_documents: int = 3
     boilerplate_rules: bool = True
     quality: QualityThresholds = field(default_factory=QualityThresholds)
+    dedup: DedupOptions = field(default_factory=DedupOptions)
 
     @property
     def min_words(self) -> int:
@@ -118,6 +143,9 @@ class ProcessOptions:
             raise UserError("min_words must be >= 0 and min_language_score within 0..1")
         if self.boilerplate_min_documents < 2:
             raise UserError("boilerplate_min_documents must be at least 2")
+        problem = self.dedup.check()
+        if problem:
+            raise UserError(problem)
 
     def as_dict(self) -> dict[str, Any]:
         values: dict[str, Any] = json.loads(json.dumps(asdict(self)))
@@ -131,8 +159,8 @@ class ProcessOptions:
         for key, value in values.items():
             if key not in known:
                 raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(known)})")
-            if key == "quality":
-                kwargs[key] = _thresholds(value, f"{where}.quality")
+            if key in ("quality", "dedup"):
+                kwargs[key] = _table(getattr(cls(), key), value, f"{where}.{key}")
             elif key == "languages":
                 kwargs[key] = tuple(sorted({str(v).strip().lower() for v in _list(value, key)}))
             else:
@@ -156,17 +184,17 @@ def _typed(value: Any, kind: type, where: str) -> Any:
     return value
 
 
-def _thresholds(values: Any, where: str) -> QualityThresholds:
+def _table(defaults: Any, values: Any, where: str) -> Any:
+    """A nested options table (quality thresholds, dedup), typed like its defaults."""
     if not isinstance(values, dict):
         raise UserError(f"{where}: expected a table")
-    defaults = QualityThresholds()
-    known = {f.name for f in fields(QualityThresholds)}
+    known = {f.name for f in fields(defaults)}
     kwargs = {}
     for key, value in values.items():
         if key not in known:
-            raise UserError(f"{where}: unknown threshold {key!r} (known: {', '.join(known)})")
+            raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(sorted(known))})")
         kwargs[key] = _typed(value, type(getattr(defaults, key)), f"{where}.{key}")
-    return QualityThresholds(**kwargs)
+    return type(defaults)(**kwargs)
 
 
 def extract_steps(options: ProcessOptions) -> list[Step]:
@@ -178,13 +206,12 @@ def extract_steps(options: ProcessOptions) -> list[Step]:
     return steps
 
 
-def finish_steps(options: ProcessOptions, corpus: Path) -> list[Step]:
-    """Stage 2 of ``process``: boilerplate, quality filters and dedup, before storage."""
+def filter_steps(options: ProcessOptions, corpus: Path) -> list[Step]:
+    """Stage 2 of ``process``: boilerplate and quality filters (dedup keys are added)."""
     learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
     return [
         RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules),
         QualityFilter(options.quality, languages=options.languages),
-        DropRepeatedIds(),
     ]
 
 
@@ -281,16 +308,45 @@ def run_extract_stage(task: ShardTask) -> ShardResult:
     return result
 
 
-def run_finish_stage(task: ShardTask) -> ShardResult:
+def run_filter_stage(task: ShardTask) -> ShardResult:
     """Stage 2 of one shard (its stage 1 is done), unless done already. Never raises."""
     corpus, number = Path(task.corpus), task.shard.number
     if marker_path(corpus, number).exists():
-        return _read_marker(marker_path(corpus, number))
-    result = _guarded(task, "finish", _finish_shard)
+        return ShardResult(shard=number, input=task.shard.path, resumed=True)
+    if filtered_marker_path(corpus, number).exists():
+        return _read_marker(filtered_marker_path(corpus, number))
+    result = _guarded(task, "filter", _filter_shard)
     if not result.error:
-        _write_marker(marker_path(corpus, number), result)
+        _write_marker(filtered_marker_path(corpus, number), result)
         staged_path(corpus, number).unlink(missing_ok=True)
     return result
+
+
+def run_store_stage(task: ShardTask) -> ShardResult:
+    """Stage 3 of one shard (in the open dedup batch), unless done already. Never raises."""
+    corpus, number = Path(task.corpus), task.shard.number
+    if marker_path(corpus, number).exists():
+        return _read_marker(marker_path(corpus, number))
+    result = _guarded(task, "store", _store_shard)
+    if not result.error:
+        _write_marker(marker_path(corpus, number), result)
+        filtered_path(corpus, number).unlink(missing_ok=True)
+        new_keys_path(corpus, number).unlink(missing_ok=True)
+    return result
+
+
+@dataclass(slots=True)
+class CountUpdate:
+    corpus: str
+    shard: int
+    counts: dict[str, int]
+
+
+def run_count_update(task: CountUpdate) -> int:
+    """New ``duplicate_count`` values for documents a stored shard holds (idempotent)."""
+    corpus = Path(task.corpus)
+    paths = [index_keys_path(corpus, task.shard), *corpus_shard_files(corpus, task.shard)]
+    return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
 
 
 def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
@@ -326,27 +382,36 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-def _finish_shard(corpus: Path, task: ShardTask) -> ShardResult:
+FILTER_STEPS = ("boilerplate", "filter")
+
+
+def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     extracted = read_json(extracted_marker_path(corpus, shard.number))
-    remove_shard_outputs(corpus, shard.number, dropped_steps=None, keep=EXTRACT_STEPS)
-    steps = finish_steps(options, corpus)
+    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=FILTER_STEPS)
+    steps = filter_steps(options, corpus)
+    keys = KeysWriter(new_keys_path(corpus, shard.number), options.dedup)
+    steps.append(ComputeDedupKeys(keys))
     staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
-    with (
-        ShardWriter(corpus, shard.number) as writer,
-        DroppedWriter(corpus, shard.number) as dropped,
-    ):
+    filtered = AtomicParquetWriter(filtered_path(corpus, shard.number), STAGED_SCHEMA)
+    with DroppedWriter(corpus, shard.number) as dropped:
         if task.keep_dropped:
             for step in steps:
                 step.on_drop = dropped.write
-        for document in run_steps(steps, staged, rank=shard.number):
-            writer.write(document)
+        try:
+            for document in run_steps(steps, staged, rank=shard.number):
+                filtered.write(document.to_row(STAGED_SCHEMA))
+            filtered.commit()
+            keys.commit()
+        except BaseException:
+            filtered.abort()
+            keys.abort()
+            raise
         dropped.commit()
-        writer.commit()
     counts = dict(extracted["counts"])
     for step in steps:
         counts.update(step.stats_dict())
-    counts["write.documents"] = sum(writer.documents.values())
+    counts["filter.passed"] = filtered.rows
     remover = steps[0]
     assert isinstance(remover, RemoveBoilerplate)
     audit = [
@@ -357,12 +422,59 @@ def _finish_shard(corpus: Path, task: ShardTask) -> ShardResult:
         shard=shard.number,
         input=shard.path,
         counts=counts,
-        documents=dict(writer.documents),
-        words=dict(writer.words),
-        domains=dict(writer.domains),
         boilerplate=audit,
         warning=extracted.get("warning"),
     )
+
+
+def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
+    shard, options = task.shard, task.options
+    filtered = read_json(filtered_marker_path(corpus, shard.number))
+    remove_shard_outputs(corpus, shard.number, dropped_steps=("dedup",))
+    decisions = shard_decisions(corpus, shard.number)
+    step = ApplyDedup(decisions, keep_duplicates=options.dedup.keep_duplicates)
+    rows = (Document.from_row(row) for row in iter_rows(filtered_path(corpus, shard.number)))
+    with (
+        ShardWriter(corpus, shard.number) as writer,
+        DroppedWriter(corpus, shard.number) as dropped,
+    ):
+        if task.keep_dropped:
+            step.on_drop = dropped.write
+        for document in step.run(rows, rank=shard.number):
+            writer.write(document)
+        dropped.commit()
+        _write_index_keys(corpus, shard.number, decisions)
+        writer.commit()
+    counts = dict(filtered["counts"])
+    counts.update(step.stats_dict())
+    counts["write.documents"] = sum(writer.documents.values())
+    return ShardResult(
+        shard=shard.number,
+        input=shard.path,
+        counts=counts,
+        documents=dict(writer.documents),
+        words=dict(writer.words),
+        domains=dict(writer.domains),
+        boilerplate=filtered.get("boilerplate", []),
+        warning=filtered.get("warning"),
+    )
+
+
+def _write_index_keys(corpus: Path, shard: int, decisions: dict[int, Decision]) -> None:
+    """The keys of the documents this shard keeps join the corpus's dedup index."""
+    table = pq.read_table(new_keys_path(corpus, shard))
+    kept = [decisions.get(row) is None or decisions[row].keep for row in range(table.num_rows)]
+    counts = [
+        decisions[row].duplicate_count if row in decisions else 1 for row in range(table.num_rows)
+    ]
+    table = table.set_column(
+        table.schema.get_field_index("duplicate_count"),
+        "duplicate_count",
+        pa.array(counts, pa.int64()),
+    ).filter(pa.array(kept, pa.bool_()))
+    writer = AtomicParquetWriter(index_keys_path(corpus, shard), table.schema)
+    writer.write_table(table)
+    writer.commit()
 
 
 def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:
@@ -545,16 +657,63 @@ def process(
         _check_options(corpus, options)
         shards = plan_shards(corpus, files, records_per_shard)
         tasks = [ShardTask(str(corpus), shard, options, keep_dropped) for shard in shards]
-        progress = _Progress(len(tasks) * 2, on_shard_done)
+        progress = _Progress(len(tasks) * 3, on_shard_done)
         extracted = _run_stage(executor, run_extract_stage, tasks, progress)
         learn_boilerplate(corpus, [s.number for s in shards])
         ready = [t for t in tasks if not extracted[t.shard.number].error]
-        finished = _run_stage(executor, run_finish_stage, ready, progress)
-        results = sorted({**extracted, **finished}.values(), key=lambda r: r.shard)
+        filtered = _run_stage(executor, run_filter_stage, ready, progress)
+        ready = [t for t in ready if not filtered[t.shard.number].error]
+        stored = _deduplicate_and_store(corpus, ready, executor, progress, options)
+        results = sorted({**extracted, **filtered, **stored}.values(), key=lambda r: r.shard)
         manifest = write_manifest(corpus, options.as_dict(), __version__)
         write_boilerplate_report(corpus)
         write_card(corpus, manifest)
         return RunSummary(corpus=corpus, results=results)
+
+
+def _deduplicate_and_store(
+    corpus: Path,
+    ready: Sequence[ShardTask],
+    executor: Executor,
+    progress: _Progress,
+    options: ProcessOptions,
+) -> dict[int, ShardResult]:
+    """Dedup batches and the store stage, until every filtered shard is stored."""
+    by_number = {task.shard.number: task for task in ready}
+    stored: dict[int, ShardResult] = {}
+    while True:
+        batch = open_batch(corpus)  # an earlier run's, decided but not all stored
+        if batch is None:
+            done = [n for n in _planned_shards(corpus) if marker_path(corpus, n).exists()]
+            new = [n for n in by_number if not marker_path(corpus, n).exists()]
+            new = [n for n in new if filtered_marker_path(corpus, n).exists()]
+            if not new:
+                break
+            batch = plan_batch(corpus, new, done, options.dedup)
+        tasks = [by_number[n] for n in batch.shards if n in by_number]
+        missing = [n for n in batch.shards if n not in by_number]
+        if missing:  # a batch of an earlier run, with shards of inputs not given now
+            raise UserError(
+                f"an earlier run left shards {missing} unfinished; "
+                "run it again with the same inputs to finish them"
+            )
+        results = _run_stage(executor, run_store_stage, tasks, progress)
+        stored.update(results)
+        if any(r.error for r in results.values()):
+            break  # keep the batch: the next run stores the failed shards with its decisions
+        updates = [CountUpdate(str(corpus), n, c) for n, c in count_updates(corpus).items()]
+        for _ in executor.map_unordered(run_count_update, updates):
+            pass
+        close_batch(corpus)
+    for number in by_number:  # shards finished by an earlier run
+        if number not in stored and marker_path(corpus, number).exists():
+            stored[number] = _read_marker(marker_path(corpus, number))
+    return stored
+
+
+def _planned_shards(corpus: Path) -> list[int]:
+    plan = read_json(plan_path(corpus))
+    return sorted(s["number"] for entry in plan["inputs"].values() for s in entry["shards"])
 
 
 @dataclass(slots=True)

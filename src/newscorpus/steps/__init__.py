@@ -3,17 +3,18 @@
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate import CountLines, RemoveBoilerplate
 from newscorpus.steps.clean import CleanText
-from newscorpus.steps.dedup import DropRepeatedIds
+from newscorpus.steps.dedup import ApplyDedup, ComputeDedupKeys
 from newscorpus.steps.extract import Extract
 from newscorpus.steps.filters import QualityFilter, QualityThresholds
 from newscorpus.steps.language import IdentifyLanguage
 from newscorpus.steps.pages import DropNonArticles
 
 __all__ = [
+    "ApplyDedup",
     "CleanText",
+    "ComputeDedupKeys",
     "CountLines",
     "DropNonArticles",
-    "DropRepeatedIds",
     "Extract",
     "IdentifyLanguage",
     "QualityFilter",

@@ -41,6 +41,11 @@ def corpus_files(corpus: Path, language: str | None = None) -> list[Path]:
     return sorted((corpus / DATA_DIR).glob(pattern), key=lambda p: (shard_number(p), p.parent.name))
 
 
+def corpus_shard_files(corpus: Path, shard: int) -> list[Path]:
+    """The Parquet files (one per language) that ``shard`` stored."""
+    return sorted((corpus / DATA_DIR).glob(f"*/{shard_file_name(shard)}"))
+
+
 def remove_shard_outputs(
     corpus: Path,
     shard: int,
@@ -83,6 +88,15 @@ class AtomicParquetWriter:
         self.rows += 1
         if len(self._buffer) >= self.row_group_rows:
             self._flush()
+
+    def write_table(self, table: pa.Table) -> None:
+        """Rows already in Arrow form (a batch): written as they are, in one row group."""
+        self._flush()
+        if self._writer is None:
+            self._open()
+        assert self._writer is not None
+        self._writer.write_table(table.cast(self.schema))
+        self.rows += table.num_rows
 
     def commit(self) -> Path:
         self._flush()

@@ -41,6 +41,30 @@ def line_counts_path(corpus: Path, shard: int) -> Path:
     return state_dir(corpus) / "lines" / f"{shard:05d}.parquet"
 
 
+def filtered_marker_path(corpus: Path, shard: int) -> Path:
+    """Stage 2 (filter) of ``shard`` is done."""
+    return state_dir(corpus) / "filtered" / f"{shard:05d}.json"
+
+
+def filtered_path(corpus: Path, shard: int) -> Path:
+    """The documents of ``shard`` between stage 2 and the store stage."""
+    return state_dir(corpus) / "filtered" / f"{shard:05d}.parquet"
+
+
+def dedup_dir(corpus: Path) -> Path:
+    return state_dir(corpus) / "dedup"
+
+
+def new_keys_path(corpus: Path, shard: int) -> Path:
+    """Dedup keys of the documents ``shard`` passed, until the shard is stored."""
+    return dedup_dir(corpus) / "keys" / f"{shard:05d}.parquet"
+
+
+def index_keys_path(corpus: Path, shard: int) -> Path:
+    """Dedup keys of the documents ``shard`` stored: the corpus's dedup index."""
+    return dedup_dir(corpus) / "index" / f"{shard:05d}.parquet"
+
+
 def boilerplate_index_path(corpus: Path) -> Path:
     return state_dir(corpus) / "boilerplate.sqlite"
 

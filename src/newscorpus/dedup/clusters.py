@@ -1,0 +1,220 @@
+"""Duplicate clusters: candidate pairs from equal keys, confirmed, joined by union-find.
+
+Keys per document: its URL (the document id), its exact text, and one LSH key per band of
+its MinHash signature; every key is scoped to the document's language, so translations
+never meet. Documents sharing a URL or text key are duplicates outright; documents sharing
+a band key are candidates, confirmed when their signatures agree on at least
+``min_similarity`` of their values (an estimate of the Jaccard similarity of their
+shingles). Pairs are found by sorting each key column (no hash table of buckets), which
+keeps memory at a few bytes per document and key.
+
+Which document a cluster keeps: a document already stored by an earlier run (the corpus
+does not change under its users' feet), else the earliest published, then the longest,
+then the smallest id (so that the choice never depends on the order of the input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from newscorpus.dedup.minhash import Keys, Signatures, similarity
+
+Pairs = npt.NDArray[np.int64]  # (pairs, 2)
+
+
+@dataclass(slots=True)
+class Entries:
+    """The documents dedup sees: stored ones (earlier runs) and new ones, row-aligned."""
+
+    ids: list[str]
+    published: list[str | None]
+    words: npt.NDArray[np.int64]
+    stored: npt.NDArray[np.bool_]
+    url_keys: Keys
+    text_keys: Keys
+    band_keys: Keys  # (documents, bands)
+    # duplicate_count of the stored documents (1 for new ones)
+    counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(slots=True)
+class Decision:
+    """What becomes of one new document."""
+
+    keep: bool
+    duplicate_count: int = 1  # of the kept document: the size of its cluster
+    duplicate_of: str | None = None  # for a duplicate: the id of the kept document
+    reason: str | None = None  # same_url, same_text or near_duplicate
+
+
+@dataclass(slots=True)
+class Outcome:
+    decisions: dict[int, Decision]  # new document row -> decision
+    stored_counts: dict[int, int]  # stored document row -> its new duplicate_count
+    candidate_pairs: int = 0
+    confirmed_pairs: int = 0
+
+
+def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_]) -> Pairs:
+    """Pairs of rows with equal keys, at least one of them ``involved``.
+
+    Each member of a group is paired with the group's first member and with its
+    predecessor: enough to connect the group even when one member is an outlier.
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    starts = np.concatenate([[True], ~same])
+    group = np.cumsum(starts) - 1
+    first_position = np.flatnonzero(starts)[group]
+    firsts = order[first_position]
+    previous = np.concatenate([[-1], order[:-1]])
+    member = np.arange(len(order))
+    to_first = member != first_position
+    to_previous = np.concatenate([[False], same]) & (first_position != member - 1)
+    left = np.concatenate([firsts[to_first], previous[to_previous]])
+    right = np.concatenate([order[to_first], order[to_previous]])
+    wanted = involved[left] | involved[right]
+    return np.stack([left[wanted], right[wanted]], axis=1)
+
+
+def _unique_pairs(pairs: Pairs) -> Pairs:
+    if not len(pairs):
+        return pairs
+    low, high = pairs.min(axis=1), pairs.max(axis=1)
+    return np.unique(np.stack([low, high], axis=1), axis=0)
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = np.arange(size)
+
+    def find(self, item: int) -> int:
+        parent = self.parent
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:  # path compression
+            parent[item], item = root, parent[item]
+        return int(root)
+
+    def union(self, first: int, second: int) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def find_duplicates(
+    entries: Entries,
+    signatures_of: Callable[[npt.NDArray[np.int64]], Signatures],
+    min_similarity: float,
+) -> Outcome:
+    """Cluster the new documents with each other and with the stored ones, and decide."""
+    size = len(entries)
+    new = ~entries.stored
+    exact_pairs = [equal_key_pairs(entries.url_keys, new), equal_key_pairs(entries.text_keys, new)]
+    near = [
+        equal_key_pairs(entries.band_keys[:, band], new)
+        for band in range(entries.band_keys.shape[1])
+    ]
+    exact = _unique_pairs(np.concatenate(exact_pairs))
+    candidates = _unique_pairs(np.concatenate(near)) if near else np.zeros((0, 2), dtype=np.int64)
+    confirmed = candidates
+    if len(candidates):
+        rows = np.unique(candidates)
+        signatures = signatures_of(rows)
+        position = np.searchsorted(rows, candidates)
+        scores = similarity(signatures[position[:, 0]], signatures[position[:, 1]])
+        confirmed = candidates[scores >= min_similarity]
+    links = UnionFindResult.build(size, [exact, confirmed])
+    outcome = _decide(entries, links)
+    outcome.candidate_pairs, outcome.confirmed_pairs = len(candidates), len(confirmed)
+    return outcome
+
+
+@dataclass(slots=True)
+class UnionFindResult:
+    clusters: dict[int, list[int]]  # root -> members (only clusters of two or more)
+
+    @classmethod
+    def build(cls, size: int, pair_sets: Sequence[Pairs]) -> UnionFindResult:
+        union = _UnionFind(size)
+        touched: set[int] = set()
+        for pairs in pair_sets:
+            for first, second in pairs.tolist():
+                union.union(first, second)
+                touched.update((first, second))
+        clusters: dict[int, list[int]] = {}
+        for row in sorted(touched):
+            clusters.setdefault(union.find(row), []).append(row)
+        return cls({root: rows for root, rows in clusters.items() if len(rows) > 1})
+
+
+def _decide(entries: Entries, links: UnionFindResult) -> Outcome:
+    decisions: dict[int, Decision] = {}
+    stored_counts: dict[int, int] = {}
+    for members in links.clusters.values():
+        new_members = [m for m in members if not entries.stored[m]]
+        if not new_members:
+            continue
+        stored = [m for m in members if entries.stored[m]]
+        keeper = min(stored or members, key=lambda m: _rank(entries, m))
+        if entries.stored[keeper]:
+            total = int(entries.counts[keeper]) + len(new_members)
+            stored_counts[keeper] = total
+        else:
+            total = len(members) - len(stored)
+            decisions[keeper] = Decision(keep=True, duplicate_count=total)
+        for member in new_members:
+            if member != keeper:
+                decisions[member] = Decision(
+                    keep=False,
+                    duplicate_count=total,
+                    duplicate_of=entries.ids[keeper],
+                    reason=_reason(entries, member, keeper),
+                )
+    return Outcome(decisions, stored_counts)
+
+
+def _rank(entries: Entries, row: int) -> tuple[bool, str, bool, str, int, str]:
+    """Earliest publication first: by day, then a known time before a bare date (on the
+    same day, the copy that gives its time is the better witness), then by instant."""
+    day, has_time, instant = _published(entries.published[row])
+    return (
+        day is None,
+        day or "",
+        not has_time,
+        instant,
+        -int(entries.words[row]),
+        entries.ids[row],
+    )
+
+
+def _published(value: str | None) -> tuple[str | None, bool, str]:
+    if not value:
+        return None, False, ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value[:10], False, value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.date().isoformat(), "T" in value, moment.isoformat()
+
+
+def _reason(entries: Entries, row: int, keeper: int) -> str:
+    if entries.url_keys[row] == entries.url_keys[keeper]:
+        return "same_url"
+    if entries.text_keys[row] == entries.text_keys[keeper]:
+        return "same_text"
+    return "near_duplicate"
