@@ -65,6 +65,8 @@ def test_user_mistakes_give_one_clear_line(
         ("[process.quality]\nmin_words = 'many'", ["process].quality.min_words", "expected int"]),
         ("[process]\nboilerplate_min_documents = 1", ["at least 2"]),
         ("[process]\nlanguages = ['xx']", ["unknown language code(s): xx"]),
+        ("[process.quality]\nmax_top_ngram_chars = [0.2]", ["expected a list of 3 values"]),
+        ("[process.dedup]\nbands = 0", ["at least 1"]),
     ],
 )
 def test_a_broken_config_is_one_clear_line(

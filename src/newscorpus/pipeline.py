@@ -8,11 +8,11 @@ them the same numbers.
 Each shard goes through three stages, with a corpus-wide step after each of the first two:
 
 1. **extract** (per shard): WARC records -> documents, cleaned, non-articles dropped,
-   language identified, line counts taken; the documents are staged in ``.state``.
+   line counts taken; the documents are staged in ``.state``.
 2. **learn** (driver): the shards' line counts are merged into the boilerplate index,
    which keeps growing across runs.
-3. **filter** (per shard): boilerplate removed, quality filters; dedup keys computed
-   (URL, exact text, MinHash signature).
+3. **filter** (per shard): boilerplate removed, language identified, quality filters;
+   dedup keys computed (URL, exact text, MinHash signature).
 4. **dedup** (driver): the new documents' keys are clustered with each other and with the
    corpus's dedup index; the decisions are saved before anything is stored.
 5. **store** (per shard): decisions applied, the shard's Parquet files renamed into place,
@@ -109,7 +109,7 @@ from newscorpus.warc.reader import (
 
 logger = logging.getLogger(__name__)
 
-EXTRACT_STEPS = ("extract", "clean", "pages", "language", "lines")
+EXTRACT_STEPS = ("extract", "clean", "pages", "lines")
 
 
 @dataclass(slots=True)
@@ -164,7 +164,7 @@ class ProcessOptions:
             elif key == "languages":
                 kwargs[key] = tuple(sorted({str(v).strip().lower() for v in _list(value, key)}))
             else:
-                kwargs[key] = _typed(value, type(getattr(cls(), key)), f"{where}.{key}")
+                kwargs[key] = _typed(value, getattr(cls(), key), f"{where}.{key}")
         return cls(**kwargs)
 
 
@@ -174,11 +174,18 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def _typed(value: Any, kind: type, where: str) -> Any:
+def _typed(value: Any, default: Any, where: str) -> Any:
+    """``value`` checked against the type (and, for a tuple, the length) of ``default``."""
+    kind = type(default)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if kind is tuple and isinstance(value, list):
-        return tuple(value)
+    if kind is tuple:
+        if not isinstance(value, list) or len(value) != len(default):
+            raise UserError(f"{where}: expected a list of {len(default)} values, got {value!r}")
+        return tuple(
+            _typed(v, d, f"{where}[{i}]")
+            for i, (v, d) in enumerate(zip(value, default, strict=True))
+        )
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise UserError(f"{where}: expected {kind.__name__}, got {value!r}")
     return value
@@ -193,16 +200,16 @@ def _table(defaults: Any, values: Any, where: str) -> Any:
     for key, value in values.items():
         if key not in known:
             raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(sorted(known))})")
-        kwargs[key] = _typed(value, type(getattr(defaults, key)), f"{where}.{key}")
+        kwargs[key] = _typed(value, getattr(defaults, key), f"{where}.{key}")
     return type(defaults)(**kwargs)
 
 
 def extract_steps(options: ProcessOptions) -> list[Step]:
-    """Stage 1 of ``process``: WARC records to clean, language-tagged documents."""
+    """Stage 1 of ``process``: WARC records to clean article documents, lines counted."""
     steps: list[Step] = [Extract(include_tables=options.include_tables), CleanText()]
     if options.drop_non_articles:
         steps.append(DropNonArticles())
-    steps += [IdentifyLanguage(min_score=options.min_language_score), CountLines()]
+    steps.append(CountLines())
     return steps
 
 
@@ -211,6 +218,8 @@ def filter_steps(options: ProcessOptions, corpus: Path) -> list[Step]:
     learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
     return [
         RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules),
+        # after boilerplate: a German article ending in English prompts is German
+        IdentifyLanguage(min_score=options.min_language_score),
         QualityFilter(options.quality, languages=options.languages),
     ]
 
@@ -382,7 +391,7 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-FILTER_STEPS = ("boilerplate", "filter")
+FILTER_STEPS = ("boilerplate", "language", "filter")
 
 
 def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:

@@ -82,9 +82,16 @@ _NOT_HTML = re.compile(
 
 
 def looks_like_article(url: str) -> bool:
+    """An article's URL: shaped like one (``has_article_shape``) and not a hub's."""
     path = urlsplit(url).path
     if _HUB.search(path) or _NOT_HTML.search(path):
         return False
+    return has_article_shape(url)
+
+
+def has_article_shape(url: str) -> bool:
+    """A date followed by more path, a long slug, or a numeric id: what article URLs have."""
+    path = urlsplit(url).path
     dated = _DATE_IN_PATH.search(path + "/")
     if dated and path[dated.end() - 1 :].strip("/"):  # something after the date: a story
         return True

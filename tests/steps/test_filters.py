@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +82,26 @@ def test_cjk_length_counts_characters() -> None:
 )
 def test_each_rule_names_its_reason(text: str, reason: str) -> None:
     assert quality_problem(text, "en", QualityThresholds()) == reason
+
+
+def test_interviews_and_korean_are_not_taken_for_lists_or_gibberish() -> None:
+    interview = "\n\n".join(
+        [
+            "— Как вы оцениваете итоги сезона для команды и для себя лично?",
+            "— Сезон получился трудным, но мы выполнили главную задачу и вышли в финал.",
+            "— Что было самым сложным в эти месяцы, если говорить откровенно?",
+            "— Травмы: в какой-то момент у нас не хватало сразу пяти основных игроков.",
+        ]
+        * 3
+    ).replace("\n\n— Как", "\n\n— И как", 1)
+    assert quality_problem(interview, "ru", QualityThresholds(min_words=20, max_repeated_lines=1,
+                           max_repeated_line_chars=1, max_repeated_5gram_chars=1,
+                           max_top_ngram_chars=(1, 1, 1))) is None  # fmt: skip
+    truth = Path(__file__).parents[2] / "benchmarks/extraction/multilingual/ground_truth.json"
+    korean = "\n\n".join(
+        json.loads(truth.read_text(encoding="utf-8"))["hanbit_ilbo_1.html"]["body"]
+    )
+    assert quality_problem(korean, "ko", QualityThresholds(min_words=20)) is None
 
 
 def test_thai_is_not_asked_for_sentence_marks() -> None:

@@ -29,6 +29,12 @@ from tests.conftest import FUNDUS, need_shared
         ("https://news.test/2026/03/19/night-trains-return.html", None, None),
         ("https://news.test/2026/03/19/night-trains-return.html", "website", None),
         ("https://news.test/politics/night-trains-return-to-the-valleys", None, None),
+        # found by review: articles that earlier versions took for listings
+        ("https://news.test/?p=48213", None, None),
+        ("https://news.test/index.php?newsid=123456", None, None),
+        ("https://news.test/legal/us-court-rules-on-water-rights-2024-03-12/", None, None),
+        ("https://news.test/politics/archive/2024/03/senate-vote/677685/", None, None),
+        ("https://news.test/business/jobs/unemployment-falls-to-record-low-in-march", None, None),
     ],
 )
 def test_non_article_reason(url: str, page_type: str | None, reason: str | None) -> None:

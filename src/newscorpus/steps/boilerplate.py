@@ -27,11 +27,14 @@ from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import fallback_rule
 from newscorpus.store.parquet import AtomicParquetWriter
 
-LINE_COUNTS_SCHEMA = pa.schema(
+# One row per document: its domain, its id, the keys of its distinct lines and labels.
+# Per document, not summed per shard, so that the index counts each document once
+# however many shards or runs fetch it again.
+DOCUMENT_LINES_SCHEMA = pa.schema(
     [
         pa.field("domain", pa.string(), nullable=False),
-        pa.field("key", pa.int64(), nullable=False),
-        pa.field("documents", pa.int64(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("keys", pa.list_(pa.int64()), nullable=False),
     ]
 )
 
@@ -41,6 +44,7 @@ MAX_LEARNED_WORDS = 60
 # "Voir aussi : <headline>": the label is short, the headline too.
 MAX_LABEL_WORDS = 5
 MAX_LABELLED_TAIL_WORDS = 15
+MAX_LABELLED_CHARS = 300
 # A label used more often than this within one article is structure (an interview's
 # "Q:" lines), not a site prompt.
 MAX_LABEL_USES_PER_DOCUMENT = 2
@@ -68,11 +72,16 @@ def line_key(line: str) -> int:
 
 def label_key(line: str) -> int | None:
     """The key of the label of a short "Label: headline" line, or None for other lines."""
+    if len(line) > MAX_LABELLED_CHARS:
+        return None
     match = _LABELLED.match(line)
     if match is None:
         return None
-    label, tail = _normalise(match.group(1)), match.group(2)
+    raw_label, tail = match.group(1).strip(), match.group(2)
+    label = _normalise(raw_label)
     if not label or count_words(label) > MAX_LABEL_WORDS:
+        return None
+    if " " not in raw_label and raw_label.isupper():  # a dateline: "ISLAMABAD: ..."
         return None
     if count_words(tail) > MAX_LABELLED_TAIL_WORDS:
         return None
@@ -90,29 +99,28 @@ class CountLines(Step):
 
     def __init__(self) -> None:
         super().__init__()
-        self.counts: Counter[tuple[str, int]] = Counter()
-        self._seen_ids: set[str] = set()
+        self.documents: dict[str, tuple[str, list[int]]] = {}  # id -> (domain, keys)
 
     def run(
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
         for doc in docs:
-            if doc.id not in self._seen_ids:  # a page fetched twice counts once
-                self._seen_ids.add(doc.id)
-                self.counts.update((doc.domain, key) for key in _document_keys(doc.text))
+            if doc.id not in self.documents:  # a page fetched twice counts once
+                self.documents[doc.id] = (doc.domain, sorted(_document_keys(doc.text)))
             yield doc
 
     def write(self, path: Path) -> None:
-        writer = AtomicParquetWriter(path, LINE_COUNTS_SCHEMA, row_group_rows=100_000)
-        for (domain, key), documents in sorted(self.counts.items()):
-            writer.write({"domain": domain, "key": key, "documents": documents})
+        writer = AtomicParquetWriter(path, DOCUMENT_LINES_SCHEMA, row_group_rows=10_000)
+        for doc_id, (domain, keys) in sorted(self.documents.items()):
+            writer.write({"domain": domain, "id": doc_id, "keys": keys})
         writer.commit()
 
 
 def _document_keys(text: str) -> set[int]:
     lines = paragraphs(text)
     keys = {line_key(line) for line in lines}
-    labels = Counter(k for k in map(label_key, lines) if k is not None)
+    # The first paragraph is the lead, whose "PLACE: ..." or "Label: ..." is the story's.
+    labels = Counter(k for k in map(label_key, lines[1:]) if k is not None)
     keys.update(k for k, uses in labels.items() if uses <= MAX_LABEL_USES_PER_DOCUMENT)
     return keys
 
@@ -133,20 +141,32 @@ class BoilerplateIndex:
                     domain TEXT NOT NULL, key INTEGER NOT NULL, documents INTEGER NOT NULL,
                     PRIMARY KEY (domain, key)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS merged (shard INTEGER PRIMARY KEY);
+                CREATE TABLE IF NOT EXISTS counted (id TEXT PRIMARY KEY) WITHOUT ROWID;
                 """
             )
 
-    def merge(self, shard: int, counts_path: Path) -> bool:
-        """Add one shard's counts, once: the shard is recorded in the same transaction."""
+    def merge(self, shard: int, lines_path: Path) -> bool:
+        """Add one shard's documents, once each: a document id already counted (fetched
+        again, in another shard or run) adds nothing; the shard is recorded in the same
+        transaction, so a merge interrupted half-way is redone whole."""
         with self._db:
             if self._db.execute("SELECT 1 FROM merged WHERE shard = ?", (shard,)).fetchone():
                 return False
-            for batch in pq.ParquetFile(counts_path).iter_batches(batch_size=50_000):
+            for batch in pq.ParquetFile(lines_path).iter_batches(batch_size=5_000):
+                counts: Counter[tuple[str, int]] = Counter()
                 columns = batch.to_pydict()
+                for domain, doc_id, keys in zip(
+                    columns["domain"], columns["id"], columns["keys"], strict=True
+                ):
+                    added = self._db.execute(
+                        "INSERT OR IGNORE INTO counted VALUES (?)", (doc_id,)
+                    ).rowcount
+                    if added:
+                        counts.update((domain, key) for key in keys)
                 self._db.executemany(
                     "INSERT INTO lines VALUES (?, ?, ?) ON CONFLICT (domain, key) "
                     "DO UPDATE SET documents = documents + excluded.documents",
-                    zip(columns["domain"], columns["key"], columns["documents"], strict=True),
+                    ((domain, key, n) for (domain, key), n in counts.items()),
                 )
             self._db.execute("INSERT INTO merged VALUES (?)", (shard,))
         return True
@@ -193,8 +213,8 @@ class RemoveBoilerplate(Step):
         for doc in docs:
             learned = self.learned(doc.domain)
             kept = []
-            for line in paragraphs(doc.text):
-                rule = self._rule(line, learned)
+            for number, line in enumerate(paragraphs(doc.text)):
+                rule = self._rule(line, learned, lead=number == 0)
                 if rule is None:
                     kept.append(line)
                     continue
@@ -208,11 +228,11 @@ class RemoveBoilerplate(Step):
                 doc.word_count = count_words(doc.text)
             yield doc
 
-    def _rule(self, line: str, learned: frozenset[int]) -> str | None:
+    def _rule(self, line: str, learned: frozenset[int], lead: bool = False) -> str | None:
         if learned and count_words(line) <= MAX_LEARNED_WORDS:
             if line_key(line) in learned:
                 return "learned_line"
-            label = label_key(line)
+            label = None if lead else label_key(line)
             if label is not None and label in learned:
                 return "learned_label"
         if self.fallback_rules:

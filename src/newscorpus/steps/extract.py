@@ -198,8 +198,12 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         return None
 
     ld, page.page_type = _json_ld_main(tree)
-    if page.page_type is None or page.page_type in WEAK_TYPES:
-        page.page_type = (first("og:type") or "").lower() or page.page_type
+    og_type = (first("og:type") or "").lower()
+    if page.page_type not in ARTICLE_TYPES and (og_type == "article" or not page.page_type):
+        # og:type=article wins over a JSON-LD ItemList (a listicle is an article)
+        page.page_type = og_type or page.page_type
+    elif page.page_type in WEAK_TYPES and og_type:
+        page.page_type = og_type
     page.language = tree.get("lang") or tree.get("xml:lang") or first("og:locale")
     headline = ld.get("headline")
     page.title = (_clean_space(headline) if isinstance(headline, str) else None) or first(

@@ -19,9 +19,12 @@ from newscorpus.steps.base import Step
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
 # scripts, possibly followed by closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?…。！？．؟۔।॥։።»”’\"')\]）」』》]\s*$")
-_BULLET = re.compile(r"^\s*[•·▪▫◦‣►▶■□●○◆◇★☆✓✔\-–—*+>]\s")
+# Not dashes: a dash opens each reply of an interview or a dialogue in many languages.
+_BULLET = re.compile(r"^\s*[•·▪▫◦‣►▶■□●○◆◇★☆✓✔*+>]\s")
 _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
 _UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
+# Korean words (eojeol) are short syllable blocks: Gopher's word-length bounds do not apply.
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Thai, Lao, Khmer, Burmese end sentences with a space, not a mark.
 NO_SENTENCE_MARKS = frozenset({"th", "lo", "km", "my"})
 
@@ -81,7 +84,8 @@ def quality_problem(text: str, language: str, limits: QualityThresholds) -> str 
     if len(words) > limits.max_words:
         return "too_long"
     spaced = [w for w in words if not _UNSPACED.match(w)]
-    if len(spaced) > len(words) / 2:
+    korean = sum(1 for w in spaced[:200] if _HANGUL.search(w)) > min(len(spaced), 200) * 0.3
+    if len(spaced) > len(words) / 2 and not korean:
         mean = sum(map(len, spaced)) / len(spaced)
         if not limits.min_mean_word_length <= mean <= limits.max_mean_word_length:
             return "mean_word_length"

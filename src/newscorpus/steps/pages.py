@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from newscorpus.document import Document
 from newscorpus.steps.base import Step
-from newscorpus.urls import is_hub_path, looks_like_article
+from newscorpus.urls import has_article_shape, is_hub_path
 
 ARTICLE_TYPES = frozenset(
     {
@@ -52,16 +52,19 @@ def non_article_reason(url: str, page_type: str | None) -> str | None:
     """Why the page at ``url`` is not an article, or None when it may be one."""
     if page_type in ARTICLE_TYPES:
         return None
-    path = urlsplit(url).path or "/"
-    if _HOME.match(path):
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if _HOME.match(path) and not parts.query:  # "/?p=48213" is a WordPress article
         return "home_page"
     if page_type in LISTING_TYPES:
         return "listing_page"
+    if has_article_shape(url):  # /legal/court-rules-on-…-2024-03-12/, /archive/2024/03/…
+        return None
     if is_hub_path(path):
         return "hub_page"
     if _ABOUT.search(path):
         return "about_page"
-    if page_type in WEAK_TYPES and not looks_like_article(url):
+    if page_type in WEAK_TYPES:
         return "listing_page"
     return None
 

@@ -74,7 +74,7 @@ _NAMED_DAY_FIRST = re.compile(
     re.IGNORECASE,
 )
 _NAMED_MONTH_FIRST = re.compile(
-    rf"({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE
+    rf"(?<![^\W\d_])({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.IGNORECASE
 )
 _NAMED_YEAR_FIRST = re.compile(rf"(?<!\d)(\d{{4}})\.?\s+({_MONTH})\s+(\d{{1,2}})", re.IGNORECASE)
 _CJK = re.compile(r"(?<!\d)(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
@@ -164,11 +164,17 @@ _BYLINE_PREFIX = re.compile(
 )
 # Korean, Japanese and Hindi put the role after the name: "김민수 기자", "山田太郎 記者".
 _BYLINE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|द्वारा|reporter)\s*$", re.IGNORECASE)
+# Case matters: "Dan Smith" and "John A. Smith" are one name each.
 _NAME_SEPARATOR = re.compile(
     r"\s*(?:,|;|&|/|、|，|\band\b|\bet\b|\bund\b|\by\b|\be\b|\bi\b|\bи\b|\bі\b|\bта\b|\bve\b"
-    r"|\bdan\b|\bvà\b|\bog\b|\ben\b|\ba\b|\bو\b|\bआणि\b|\bऔर\b|\bतथा\b)\s*",
-    re.IGNORECASE,
+    r"|\bdan\b|\bvà\b|\bog\b|\ben\b|\ba\b|\bو\b|\bआणि\b|\bऔर\b|\bतथा\b)\s*"
 )
+_PARTICLES = frozenset(
+    {
+        "de", "da", "do", "dos", "das", "del", "della", "di", "du", "van", "von", "der", "den",
+        "ten", "ter", "le", "la", "al", "el", "bin", "ibn", "y", "e",
+    }
+)  # fmt: skip
 _NOT_A_NAME = re.compile(r"\d|https?:|@|©|\b(?:staff|редакция|agences?|afp|ap|reuters|dpa)\b", re.I)
 _BYLINE_END = re.compile(r"\s*[|·•]\s*|\s[-–—]\s")
 MAX_NAME_WORDS = 5
@@ -188,9 +194,26 @@ def byline_names(text: str) -> list[str]:
     names = []
     for part in _NAME_SEPARATOR.split(text):
         part = part.strip(" .:-–—|·")
-        if part and len(part.split()) <= MAX_NAME_WORDS and not _NOT_A_NAME.search(part):
+        if part and looks_like_name(part):
             names.append(part)
     return names
+
+
+def looks_like_name(text: str) -> bool:
+    """A person's name: a few words, capitalised where the script has capitals."""
+    words = text.split()
+    if not 1 <= len(words) <= MAX_NAME_WORDS or _NOT_A_NAME.search(text):
+        return False
+    for word in words:
+        letters = [c for c in word if c.isalpha()]
+        if not letters or letters[0].lower() == letters[0].upper():
+            continue  # a script without case (CJK, Arabic, Devanagari...)
+        lower = word.lower()
+        if lower in _PARTICLES or lower.startswith(("al-", "el-", "d'", "o'")):
+            continue
+        if not letters[0].isupper():
+            return False
+    return True
 
 
 # --- where pages put them --------------------------------------------------------------
@@ -202,7 +225,12 @@ _META_CLASS = re.compile(
 )
 _AUTHOR_CLASS = re.compile(r"byline|author|autor|auteur|writer|reporter|journalist", re.I)
 MAX_SNIPPET_CHARS = 200
-MAX_SNIPPETS = 40
+MAX_BYLINE_LINE_CHARS = 120
+MAX_SNIPPETS = 15
+_OTHER_ARTICLES = re.compile(
+    r"related|sidebar|most|popular|recommend|teaser|promo|widget|trending|more-|also", re.I
+)
+MAX_SIBLING_CHARS = 300
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside"}
 MAX_SNIPPET_CHARS = 200
 
@@ -216,7 +244,8 @@ class VisibleMetadata:
 
 def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> VisibleMetadata:
     """Dates and authors shown near the headline or in the page's date/byline elements."""
-    month_first = (language or "").lower() in {"en-us", "en_us"}
+    # 03/04/2024: March 4 in American English (and on sites that say only "en")
+    month_first = (language or "").lower().replace("_", "-") in {"en", "en-us"}
     found = VisibleMetadata()
     for element, author_like in _snippet_elements(tree):
         if element.tag == "time" and element.get("datetime"):
@@ -238,7 +267,9 @@ def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> Visib
 
 
 def _segment_names(text: str) -> list[str]:
-    """A byline inside a line of metadata: "Publié le 12 mars · Par Léa Roux"."""
+    """A byline inside a short line of metadata: "Publié le 12 mars · Par Léa Roux"."""
+    if len(text) > MAX_BYLINE_LINE_CHARS:
+        return []
     for segment in _BYLINE_END.split(text):
         names = byline_names(segment)
         if names:
@@ -301,8 +332,8 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
         # The lines right under the headline, whatever their markup ("김민수 기자").
         sibling = heading.getnext()
         for _ in range(3):
-            if sibling is None:
-                break
+            if sibling is None or len(sibling.text_content()) > MAX_SIBLING_CHARS:
+                break  # the body starts: its dates and "Por la tarde" are not metadata
             chosen += [(e, False) for e in sibling.iter() if isinstance(e.tag, str)]
             sibling = sibling.getnext()
         groups = [_AFTER_HEADING(heading), _BEFORE_HEADING(heading)]
@@ -326,4 +357,11 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
 
 
 def _inside_skipped(element: lxml.html.HtmlElement) -> bool:
-    return any(parent.tag in _SKIP_TAGS for parent in element.iterancestors())
+    """Inside navigation, a footer, or a block about other articles (related, most read)."""
+    for parent in element.iterancestors():
+        if parent.tag in _SKIP_TAGS:
+            return True
+        marks = " ".join([parent.get("class") or "", parent.get("id") or ""])
+        if marks.strip() and _OTHER_ARTICLES.search(marks):
+            return True
+    return False
