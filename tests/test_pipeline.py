@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
+from newscorpus.demo.site import WIRE_LANGUAGES, WIRE_STORIES
 from newscorpus.errors import UserError
 from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import ProcessOptions, process
@@ -86,6 +87,14 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     assert not [line for line, n in lines.items() if n > 1 and len(line[1]) < 200]
     report = json.loads((corpus / "boilerplate.json").read_text(encoding="utf-8"))
     assert report["domains"]["127.0.0.1"]["removed"] >= 24  # a prompt in each of 24 articles
+    # each story once per language; the wire's copies (en, fr) are counted, not stored
+    stories = len(demo["stories"])
+    for language in ("en", "fr", "de", "ru", "ar", "zh"):
+        mine = [r for r in rows if r["language"] == language]
+        assert len(mine) == stories, (language, [r["url"] for r in mine])
+        copied = sorted(r["duplicate_count"] for r in mine)
+        wired = WIRE_STORIES if language in WIRE_LANGUAGES else 0
+        assert copied == [1] * (stories - wired) + [2] * wired, language
     ru = next(r for r in rows if r["language"] == "ru" and "/ru/2026/" in r["url"])
     letters = [ch for ch in ru["text"] if ch.isalpha()]
     cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)

@@ -89,7 +89,7 @@ def plan_batch(
     for row, count in sorted(outcome.stored_counts.items()):
         file_number, _ = origins[row]
         updates["shard"].append(files[file_number].shard)
-        updates["id"].append(entries.ids[row])
+        updates["id"].append(entries.id_of(row))
         updates["duplicate_count"].append(count)
     reasons = Counter(d.reason for d in outcome.decisions.values() if not d.keep)
     stats = {

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from newscorpus.dedup.minhash import Keys, Signatures, similarity
 
@@ -29,20 +30,34 @@ Pairs = npt.NDArray[np.int64]  # (pairs, 2)
 
 @dataclass(slots=True)
 class Entries:
-    """The documents dedup sees: stored ones (earlier runs) and new ones, row-aligned."""
+    """The documents dedup sees: stored ones (earlier runs) and new ones, row-aligned.
 
-    ids: list[str]
-    published: list[str | None]
+    Per document a few numbers in memory; ids and dates stay in Arrow arrays (Python
+    strings only for the members of a cluster); LSH keys are read one band at a time.
+    """
+
+    ids: Sequence[str] | pa.Array
+    published: Sequence[str | None] | pa.Array
     words: npt.NDArray[np.int64]
     stored: npt.NDArray[np.bool_]
     url_keys: Keys
     text_keys: Keys
-    band_keys: Keys  # (documents, bands)
+    bands: int
+    band_of: Callable[[int], Keys]  # band number -> that band's key of every document
     # duplicate_count of the stored documents (1 for new ones)
     counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.words)
+
+    def id_of(self, row: int) -> str:
+        value = self.ids[row]
+        return str(value.as_py() if isinstance(value, pa.Scalar) else value)
+
+    def published_of(self, row: int) -> str | None:
+        value = self.published[row]
+        result = value.as_py() if isinstance(value, pa.Scalar) else value
+        return None if result is None else str(result)
 
 
 @dataclass(slots=True)
@@ -123,10 +138,7 @@ def find_duplicates(
     size = len(entries)
     new = ~entries.stored
     exact_pairs = [equal_key_pairs(entries.url_keys, new), equal_key_pairs(entries.text_keys, new)]
-    near = [
-        equal_key_pairs(entries.band_keys[:, band], new)
-        for band in range(entries.band_keys.shape[1])
-    ]
+    near = [equal_key_pairs(entries.band_of(band), new) for band in range(entries.bands)]
     exact = _unique_pairs(np.concatenate(exact_pairs))
     candidates = _unique_pairs(np.concatenate(near)) if near else np.zeros((0, 2), dtype=np.int64)
     confirmed = candidates
@@ -180,7 +192,7 @@ def _decide(entries: Entries, links: UnionFindResult) -> Outcome:
                 decisions[member] = Decision(
                     keep=False,
                     duplicate_count=total,
-                    duplicate_of=entries.ids[keeper],
+                    duplicate_of=entries.id_of(keeper),
                     reason=_reason(entries, member, keeper),
                 )
     return Outcome(decisions, stored_counts)
@@ -189,15 +201,9 @@ def _decide(entries: Entries, links: UnionFindResult) -> Outcome:
 def _rank(entries: Entries, row: int) -> tuple[bool, str, bool, str, int, str]:
     """Earliest publication first: by day, then a known time before a bare date (on the
     same day, the copy that gives its time is the better witness), then by instant."""
-    day, has_time, instant = _published(entries.published[row])
-    return (
-        day is None,
-        day or "",
-        not has_time,
-        instant,
-        -int(entries.words[row]),
-        entries.ids[row],
-    )
+    day, has_time, instant = _published(entries.published_of(row))
+    words = -int(entries.words[row])
+    return (day is None, day or "", not has_time, instant, words, entries.id_of(row))
 
 
 def _published(value: str | None) -> tuple[str | None, bool, str]:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,7 +51,13 @@ class DedupOptions:
         return MinHasher(num_hashes=self.bands * self.rows, ngram=self.ngram)
 
 
-def keys_schema(num_hashes: int) -> pa.Schema:
+def band_column(band: int) -> str:
+    return f"band_{band:02d}"
+
+
+def keys_schema(num_hashes: int, bands: int) -> pa.Schema:
+    """One row per document; LSH keys in one column per band, so that clustering reads
+    one band of the whole index at a time."""
     return pa.schema(
         [
             pa.field("id", pa.string(), nullable=False),
@@ -61,6 +68,7 @@ def keys_schema(num_hashes: int) -> pa.Schema:
             pa.field("text_key", pa.uint64(), nullable=False),
             pa.field("signature", pa.binary(4 * num_hashes), nullable=False),
             pa.field("duplicate_count", pa.int64(), nullable=False),
+            *(pa.field(band_column(b), pa.uint64(), nullable=False) for b in range(bands)),
         ]
     )
 
@@ -96,11 +104,12 @@ class KeyRows:
     texts: list[str]
 
     def table(self, options: DedupOptions, hasher: MinHasher) -> pa.Table:
-        signatures = (
-            hasher.signatures(self.texts)
-            if options.near_duplicates
-            else np.zeros((len(self.ids), hasher.num_hashes), dtype=np.uint32)
-        )
+        if options.near_duplicates:
+            signatures = hasher.signatures(self.texts)
+            bands = band_keys(signatures, self.languages, options.bands, options.rows)
+        else:
+            signatures = np.zeros((len(self.ids), hasher.num_hashes), dtype=np.uint32)
+            bands = np.zeros((len(self.ids), options.bands), dtype=np.uint64)
         width = 4 * hasher.num_hashes
         return pa.table(
             {
@@ -114,8 +123,9 @@ class KeyRows:
                     [row.tobytes() for row in np.ascontiguousarray(signatures)], pa.binary(width)
                 ),
                 "duplicate_count": pa.array([1] * len(self.ids), pa.int64()),
+                **{band_column(b): bands[:, b] for b in range(options.bands)},
             },
-            schema=keys_schema(hasher.num_hashes),
+            schema=keys_schema(hasher.num_hashes, options.bands),
         )
 
 
@@ -127,7 +137,7 @@ class KeysWriter:
     def __init__(self, path: Path, options: DedupOptions) -> None:
         self.options = options
         self.hasher = options.hasher()
-        self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes))
+        self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes, options.bands))
         self._pending = KeyRows([], [], [], [], [])
 
     def add(self, doc_id: str, language: str, published: str | None, words: int, text: str) -> None:
@@ -164,46 +174,40 @@ def load_entries(
     files: Sequence[KeyFile], options: DedupOptions
 ) -> tuple[Entries, list[tuple[int, int]], Callable[[npt.NDArray[np.int64]], Signatures]]:
     """Entries of all the files, where each row came from, and a signature loader."""
-    columns = [
-        "id",
-        "language",
-        "published",
-        "word_count",
-        "url_key",
-        "text_key",
-        "duplicate_count",
+    columns = ["id", "published", "word_count", "url_key", "text_key", "duplicate_count"]
+    tables = [pq.read_table(key_file.path, columns=columns) for key_file in files]
+    origins = [
+        (number, row) for number, table in enumerate(tables) for row in range(table.num_rows)
     ]
-    tables, origins = [], []
-    for number, key_file in enumerate(files):
-        table = pq.read_table(key_file.path, columns=columns)
-        tables.append((key_file, table))
-        origins += [(number, row) for row in range(table.num_rows)]
-    ids: list[str] = []
-    published: list[str | None] = []
-    words, stored, url_keys, text_keys, counts, bands = [], [], [], [], [], []
-    for key_file, table in tables:
-        ids += table["id"].to_pylist()
-        published += table["published"].to_pylist()
-        words.append(table["word_count"].to_numpy())
-        stored.append(np.full(table.num_rows, key_file.stored))
-        url_keys.append(table["url_key"].to_numpy())
-        text_keys.append(table["text_key"].to_numpy())
-        counts.append(table["duplicate_count"].to_numpy())
-        if options.near_duplicates:
-            languages = table["language"].to_pylist()
-            signatures = _read_signatures(key_file.path, options)
-            bands.append(band_keys(signatures, languages, options.bands, options.rows))
-            del signatures  # band keys are all LSH needs; signatures are reread on demand
-    empty_u64 = np.zeros(0, dtype=np.uint64)
+
+    def joined(name: str) -> pa.ChunkedArray:
+        return pa.chunked_array([t[name] for t in tables], type=tables[0].schema.field(name).type)
+
+    def numbers(name: str, dtype: type) -> npt.NDArray[Any]:
+        if not tables:
+            return np.zeros(0, dtype=dtype)
+        return np.asarray(joined(name).to_numpy(), dtype=dtype)
+
+    def band_of(band: int) -> Keys:
+        if not files:
+            return np.zeros(0, dtype=np.uint64)
+        parts = [pq.read_table(f.path, columns=[band_column(band)]) for f in files]
+        return np.concatenate([p.column(0).to_numpy() for p in parts]).astype(np.uint64)
+
     entries = Entries(
-        ids=ids,
-        published=published,
-        words=np.concatenate(words) if words else np.zeros(0, dtype=np.int64),
-        stored=np.concatenate(stored) if stored else np.zeros(0, dtype=bool),
-        url_keys=np.concatenate(url_keys) if url_keys else empty_u64,
-        text_keys=np.concatenate(text_keys) if text_keys else empty_u64,
-        band_keys=np.concatenate(bands) if bands else np.zeros((len(ids), 0), dtype=np.uint64),
-        counts=np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, dtype=np.int64),
+        ids=joined("id").combine_chunks() if tables else [],
+        published=joined("published").combine_chunks() if tables else [],
+        words=numbers("word_count", np.int64),
+        stored=np.concatenate(
+            [np.full(t.num_rows, f.stored) for f, t in zip(files, tables, strict=True)]
+        )
+        if tables
+        else np.zeros(0, dtype=bool),
+        url_keys=numbers("url_key", np.uint64),
+        text_keys=numbers("text_key", np.uint64),
+        bands=options.bands if options.near_duplicates else 0,
+        band_of=band_of,
+        counts=numbers("duplicate_count", np.int64),
     )
 
     def signatures_of(rows: npt.NDArray[np.int64]) -> Signatures:
