@@ -75,3 +75,18 @@ def test_band_keys_never_match_across_languages() -> None:
     keys = band_keys(signatures, ["en", "en", "fr"], bands=14, rows=8)
     assert (keys[0] == keys[1]).all()
     assert not (keys[0] == keys[2]).any()
+
+
+def test_short_texts_estimate_as_well_as_long_ones() -> None:
+    """Fewer shingles than bins: densification must not copy neighbours into neighbours."""
+    rng = np.random.default_rng(0)
+    vocabulary = np.array([f"w{i}" for i in range(5000)])
+    errors = []
+    for _ in range(200):
+        words = list(rng.choice(vocabulary, 40))
+        edited = list(words)
+        for position in rng.choice(40, 3, replace=False):
+            edited[position] = f"x{rng.integers(10**9)}"
+        a, b = " ".join(words), " ".join(edited)
+        errors.append(float(similarity(*MinHasher().signatures([a, b]))) - _jaccard(a, b))
+    assert abs(np.mean(errors)) < 0.02 and np.std(errors) < 0.06

@@ -162,3 +162,37 @@ def test_near_duplicates_can_be_turned_off(tmp_path: Path) -> None:
     # exact copies and repeated URLs still go; edited copies stay
     assert "rail-strike-over" not in urls and "manuscripts.html?utm_source=feed" not in urls
     assert {"rail-strike-updated.html", "solar-copy"} <= urls
+
+
+def test_a_chain_of_versions_is_not_one_story(tmp_path: Path) -> None:
+    """Each version close to the previous one, the last far from the first: the keeper
+    takes only what is close to itself (union-find alone would take the whole chain)."""
+    words = " ".join(" ".join(_paragraphs(n, "en")) for n in range(4)).split()[:420]
+    versions = []
+    for version in range(8):
+        edited = list(words)
+        for position in range(0, 8 * (version + 1) * 5, 5):  # 8 more words every version
+            edited[position] = f"v{version}w{position}"
+        chunks = [" ".join(edited[i : i + 70]).rstrip(".,") + "." for i in range(0, 420, 70)]
+        versions.append(chunks)
+    pages = [
+        (f"https://live.test/2026/03/05/blog-{n}.html",
+         _site_a(f"Live {n}", versions[n], f"2026-03-05T{8 + n:02d}:00:00+01:00"), HTML)
+        for n in range(8)
+    ]  # fmt: skip
+    corpus = tmp_path / "corpus"
+    process([write_warc(tmp_path / "w", pages)], corpus, _options(), LocalExecutor(1))
+    kept = sorted(r["url"].rsplit("-", 1)[-1] for r in _rows(corpus))
+    assert len(kept) > 1 and kept[0] == "0.html"  # the earliest, and not alone
+
+
+def test_one_url_is_one_document_whatever_its_language(tmp_path: Path) -> None:
+    url = "https://courier.test/2026/03/05/strike.html"
+    pages = [
+        (url, _site_a("Rail strike ends", _paragraphs(1, "en"), "2026-03-05T18:45:00Z"), HTML),
+        (url + "?utm_source=x", _site_a("Fin de la grève", _paragraphs(1, "fr"),
+                                         "2026-03-05T18:45:00Z", lang="fr"), HTML),
+    ]  # fmt: skip
+    corpus = tmp_path / "corpus"
+    process([write_warc(tmp_path / "w", pages)], corpus, _options(), LocalExecutor(1))
+    assert len({r["id"] for r in _rows(corpus)}) == len(_rows(corpus)) == 1

@@ -76,18 +76,18 @@ def plan_batch(
     files = [KeyFile(index_keys_path(corpus, n), n, stored=True) for n in stored_shards]
     files = [f for f in files if f.path.exists()]
     files += [KeyFile(new_keys_path(corpus, n), n, stored=False) for n in new_shards]
-    entries, origins, signatures_of = load_entries(files, options)
+    entries, origin, signatures_of = load_entries(files, options)
     outcome = find_duplicates(entries, signatures_of, options.min_similarity)
     decisions: dict[str, list[Any]] = {name: [] for name in DECISIONS_SCHEMA.names}
     for row, decision in sorted(outcome.decisions.items()):
-        file_number, file_row = origins[row]
+        file_number, file_row = origin(row)
         values = (files[file_number].shard, file_row, decision.keep, decision.duplicate_count,
                   decision.duplicate_of, decision.reason)  # fmt: skip
         for name, value in zip(DECISIONS_SCHEMA.names, values, strict=True):
             decisions[name].append(value)
     updates: dict[str, list[Any]] = {name: [] for name in UPDATES_SCHEMA.names}
     for row, count in sorted(outcome.stored_counts.items()):
-        file_number, _ = origins[row]
+        file_number, _ = origin(row)
         updates["shard"].append(files[file_number].shard)
         updates["id"].append(entries.id_of(row))
         updates["duplicate_count"].append(count)

@@ -10,7 +10,8 @@ keeps memory at a few bytes per document and key.
 
 Which document a cluster keeps: a document already stored by an earlier run (the corpus
 does not change under its users' feet), else the earliest published, then the longest,
-then the smallest id (so that the choice never depends on the order of the input).
+then the smallest id (so that the choice never depends on the order of the input). A
+keeper takes only the members close to itself, not everything its cluster chains to.
 """
 
 from __future__ import annotations
@@ -149,7 +150,10 @@ def find_duplicates(
         scores = similarity(signatures[position[:, 0]], signatures[position[:, 1]])
         confirmed = candidates[scores >= min_similarity]
     links = UnionFindResult.build(size, [exact, confirmed])
-    outcome = _decide(entries, links)
+    clusters = [c for c in links.clusters.values() if not entries.stored[c].all()]
+    members = np.unique(np.concatenate(clusters)) if clusters else np.zeros(0, dtype=np.int64)
+    member_signatures = signatures_of(members) if entries.bands and len(members) else None
+    outcome = _decide(entries, clusters, members, member_signatures, min_similarity)
     outcome.candidate_pairs, outcome.confirmed_pairs = len(candidates), len(confirmed)
     return outcome
 
@@ -160,6 +164,7 @@ class UnionFindResult:
 
     @classmethod
     def build(cls, size: int, pair_sets: Sequence[Pairs]) -> UnionFindResult:
+        """Connected components of the pairs (path-compressed union-find)."""
         union = _UnionFind(size)
         touched: set[int] = set()
         for pairs in pair_sets:
@@ -172,28 +177,57 @@ class UnionFindResult:
         return cls({root: rows for root, rows in clusters.items() if len(rows) > 1})
 
 
-def _decide(entries: Entries, links: UnionFindResult) -> Outcome:
+def _decide(
+    entries: Entries,
+    clusters: list[list[int]],
+    members: npt.NDArray[np.int64],
+    signatures: Signatures | None,
+    min_similarity: float,
+) -> Outcome:
+    """Keeper-centred: the best document of a cluster keeps only what is close to *it*.
+
+    Union-find joins chains (each version of a story updated through the day close to the
+    previous one); the last of a chain may share little with the first. So, in rank order,
+    each keeper takes the members with its URL, its text or a signature agreeing with its
+    own; the others form the rest of the cluster, which gets its own keeper.
+    """
     decisions: dict[int, Decision] = {}
     stored_counts: dict[int, int] = {}
-    for members in links.clusters.values():
-        new_members = [m for m in members if not entries.stored[m]]
-        if not new_members:
-            continue
-        stored = [m for m in members if entries.stored[m]]
-        keeper = min(stored or members, key=lambda m: _rank(entries, m))
-        if entries.stored[keeper]:
-            total = int(entries.counts[keeper]) + len(new_members)
-            stored_counts[keeper] = total
-        else:
-            total = len(members) - len(stored)
-            decisions[keeper] = Decision(keep=True, duplicate_count=total)
-        for member in new_members:
-            if member != keeper:
-                decisions[member] = Decision(
+
+    def close(row: int, keeper: int) -> bool:
+        if entries.url_keys[row] == entries.url_keys[keeper]:
+            return True
+        if entries.text_keys[row] == entries.text_keys[keeper]:
+            return True
+        if signatures is None:
+            return False
+        first, second = np.searchsorted(members, [row, keeper])
+        return bool(similarity(signatures[first], signatures[second]) >= min_similarity)
+
+    for cluster in clusters:
+        # stored documents first: they stay whatever a later copy says
+        pool = sorted(cluster, key=lambda m: (not entries.stored[m], _rank(entries, m)))
+        while pool and not entries.stored[pool].all():
+            keeper, rest = pool[0], pool[1:]
+            group = [m for m in rest if close(m, keeper)]
+            taken = set(group)
+            pool = [m for m in rest if m not in taken]
+            copies = [m for m in group if not entries.stored[m]]
+            if entries.stored[keeper]:
+                if not copies:
+                    continue
+                total = int(stored_counts.get(keeper, entries.counts[keeper])) + len(copies)
+                stored_counts[keeper] = total
+            else:
+                total = 1 + len(copies)
+                if copies:
+                    decisions[keeper] = Decision(keep=True, duplicate_count=total)
+            for copy in copies:
+                decisions[copy] = Decision(
                     keep=False,
                     duplicate_count=total,
                     duplicate_of=entries.id_of(keeper),
-                    reason=_reason(entries, member, keeper),
+                    reason=_reason(entries, copy, keeper),
                 )
     return Outcome(decisions, stored_counts)
 

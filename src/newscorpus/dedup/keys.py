@@ -117,7 +117,8 @@ class KeyRows:
                 "language": self.languages,
                 "published": self.published,
                 "word_count": pa.array(self.words, pa.int64()),
-                "url_key": scoped([id_hash(i) for i in self.ids], self.languages),
+                # one URL is one document, whatever language it was identified as
+                "url_key": scoped([id_hash(i) for i in self.ids], ["*"] * len(self.ids)),
                 "text_key": scoped([text_hash(t) for t in self.texts], self.languages),
                 "signature": pa.array(
                     [row.tobytes() for row in np.ascontiguousarray(signatures)], pa.binary(width)
@@ -172,13 +173,14 @@ class KeyFile:
 
 def load_entries(
     files: Sequence[KeyFile], options: DedupOptions
-) -> tuple[Entries, list[tuple[int, int]], Callable[[npt.NDArray[np.int64]], Signatures]]:
-    """Entries of all the files, where each row came from, and a signature loader."""
+) -> tuple[
+    Entries, Callable[[int], tuple[int, int]], Callable[[npt.NDArray[np.int64]], Signatures]
+]:
+    """Entries of all the files, where a row came from (file, row), a signature loader."""
     columns = ["id", "published", "word_count", "url_key", "text_key", "duplicate_count"]
     tables = [pq.read_table(key_file.path, columns=columns) for key_file in files]
-    origins = [
-        (number, row) for number, table in enumerate(tables) for row in range(table.num_rows)
-    ]
+    # row -> (file, row in file), from the files' first rows: no per-row Python objects
+    starts = np.cumsum([0] + [t.num_rows for t in tables])
 
     def joined(name: str) -> pa.ChunkedArray:
         return pa.chunked_array([t[name] for t in tables], type=tables[0].schema.field(name).type)
@@ -215,7 +217,7 @@ def load_entries(
         result = np.empty((len(rows), options.bands * options.rows), dtype=np.uint32)
         by_file: dict[int, list[tuple[int, int]]] = {}
         for position, row in enumerate(rows.tolist()):
-            file_number, file_row = origins[row]
+            file_number, file_row = origin(row)
             by_file.setdefault(file_number, []).append((position, file_row))
         for file_number, wanted in by_file.items():
             signatures = _read_signatures(files[file_number].path, options)
@@ -223,7 +225,11 @@ def load_entries(
             result[list(positions)] = signatures[list(file_rows)]
         return result
 
-    return entries, origins, signatures_of
+    def origin(row: int) -> tuple[int, int]:
+        file_number = int(np.searchsorted(starts, row, side="right")) - 1
+        return file_number, row - int(starts[file_number])
+
+    return entries, origin, signatures_of
 
 
 def _read_signatures(path: Path, options: DedupOptions) -> Signatures:

@@ -12,9 +12,9 @@ Hashing is done on whole batches of documents at once:
 - signatures use one-permutation hashing (Li, Owen & Zhang 2012) with optimal
   densification (Shrivastava 2017): each shingle hash picks one of ``num_hashes`` bins
   and the signature keeps each bin's minimum, so a document costs one hash per shingle
-  instead of ``num_hashes``; empty bins borrow from a neighbour. The probability that two
-  signatures agree at a position is the Jaccard similarity of the shingle sets, as with
-  ``num_hashes`` independent permutations.
+  instead of ``num_hashes``; an empty bin borrows from a donor bin chosen by hashing.
+  The probability that two signatures agree at a position is the Jaccard similarity of
+  the shingle sets, as with ``num_hashes`` independent permutations.
 
 Everything is deterministic: the same text gives the same signature in any process, run
 or machine, so signatures can be stored and compared across runs.
@@ -197,25 +197,36 @@ class MinHasher:
         return _densify(signatures)
 
 
+_DONOR_ATTEMPTS = 64
+
+
 def _densify(signatures: Signatures) -> Signatures:
-    """Fill each empty bin from the next non-empty bin to its right (circularly), with the
-    number of hops mixed in so that a borrowed value differs from its source."""
+    """Optimal densification (Shrivastava 2017): an empty bin takes the value of a donor
+    bin picked by a hash of (bin, attempt), the same choice for every document, until a
+    non-empty donor is found. Agreement at every position still estimates the Jaccard
+    similarity, without the correlated neighbours of the older rotation scheme."""
     empty = signatures == _EMPTY
     rows = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
     if not len(rows):
         return signatures
     k = signatures.shape[1]
-    part = signatures[rows]
-    positions = np.where(empty[rows], 2 * k, np.arange(k))
-    doubled = np.concatenate([positions, positions + k], axis=1)
-    doubled[doubled >= 2 * k] = 3 * k  # still empty after the shift
-    nearest = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :k]
-    source = nearest % k
-    hops = (nearest - np.arange(k)).astype(U64)
-    with np.errstate(over="ignore"):
-        borrowed = np.take_along_axis(part, source, axis=1).astype(U64) + hops * U64(0x9E3779B9)
-    filled = np.where(empty[rows], (borrowed & U64(0xFFFFFFFF)).astype(np.uint32), part)
-    signatures[rows] = filled
+    part, holes = signatures[rows], empty[rows]
+    result, remaining = part.copy(), holes.copy()
+    bins = np.arange(k, dtype=U64)
+    for attempt in range(1, _DONOR_ATTEMPTS + 1):
+        with np.errstate(over="ignore"):
+            seed = bins * U64(0x9E3779B97F4A7C15) + U64(attempt)
+        donors = (mix64(seed) % U64(k)).astype(np.int64)
+        take = remaining & ~holes[:, donors]
+        result[take] = part[:, donors][take]
+        remaining &= ~take
+        if not remaining.any():
+            break
+    if remaining.any():  # nearly empty signatures: the next filled bin to the right
+        for row, column in zip(*np.nonzero(remaining), strict=True):
+            filled = np.flatnonzero(~holes[row])
+            result[row, column] = part[row, filled[np.searchsorted(filled, column) % len(filled)]]
+    signatures[rows] = result
     return signatures
 
 
