@@ -109,8 +109,6 @@ from newscorpus.warc.reader import (
 
 logger = logging.getLogger(__name__)
 
-EXTRACT_STEPS = ("extract", "clean", "pages", "lines")
-
 
 @dataclass(slots=True)
 class ProcessOptions:
@@ -358,26 +356,29 @@ def run_count_update(task: CountUpdate) -> int:
     return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
 
 
+def _keep_dropped(steps: Sequence[Step], dropped: DroppedWriter, task: ShardTask) -> None:
+    """With ``--keep-dropped``, what the steps drop goes to the shard's dropped files."""
+    if task.keep_dropped:
+        for step in steps:
+            step.on_drop = dropped.write
+
+
 def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
-    remove_shard_outputs(corpus, shard.number, dropped_steps=EXTRACT_STEPS, data=False)
+    steps = extract_steps(options)
+    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     read_stats = ReadStats()
     records: Iterable[Any] = read_responses(
         Path(shard.path), read_stats, shard.start, shard.end, options.max_body_bytes
     )
-    steps = extract_steps(options)
-    staged = AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA)
-    with DroppedWriter(corpus, shard.number) as dropped:
-        if task.keep_dropped:
-            for step in steps:
-                step.on_drop = dropped.write
-        try:
-            for document in run_steps(steps, records, rank=shard.number):
-                staged.write(document.to_row(STAGED_SCHEMA))
-            staged.commit()
-        except BaseException:
-            staged.abort()
-            raise
+    with (
+        AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
+        DroppedWriter(corpus, shard.number) as dropped,
+    ):
+        _keep_dropped(steps, dropped, task)
+        for document in run_steps(steps, records, rank=shard.number):
+            staged.write(document.to_row(STAGED_SCHEMA))
+        staged.commit()
         line_counter = steps[-1]
         assert isinstance(line_counter, CountLines)
         line_counter.write(line_counts_path(corpus, shard.number))
@@ -391,31 +392,23 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-FILTER_STEPS = ("boilerplate", "language", "filter")
-
-
 def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     extracted = read_json(extracted_marker_path(corpus, shard.number))
-    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=FILTER_STEPS)
     steps = filter_steps(options, corpus)
-    keys = KeysWriter(new_keys_path(corpus, shard.number), options.dedup)
-    steps.append(ComputeDedupKeys(keys))
+    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
-    filtered = AtomicParquetWriter(filtered_path(corpus, shard.number), STAGED_SCHEMA)
-    with DroppedWriter(corpus, shard.number) as dropped:
-        if task.keep_dropped:
-            for step in steps:
-                step.on_drop = dropped.write
-        try:
-            for document in run_steps(steps, staged, rank=shard.number):
-                filtered.write(document.to_row(STAGED_SCHEMA))
-            filtered.commit()
-            keys.commit()
-        except BaseException:
-            filtered.abort()
-            keys.abort()
-            raise
+    with (
+        KeysWriter(new_keys_path(corpus, shard.number), options.dedup) as keys,
+        AtomicParquetWriter(filtered_path(corpus, shard.number), STAGED_SCHEMA) as filtered,
+        DroppedWriter(corpus, shard.number) as dropped,
+    ):
+        steps.append(ComputeDedupKeys(keys))
+        _keep_dropped(steps, dropped, task)
+        for document in run_steps(steps, staged, rank=shard.number):
+            filtered.write(document.to_row(STAGED_SCHEMA))
+        filtered.commit()
+        keys.commit()
         dropped.commit()
     counts = dict(extracted["counts"])
     for step in steps:
@@ -439,16 +432,15 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
 def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     filtered = read_json(filtered_marker_path(corpus, shard.number))
-    remove_shard_outputs(corpus, shard.number, dropped_steps=("dedup",))
     decisions = shard_decisions(corpus, shard.number)
     step = ApplyDedup(decisions, keep_duplicates=options.dedup.keep_duplicates)
+    remove_shard_outputs(corpus, shard.number, dropped_steps=_names([step]))
     rows = (Document.from_row(row) for row in iter_rows(filtered_path(corpus, shard.number)))
     with (
         ShardWriter(corpus, shard.number) as writer,
         DroppedWriter(corpus, shard.number) as dropped,
     ):
-        if task.keep_dropped:
-            step.on_drop = dropped.write
+        _keep_dropped([step], dropped, task)
         for document in step.run(rows, rank=shard.number):
             writer.write(document)
         dropped.commit()
@@ -484,6 +476,10 @@ def _write_index_keys(corpus: Path, shard: int, decisions: dict[int, Decision]) 
     writer = AtomicParquetWriter(index_keys_path(corpus, shard), table.schema)
     writer.write_table(table)
     writer.commit()
+
+
+def _names(steps: Sequence[Step]) -> list[str]:
+    return [step.name for step in steps]
 
 
 def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:

@@ -142,18 +142,18 @@ def find_duplicates(
     near = [equal_key_pairs(entries.band_of(band), new) for band in range(entries.bands)]
     exact = _unique_pairs(np.concatenate(exact_pairs))
     candidates = _unique_pairs(np.concatenate(near)) if near else np.zeros((0, 2), dtype=np.int64)
+    # Every row a cluster can hold is in a pair: their signatures are read once, for the
+    # confirmation of candidates and for the keepers' decisions.
+    rows = np.unique(np.concatenate([exact, candidates]))
+    signatures = signatures_of(rows) if entries.bands and len(rows) else None
     confirmed = candidates
-    if len(candidates):
-        rows = np.unique(candidates)
-        signatures = signatures_of(rows)
+    if len(candidates) and signatures is not None:
         position = np.searchsorted(rows, candidates)
         scores = similarity(signatures[position[:, 0]], signatures[position[:, 1]])
         confirmed = candidates[scores >= min_similarity]
     links = UnionFindResult.build(size, [exact, confirmed])
     clusters = [c for c in links.clusters.values() if not entries.stored[c].all()]
-    members = np.unique(np.concatenate(clusters)) if clusters else np.zeros(0, dtype=np.int64)
-    member_signatures = signatures_of(members) if entries.bands and len(members) else None
-    outcome = _decide(entries, clusters, members, member_signatures, min_similarity)
+    outcome = _decide(entries, clusters, rows, signatures, min_similarity)
     outcome.candidate_pairs, outcome.confirmed_pairs = len(candidates), len(confirmed)
     return outcome
 
@@ -180,7 +180,7 @@ class UnionFindResult:
 def _decide(
     entries: Entries,
     clusters: list[list[int]],
-    members: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],  # sorted; ``signatures`` are theirs
     signatures: Signatures | None,
     min_similarity: float,
 ) -> Outcome:
@@ -201,7 +201,7 @@ def _decide(
             return True
         if signatures is None:
             return False
-        first, second = np.searchsorted(members, [row, keeper])
+        first, second = np.searchsorted(rows, [row, keeper])
         return bool(similarity(signatures[first], signatures[second]) >= min_similarity)
 
     for cluster in clusters:

@@ -163,6 +163,12 @@ class KeysWriter:
     def abort(self) -> None:
         self._writer.abort()
 
+    def __enter__(self) -> KeysWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._writer.__exit__(None, None, None)  # aborts unless committed
+
 
 @dataclass(slots=True)
 class KeyFile:

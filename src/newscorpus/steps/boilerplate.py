@@ -171,9 +171,6 @@ class BoilerplateIndex:
             self._db.execute("INSERT INTO merged VALUES (?)", (shard,))
         return True
 
-    def merged_shards(self) -> set[int]:
-        return {row[0] for row in self._db.execute("SELECT shard FROM merged")}
-
     def learned(self, domain: str, min_docs: int) -> frozenset[int]:
         """Keys of the lines and labels seen in at least ``min_docs`` documents of ``domain``."""
         rows = self._db.execute(
@@ -212,8 +209,8 @@ class RemoveBoilerplate(Step):
     ) -> Iterator[Document]:
         for doc in docs:
             learned = self.learned(doc.domain)
-            kept = []
-            for number, line in enumerate(paragraphs(doc.text)):
+            lines, kept = paragraphs(doc.text), []
+            for number, line in enumerate(lines):
                 rule = self._rule(line, learned, lead=number == 0)
                 if rule is None:
                     kept.append(line)
@@ -223,7 +220,7 @@ class RemoveBoilerplate(Step):
             if not kept:
                 self.drop("only_boilerplate", doc)
                 continue
-            if len(kept) < len(paragraphs(doc.text)):
+            if len(kept) < len(lines):
                 doc.text = "\n\n".join(kept)
                 doc.word_count = count_words(doc.text)
             yield doc

@@ -47,16 +47,12 @@ def corpus_shard_files(corpus: Path, shard: int) -> list[Path]:
 
 
 def remove_shard_outputs(
-    corpus: Path,
-    shard: int,
-    data: bool = True,
-    dropped_steps: Collection[str] | None = None,
-    keep: Collection[str] = (),
+    corpus: Path, shard: int, data: bool = True, dropped_steps: Collection[str] | None = None
 ) -> None:
     """Delete what an earlier, unfinished attempt at ``shard`` left behind.
 
     ``data``: its corpus files; ``dropped_steps``: the dropped-document files of these steps
-    (None: of every step but those in ``keep``).
+    (None: of every step).
     """
     name = shard_file_name(shard)
     patterns = (name, f".{name}{_TMP_SUFFIX}")
@@ -64,7 +60,7 @@ def remove_shard_outputs(
     folders += [
         path
         for path in (corpus / DROPPED_DIR).glob("*")
-        if (dropped_steps is None or path.name in dropped_steps) and path.name not in keep
+        if dropped_steps is None or path.name in dropped_steps
     ]
     for folder in folders:
         for pattern in patterns:
@@ -82,6 +78,7 @@ class AtomicParquetWriter:
         self._tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
+        self._committed = False
 
     def write(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
@@ -108,6 +105,7 @@ class AtomicParquetWriter:
         with self._tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         self._tmp.replace(self.path)
+        self._committed = True
         return self.path
 
     def abort(self) -> None:
@@ -116,6 +114,18 @@ class AtomicParquetWriter:
             self._writer = None
         self._tmp.unlink(missing_ok=True)
         self._buffer.clear()
+
+    def __enter__(self) -> AtomicParquetWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.abort()
 
     def _open(self) -> None:
         self._tmp.parent.mkdir(parents=True, exist_ok=True)
