@@ -144,3 +144,14 @@ def news_paragraphs(seed: int, paragraphs: int = 3, sentences: int = 4) -> list[
                 parts.append(_COMMENTS[(seed + p) % len(_COMMENTS)])
         result.append(" ".join(parts))
     return result
+
+
+@pytest.fixture(scope="session")
+def demo_corpus(demo_warc: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo crawl processed into a corpus, dropped documents kept. Read it, never change
+    it: tests that write into a corpus copy it first."""
+    from newscorpus import LocalExecutor, process
+
+    corpus = tmp_path_factory.mktemp("demo-corpus") / "corpus"
+    process([demo_warc], corpus, executor=LocalExecutor(1), keep_dropped=True)
+    return corpus

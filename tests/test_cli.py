@@ -34,7 +34,8 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -
 
 
 def test_help_everywhere() -> None:
-    for command in ([], ["process"], ["stats"], ["export"], ["demo"]):
+    commands = ["process", "stats", "export", "demo", "report", "query", "sample", "publish"]
+    for command in ([], *([c] for c in commands)):
         result = run(*command, "--help")
         assert result.returncode == 0 and "Usage:" in result.stdout
 
@@ -131,6 +132,7 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     assert (corpus / "manifest.json").exists() and (corpus / "README.md").exists()
     assert "by language" in result.stdout
+    assert (corpus / "report.html").exists() and "report.html" in result.stderr
     datasets = pytest.importorskip("datasets")
     loaded = datasets.load_dataset(str(corpus), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows >= 24
@@ -147,3 +149,28 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
     (other / "notes").mkdir(parents=True)
     _one_line_error(run("demo", "--out", str(other), cwd=tmp_path), "not a demo corpus")
     assert (other / "notes").exists()
+
+
+def test_json_and_quiet_for_scripts(demo_warc: Path, tmp_path: Path) -> None:
+    import json
+
+    corpus = tmp_path / "corpus"
+    result = run("--json", "process", str(demo_warc), "--out", str(corpus), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert summary["corpus_documents"] == manifest["documents"] == summary["documents_written"]
+    assert summary["languages"] == {k: v["documents"] for k, v in manifest["languages"].items()}
+    assert summary["counts"]["read.html"] == manifest["steps"]["read.html"]
+    assert summary["shards_failed"] == [] and result.stderr == ""
+
+    again = run("--json", "process", str(demo_warc), "--out", str(corpus))
+    assert json.loads(again.stdout)["shards_already_done"] == summary["shards"]
+
+    quiet = run("-q", "process", str(demo_warc), "--out", str(corpus))
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+    stats = json.loads(run("--json", "stats", str(corpus)).stdout)
+    assert stats["documents"] == manifest["documents"] and stats["files"] >= 6
+    exported = run("--json", "export", str(corpus), "--out", str(tmp_path / "txt"))
+    assert json.loads(exported.stdout)["documents"] == manifest["documents"]

@@ -375,3 +375,26 @@ def test_unknown_language_codes_are_refused(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 1)
     with pytest.raises(UserError, match="unknown language code"):
         process([warc], tmp_path / "c", ProcessOptions(languages=("english",)), LocalExecutor(1))
+
+
+def test_progress_is_reported_stage_by_stage(tmp_path: Path) -> None:
+    pages = [
+        (
+            f"https://news.example/2024/05/{n:02d}/story.html",
+            html_page(f"Story {n}", news_paragraphs(n)),
+            [],
+        )
+        for n in range(1, 7)
+    ]
+    warc = write_warc(tmp_path, pages)
+    events: list[tuple[str, int, int]] = []
+    process(
+        [warc],
+        tmp_path / "corpus",
+        executor=LocalExecutor(1),
+        records_per_shard=2,
+        on_progress=lambda stage, result, done, total: events.append((stage, done, total)),
+    )
+    assert [stage for stage, _, _ in events] == ["extract"] * 3 + ["filter"] * 3 + ["store"] * 3
+    assert [done for _, done, _ in events] == list(range(1, 10))
+    assert {total for _, _, total in events} == {9}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,22 +54,58 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="newscorpus")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="For scripts: the result as JSON on stdout, no progress bars or tables.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: bool, as_json: bool) -> None:
     """Build clean, deduplicated, multilingual news corpora from WARC archives."""
     _setup_logging(verbose, quiet)
-    ctx.obj = {"quiet": quiet}
+    ctx.obj = Output(quiet=quiet, as_json=as_json)
+
+
+@dataclass(slots=True)
+class Output:
+    """What the user asked to see: progress and messages, only errors, or JSON."""
+
+    quiet: bool = False
+    as_json: bool = False
+
+    @property
+    def chatty(self) -> bool:
+        """Messages and summaries for people (on stderr)."""
+        return not self.quiet and not self.as_json
+
+    @property
+    def live(self) -> bool:
+        """Progress bars and status lines: for people, on a terminal."""
+        return self.chatty and console.is_terminal
+
+    def say(self, message: str) -> None:
+        if self.chatty:
+            console.print(message)
+
+    def result(self, data: Any) -> None:
+        """The command's result as one JSON document on stdout (with --json)."""
+        if self.as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+
+
+_STAGE_LABELS = {"extract": "extracting", "filter": "filtering", "store": "storing"}
 
 
 @contextmanager
-def _shard_progress(enabled: bool) -> Iterator[Callable[[Any, int, int], None]]:
-    """A progress bar over shards (only on a terminal), fed by the pipeline's callback.
+def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], None]]:
+    """A progress bar over the stages of every shard, fed by the pipeline's callback.
 
     The bar (and its refresh thread) starts at the first finished shard, after the worker
     processes exist: the local executor forks workers only from a single-threaded process.
     """
-    if not enabled or not console.is_terminal:
-        yield lambda result, done, total: None
+    if not enabled:
+        yield lambda stage, result, done, total: None
         return
     columns = (
         TextColumn("{task.description}"),
@@ -77,15 +115,17 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[Any, int, int], None]]:
         TimeElapsedColumn(),
     )
     progress = Progress(*columns, console=console, transient=True)
-    task = progress.add_task("processing shards", total=None, kept=0)
+    task = progress.add_task("extracting", total=None, kept=0)
     kept = 0
 
-    def update(result: Any, done: int, total: int) -> None:
+    def update(stage: str, result: Any, done: int, total: int) -> None:
         nonlocal kept
         if not progress.live.is_started:
             progress.start()
-        kept += result.kept
-        progress.update(task, completed=done, total=total, kept=kept)
+        if stage == "store":
+            kept += result.kept
+        description = f"{_STAGE_LABELS.get(stage, stage)} shards"
+        progress.update(task, completed=done, total=total, kept=kept, description=description)
 
     try:
         yield update
@@ -98,21 +138,23 @@ def run_process(
     corpus: Path,
     workers: int | None,
     options: Any,
-    quiet: bool,
+    output: Output,
     records_per_shard: int = 500,
     keep_dropped: bool = False,
-) -> None:
+) -> dict[str, Any]:
+    """Run ``process`` with a progress bar; returns the summary printed by --json."""
     from newscorpus.executors import LocalExecutor
     from newscorpus.pipeline import process
+    from newscorpus.store.manifest import read_manifest
 
-    with _shard_progress(not quiet) as on_done:
+    with _shard_progress(output.live) as on_progress:
         summary = process(
             inputs,
             corpus,
             options=options,
             executor=LocalExecutor(workers),
             records_per_shard=records_per_shard,
-            on_shard_done=on_done,
+            on_progress=on_progress,
             keep_dropped=keep_dropped,
         )
     totals = summary.totals()
@@ -120,19 +162,35 @@ def run_process(
         if result.warning and not result.resumed:
             console.print(f"[yellow]warning:[/] {result.warning}")
     resumed = sum(1 for r in summary.results if r.resumed)
-    if not quiet:
-        console.print(
-            f"{len(summary.results)} shard(s) ({resumed} already done), "
-            f"{totals.get('read.html', 0)} HTML pages read, "
-            f"{totals.get('write.documents', 0)} documents written to {corpus}"
-        )
+    manifest = read_manifest(corpus)
+    output.say(
+        f"{len(summary.results)} shard(s) ({resumed} already done), "
+        f"{totals.get('read.html', 0):,} HTML pages read, "
+        f"{totals.get('write.documents', 0):,} documents written; "
+        f"{manifest['documents']:,} documents, {manifest['words']:,} words in "
+        f"{len(manifest['languages'])} language(s) in {corpus}"
+    )
+    for result in summary.failed:
+        first_line = (result.error or "").splitlines()[0]
+        console.print(f"[red]error:[/] shard {result.shard} ({result.input}): {first_line}")
+    data = {
+        "corpus": str(corpus),
+        "shards": len(summary.results),
+        "shards_already_done": resumed,
+        "shards_failed": [r.shard for r in summary.failed],
+        "html_pages_read": totals.get("read.html", 0),
+        "documents_written": totals.get("write.documents", 0),
+        "corpus_documents": manifest["documents"],
+        "corpus_words": manifest["words"],
+        "languages": {k: v["documents"] for k, v in manifest["languages"].items()},
+        "counts": dict(sorted(totals.items())),
+    }
     if summary.failed:
-        for result in summary.failed:
-            first_line = (result.error or "").splitlines()[0]
-            console.print(f"[red]error:[/] shard {result.shard} ({result.input}): {first_line}")
+        output.result(data)
         raise click.ClickException(
             f"{len(summary.failed)} shard(s) failed; run the same command again to retry them"
         )
+    return data
 
 
 _workers_option = click.option(
@@ -257,15 +315,17 @@ def process_command(
     Rerun the same command after a crash: finished shards are kept, the rest is redone.
     """
     options = process_options(config_file, min_words, languages, keep_duplicates)
-    run_process(
+    output: Output = ctx.obj
+    summary = run_process(
         list(inputs),
         corpus,
         workers,
         options,
-        ctx.obj["quiet"],
+        output,
         records_per_shard=records_per_shard,
         keep_dropped=keep_dropped,
     )
+    output.result(summary)
 
 
 def _require_corpus(corpus: Path) -> None:
@@ -275,9 +335,33 @@ def _require_corpus(corpus: Path) -> None:
         raise UserError(f"{corpus}: not a newscorpus corpus (no {DATA_DIR}/ folder)")
 
 
-def print_stats(corpus: Path) -> None:
+def stats_data(corpus: Path) -> dict[str, Any]:
     from newscorpus.store.stats import corpus_stats
 
+    _require_corpus(corpus)
+    stats = corpus_stats(corpus)
+    return {
+        "corpus": str(corpus),
+        "documents": stats.documents,
+        "words": stats.words,
+        "languages": {
+            language: {"documents": count, "words": stats.words_by_language[language]}
+            for language, count in stats.languages.most_common()
+        },
+        "domains": dict(stats.domains.most_common()),
+        "published": {"earliest": stats.earliest, "latest": stats.latest},
+        "files": stats.files,
+        "bytes": stats.bytes,
+    }
+
+
+def print_stats(corpus: Path, output: Output) -> None:
+    """The corpus's figures as tables on stdout, or as JSON with --json."""
+    from newscorpus.store.stats import corpus_stats
+
+    if output.as_json:
+        output.result(stats_data(corpus))
+        return
     _require_corpus(corpus)
     stats = corpus_stats(corpus)
     summary = Table(title=f"corpus {corpus}", show_header=False, title_justify="left")
@@ -300,9 +384,10 @@ def print_stats(corpus: Path) -> None:
 
 @cli.command("stats")
 @click.argument("corpus", type=click.Path(path_type=Path))
-def stats_command(corpus: Path) -> None:
+@click.pass_context
+def stats_command(ctx: click.Context, corpus: Path) -> None:
     """Documents, words, languages, domains and date range of a corpus."""
-    print_stats(corpus)
+    print_stats(corpus, ctx.obj)
 
 
 @cli.command("export")
@@ -331,8 +416,221 @@ def export_command(
         written = export(corpus, out, fmt, language)
     except OSError as exc:
         raise UserError(f"{out}: cannot write here ({exc.strerror or exc})") from exc
-    if not ctx.obj["quiet"]:
-        console.print(f"{written} document(s) written to {out}")
+    output: Output = ctx.obj
+    output.say(f"{written:,} document(s) written to {out}")
+    output.result({"corpus": str(corpus), "out": str(out), "format": fmt, "documents": written})
+
+
+@cli.command("report")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the page [CORPUS/report.html].",
+)
+@click.pass_context
+def report_command(ctx: click.Context, corpus: Path, out: Path | None) -> None:
+    """Write report.html: charts of languages, sites, dates, lengths, what was removed
+    and why, boilerplate, duplicates, and sample documents. One self-contained page."""
+    from newscorpus.report import write_report
+
+    _require_corpus(corpus)
+    output: Output = ctx.obj
+    status = console.status("reading the corpus") if output.live else None
+    if status is not None:
+        status.start()
+    try:
+        path = write_report(corpus, out)
+    except OSError as exc:
+        raise UserError(
+            f"{out or corpus}: cannot write the report ({exc.strerror or exc})"
+        ) from exc
+    finally:
+        if status is not None:
+            status.stop()
+    output.say(f"report written to {path}")
+    output.result({"corpus": str(corpus), "report": str(path)})
+
+
+def _cell(value: Any, width: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@cli.command("query")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.argument("sql")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="table for reading; csv and jsonl print every row, for other tools.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Rows shown in a table (csv, jsonl and --json print all).",
+)
+@click.pass_context
+def query_command(ctx: click.Context, corpus: Path, sql: str, fmt: str, max_rows: int) -> None:
+    """Run SQL (DuckDB) over the corpus: its documents are the table ``docs``.
+
+    \b
+    newscorpus query corpus "SELECT language, count(*) FROM docs GROUP BY 1"
+    newscorpus query corpus "SELECT domain, avg(word_count) FROM docs GROUP BY 1" --format csv
+
+    With --keep-dropped, the dropped documents are the table ``dropped``.
+    """
+    import csv
+    import sys
+
+    from newscorpus.store.query import run_query
+
+    _require_corpus(corpus)
+    output: Output = ctx.obj
+    table_view = fmt == "table" and not output.as_json
+    result = run_query(corpus, sql, max_rows=max_rows if table_view else None)
+    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    if output.as_json:
+        output.result(records)
+    elif fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow(
+                [
+                    v if isinstance(v, str | int | float) or v is None else _cell(v, 10**9)
+                    for v in row
+                ]
+            )
+    else:
+        table = Table(*result.columns, title_justify="left")
+        width = max(12, (out.width - 4) // max(1, len(result.columns)))
+        for row in result.rows:
+            table.add_row(*("" if v is None else _cell(v, min(width, 80)) for v in row))
+        out.print(table)
+        more = " (more not shown: raise --max-rows or use --format csv)" if result.truncated else ""
+        output.say(f"{len(result.rows):,} row(s){more}")
+
+
+@cli.command("sample")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("-n", "count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--language", default=None, metavar="CODE", help="Only this language.")
+@click.option("--domain", default=None, metavar="HOST", help="Only this site.")
+@click.option("--seed", type=int, default=None, help="Same seed, same documents.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    default=1500,
+    show_default=True,
+    help="Text shown per document (0: all of it).",
+)
+@click.pass_context
+def sample_command(
+    ctx: click.Context,
+    corpus: Path,
+    count: int,
+    language: str | None,
+    domain: str | None,
+    seed: int | None,
+    max_chars: int,
+) -> None:
+    """Print random documents of a corpus, readably (--json: every field)."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    from newscorpus.store.sample import sample_documents
+
+    _require_corpus(corpus)
+    output: Output = ctx.obj
+    rows = sample_documents(corpus, count, language=language, domain=domain, seed=seed)
+    if output.as_json:
+        output.result(rows)
+        return
+    if not rows:
+        raise UserError(
+            "no document matches"
+            + (f" language {language!r}" if language else "")
+            + (f" domain {domain!r}" if domain else "")
+        )
+    for number, row in enumerate(rows, 1):
+        facts = [row["language"], row["domain"], (row.get("published") or "undated")[:16]]
+        facts.append(f"{row['word_count']:,} words")
+        out.print(Rule(Text(f"{number}/{len(rows)} · " + " · ".join(facts)), align="left"))
+        out.print(Text(row.get("title") or "(no title)", style="bold"))
+        out.print(Text(row["url"], style="dim"))
+        if row.get("authors"):
+            out.print(Text("by " + ", ".join(row["authors"]), style="italic"))
+        text = row["text"]
+        if max_chars and len(text) > max_chars:
+            text = (
+                text[:max_chars].rsplit(" ", 1)[0]
+                + f" … [{len(row['text']) - max_chars:,} more characters]"
+            )
+        out.print()
+        out.print(Text(text))
+        out.print()
+
+
+@cli.command("publish")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option(
+    "--repo", "repo_id", required=True, metavar="ORG/NAME", help="Hub dataset repository."
+)
+@click.option("--token", default=None, help="HuggingFace token [HF_TOKEN or `hf auth login`].")
+@click.option("--private", is_flag=True, help="Create the repository as private.")
+@click.option("--include-dropped", is_flag=True, help="Upload dropped/ too.")
+@click.option("--dry-run", is_flag=True, help="List what would be uploaded; no network.")
+@click.pass_context
+def publish_command(
+    ctx: click.Context,
+    corpus: Path,
+    repo_id: str,
+    token: str | None,
+    private: bool,
+    include_dropped: bool,
+    dry_run: bool,
+) -> None:
+    """Upload the corpus to the HuggingFace Hub as a dataset (card, manifest, report, shards).
+
+    The working state (.state/) stays home. Needs a token with write access.
+    """
+    from newscorpus.store.publish import plan_publish, publish
+
+    output: Output = ctx.obj
+    if dry_run:
+        plan = plan_publish(corpus, repo_id, include_dropped)
+        output.say(
+            f"would upload {len(plan.files)} file(s), {plan.bytes / 1e6:,.1f} MB to {repo_id}:"
+        )
+        for name in plan.files:
+            output.say(f"  {name}")
+        output.result({"repo": repo_id, "files": plan.files, "bytes": plan.bytes, "dry_run": True})
+        return
+    if not output.live:
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # read when the hub is imported
+    plan = publish(corpus, repo_id, token=token, private=private, include_dropped=include_dropped)
+    output.say(f"published {len(plan.files)} file(s), {plan.bytes / 1e6:,.1f} MB: {plan.url}")
+    output.result(
+        {
+            "repo": repo_id,
+            "url": plan.url,
+            "commit": plan.commit,
+            "files": plan.files,
+            "bytes": plan.bytes,
+        }
+    )
 
 
 def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -416,7 +714,7 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def run_crawl_command(
     seeds: list[str],
     run_dir: Path,
-    quiet: bool,
+    output: Output,
     warc_prefix: str = "newscorpus-crawl",
     **options: Any,
 ) -> list[Path]:
@@ -444,7 +742,7 @@ def run_crawl_command(
         warc_prefix=warc_prefix,
     )
     status = None
-    if not quiet and console.is_terminal:
+    if output.live:
         status = console.status("crawling")
         status.start()
 
@@ -463,8 +761,8 @@ def run_crawl_command(
     finally:
         if status is not None:
             status.stop()
-    if not quiet:
-        stats = summary.stats
+    stats = summary.stats
+    if output.chatty:
         console.print(
             f"crawl: {stats['requests']} requests, {stats['warc_records']} pages archived "
             f"({stats['articles_found']} articles found), {stats['robots_refusals']} refused by "
@@ -473,7 +771,9 @@ def run_crawl_command(
         )
         for host, counts in stats["per_host"].items():
             console.print(f"  {host}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    return sorted((run_dir / WARC_DIR).glob("*.warc.gz"))
+    warcs = sorted((run_dir / WARC_DIR).glob("*.warc.gz"))
+    output.result({"run": str(run_dir), "warc_files": [str(w) for w in warcs], **stats})
+    return warcs
 
 
 @cli.command("crawl")
@@ -497,7 +797,7 @@ def crawl_command(
     links; obeys robots.txt. Run it again with the same --out to resume a crawl that was
     killed, or later to fetch only what is new.
     """
-    run_crawl_command(list(seeds), run_dir, ctx.obj["quiet"], **options)
+    run_crawl_command(list(seeds), run_dir, ctx.obj, **options)
 
 
 @cli.command("build")
@@ -536,15 +836,19 @@ def build_command(
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
-    quiet = ctx.obj["quiet"]
+    output: Output = ctx.obj
     process_settings = process_options(config_file, min_words, languages, keep_duplicates)
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
-    warcs = run_crawl_command(list(seeds), run_dir, quiet, **options)
+    crawl_output = replace(output, as_json=False, quiet=output.quiet or output.as_json)
+    warcs = run_crawl_command(list(seeds), run_dir, crawl_output, **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
-    run_process(warcs, corpus, workers, process_settings, quiet, keep_dropped=keep_dropped)
-    if not quiet:
-        print_stats(corpus)
+    summary = run_process(
+        warcs, corpus, workers, process_settings, output, keep_dropped=keep_dropped
+    )
+    output.result({**summary, "run": str(run_dir), "warc_files": [str(w) for w in warcs]})
+    if output.chatty:
+        print_stats(corpus, output)
 
 
 DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes
@@ -585,18 +889,18 @@ def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
 def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: int | None) -> None:
     """Serve the bundled multilingual demo news sites on loopback, crawl them, build a corpus."""
     from newscorpus.demo import DemoSite
+    from newscorpus.report import write_report
 
-    quiet = ctx.obj["quiet"]
+    output: Output = ctx.obj
     run_dir = corpus.parent / f"{corpus.name}-crawl"
     _clear_previous_demo(corpus, run_dir)
     with DemoSite() as site:
-        if not quiet:
-            for base in site.base_urls:
-                console.print(f"demo site up at {base}")
+        for base in site.base_urls:
+            output.say(f"demo site up at {base}")
         warcs = run_crawl_command(
             [f"{base}/" for base in site.base_urls],
             run_dir,
-            quiet,
+            replace(output, as_json=False, quiet=output.quiet or output.as_json),
             warc_prefix=DEMO_PREFIX,
             allow_private=True,
             contact="https://github.com/newscorpus/newscorpus#demo",
@@ -606,9 +910,12 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             max_page_mb=5.0,
             timeout=10.0,
         )
-        run_process(warcs, corpus, workers, process_options(None, None, ()), quiet)
-        if not quiet:
-            print_stats(corpus)
+        summary = run_process(warcs, corpus, workers, process_options(None, None, ()), output)
+        report = write_report(corpus)
+        output.result({**summary, "report": str(report)})
+        if output.chatty:
+            print_stats(corpus, output)
+            console.print(f"report: {report} (open it in a browser)")
         if keep_serving:
             console.print("serving; press Ctrl-C to stop")
             site.wait()

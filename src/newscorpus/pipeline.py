@@ -275,6 +275,10 @@ class RunSummary:
         return dict(merged)
 
 
+# (stage, result of a shard, stages done, stages in all)
+ProgressCallback = Callable[[str, ShardResult, int, int], None]
+
+
 def _guarded(
     task: ShardTask, stage: str, work: Callable[[Path, ShardTask], ShardResult]
 ) -> ShardResult:
@@ -642,14 +646,14 @@ def process(
     options: ProcessOptions | None = None,
     executor: Executor | None = None,
     records_per_shard: int = 500,
-    on_shard_done: Callable[[ShardResult, int, int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     keep_dropped: bool = False,
 ) -> RunSummary:
     """Turn WARC files into the corpus at ``corpus``; resumes where an earlier run stopped.
 
-    ``on_shard_done(result, done, total)`` is called as shards finish each stage: ``total``
-    counts both stages of every shard. ``keep_dropped`` writes what the steps drop to
-    ``CORPUS/dropped/<step>/``.
+    ``on_progress(stage, result, done, total)`` is called as shards finish a stage
+    (``extract``, ``filter``, ``store``): ``total`` counts the three stages of every shard.
+    ``keep_dropped`` writes what the steps drop to ``CORPUS/dropped/<step>/``.
     """
     options = options or ProcessOptions()
     options.check()
@@ -662,7 +666,7 @@ def process(
         _check_options(corpus, options)
         shards = plan_shards(corpus, files, records_per_shard)
         tasks = [ShardTask(str(corpus), shard, options, keep_dropped) for shard in shards]
-        progress = _Progress(len(tasks) * 3, on_shard_done)
+        progress = _Progress(len(tasks) * 3, on_progress)
         extracted = _run_stage(executor, run_extract_stage, tasks, progress)
         learn_boilerplate(corpus, [s.number for s in shards])
         ready = [t for t in tasks if not extracted[t.shard.number].error]
@@ -721,16 +725,23 @@ def _planned_shards(corpus: Path) -> list[int]:
     return sorted(s["number"] for entry in plan["inputs"].values() for s in entry["shards"])
 
 
+STAGE_NAMES: dict[Callable[[ShardTask], ShardResult], str] = {
+    run_extract_stage: "extract",
+    run_filter_stage: "filter",
+    run_store_stage: "store",
+}
+
+
 @dataclass(slots=True)
 class _Progress:
     total: int
-    callback: Callable[[ShardResult, int, int], None] | None
+    callback: ProgressCallback | None
     done: int = 0
 
-    def __call__(self, result: ShardResult) -> None:
+    def __call__(self, stage: str, result: ShardResult) -> None:
         self.done += 1
         if self.callback:
-            self.callback(result, self.done, self.total)
+            self.callback(stage, result, self.done, self.total)
 
 
 def _run_stage(
@@ -743,7 +754,7 @@ def _run_stage(
     try:
         for result in executor.map_unordered(stage, tasks):
             results[result.shard] = result
-            progress(result)
+            progress(STAGE_NAMES[stage], result)
     except WorkerLost as exc:
         raise UserError(f"{exc}; finished shards are kept: run the same command again") from exc
     return results

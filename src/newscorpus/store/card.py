@@ -6,6 +6,7 @@ configuration holds every language, and each language is a configuration of its 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
 from newscorpus.store.parquet import DATA_DIR
 
 CARD = "README.md"
+TOP_SITES = 50
+NOT_LANGUAGES = {UNKNOWN_LANGUAGE, "mul"}  # codes the Hub's language list does not take
 
 
 def _size_category(documents: int) -> str:
@@ -29,7 +32,17 @@ def _size_category(documents: int) -> str:
     return "n>10M"
 
 
-def render_card(manifest: dict[str, Any], name: str) -> str:
+def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
     languages = list(manifest["languages"])
     lines = ["---", "configs:"]
     lines += [
@@ -46,10 +59,12 @@ def render_card(manifest: dict[str, Any], name: str) -> str:
             "  - split: train",
             f"    path: {DATA_DIR}/{language}/*.parquet",
         ]
-    iso_languages = [lang for lang in languages if lang != UNKNOWN_LANGUAGE]
+    iso_languages = [lang for lang in languages if lang not in NOT_LANGUAGES]
     if iso_languages:
         lines.append("language:")
         lines += [f"- {lang}" for lang in iso_languages]
+    if len(iso_languages) > 1:
+        lines += ["multilinguality:", "- multilingual"]
     lines += [
         "license: other",
         "task_categories:",
@@ -59,62 +74,168 @@ def render_card(manifest: dict[str, Any], name: str) -> str:
         "- newscorpus",
         "size_categories:",
         f"- {_size_category(manifest['documents'])}",
-        f"pretty_name: {name}",
+        f"pretty_name: {json.dumps(name, ensure_ascii=False)}",
         "---",
+    ]
+    return lines
+
+
+def _summary(manifest: dict[str, Any]) -> list[str]:
+    published = manifest.get("published") or {}
+    dates = (
+        f"{published['earliest']} to {published['latest']}" if published.get("earliest") else "-"
+    )
+    rows = [
+        ("documents", f"{manifest['documents']:,}"),
+        ("words", f"{manifest['words']:,} (a CJK character counts as one)"),
+        ("languages", str(len(manifest["languages"]))),
+        ("sites", f"{len(manifest['domains']):,}"),
+        ("publication dates", dates),
+        ("Parquet size", f"{manifest.get('data_bytes', 0) / 1e6:,.1f} MB"),
+        ("source", f"{len(manifest['inputs'])} WARC file(s)"),
+    ]
+    return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def _languages(manifest: dict[str, Any]) -> list[str]:
+    total = manifest["documents"] or 1
+    lines = ["| language | documents | share | words |", "|---|---:|---:|---:|"]
+    ranked = sorted(manifest["languages"].items(), key=lambda item: -item[1]["documents"])
+    for language, counts in ranked:
+        share = 100 * counts["documents"] / total
+        lines.append(
+            f"| {language} | {counts['documents']:,} | {share:.1f}% | {counts['words']:,} |"
+        )
+    return lines
+
+
+def _sources(manifest: dict[str, Any]) -> list[str]:
+    lines = ["| site | documents |", "|---|---:|"]
+    domains = list(manifest["domains"].items())
+    lines += [f"| {domain} | {count:,} |" for domain, count in domains[:TOP_SITES]]
+    if len(domains) > TOP_SITES:
+        lines.append(f"| … {len(domains) - TOP_SITES:,} more (in `manifest.json`) | |")
+    return lines
+
+
+def _removed(manifest: dict[str, Any]) -> list[str]:
+    lines = ["| step | reason | documents |", "|---|---|---:|"]
+    for key, count in manifest.get("steps", {}).items():
+        step, _, what = key.partition(".")
+        if count and (what.startswith("dropped.") or what.startswith("skipped_")):
+            reason = what.removeprefix("dropped.").removeprefix("skipped_").replace("_", " ")
+            lines.append(f"| {step} | {reason} | {count:,} |")
+    return lines if len(lines) > 2 else ["Nothing was dropped."]
+
+
+def _how_built(manifest: dict[str, Any]) -> list[str]:
+    tool = manifest["tool"]
+    libraries = ", ".join(f"{k} {v}" for k, v in sorted(tool.get("libraries", {}).items()))
+    options = _flat(manifest["options"])
+    lines = [
+        f"Built with newscorpus {tool['version']} (Python {tool['python']}"
+        + (f"; {libraries}" if libraries else "")
+        + f"), schema version {manifest['schema_version']}, last updated {manifest['updated']}.",
+        "",
+        "1. **Read**: HTTP 200 HTML responses from the WARC files (FastWARC); "
+        "Content-Encoding undone with a size cap; charset from BOM, header, meta, detection.",
+        "2. **Extract**: trafilatura for the body; title, authors, dates, site name, "
+        "canonical URL and hreflang translations from the page's structured data first.",
+        "3. **Clean**: mojibake repaired (ftfy), NFC, spaces collapsed, empty and "
+        "decoration paragraphs removed; home, section, tag and author pages dropped.",
+        "4. **Boilerplate**: lines a site repeats across its articles removed "
+        "(see `boilerplate.json`), plus multilingual rules for see-also, subscribe, share "
+        "and copyright lines.",
+        "5. **Language** identified on the cleaned text (py3langid; `und` when unsure, `mul` "
+        "when mixed).",
+        "6. **Quality filters** (Gopher/FineWeb-style heuristics, CJK-aware).",
+        "7. **Deduplication** within each language: same URL, same text, and near-duplicates "
+        "(MinHash LSH); each story is kept once, `duplicate_count` says how many copies "
+        "were found.",
+        "",
+        "Options (fixed for the life of the corpus):",
+        "",
+        "| option | value |",
+        "|---|---|",
+        *(f"| `{k}` | `{json.dumps(v)}` |" for k, v in sorted(options.items())),
+        "",
+        "What each step removed:",
+        "",
+        *_removed(manifest),
+        "",
+        "The inputs (with their SHA-256) and every counter are in `manifest.json`; "
+        "`report.html` (`newscorpus report`) charts them with examples.",
+    ]
+    return lines
+
+
+def _loading(manifest: dict[str, Any], repo_id: str | None) -> list[str]:
+    languages = list(manifest["languages"])
+    where = repo_id or "path/to/this/folder"
+    lines = [
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        f'corpus = load_dataset("{where}", split="train")',
+    ]
+    if languages:
+        lines.append(f'one_language = load_dataset("{where}", "{languages[0]}", split="train")')
+    lines += [
+        "```",
+        "",
+        "Each language is a configuration. The shards are plain Parquet: "
+        '`pandas.read_parquet("data/")`, `pyarrow.dataset.dataset("data/")` or DuckDB '
+        "(`SELECT * FROM 'data/*/*.parquet'`) read them too.",
+    ]
+    return lines
+
+
+def render_card(manifest: dict[str, Any], name: str, repo_id: str | None = None) -> str:
+    languages = list(manifest["languages"])
+    lines = [
+        *_yaml(manifest, name),
         "",
         f"# {name}",
         "",
         f"A news corpus of **{manifest['documents']:,} articles** "
         f"({manifest['words']:,} words) in **{len(languages)} language(s)** from "
-        f"**{len(manifest['domains'])} site(s)**, built with newscorpus "
-        f"{manifest['tool']['version']}.",
+        f"**{len(manifest['domains']):,} site(s)**, extracted from web archives (WARC), "
+        "cleaned, filtered and deduplicated with "
+        f"[newscorpus](https://github.com/newscorpus/newscorpus) {manifest['tool']['version']}.",
         "",
-    ]
-    published = manifest.get("published") or {}
-    if published.get("earliest"):
-        lines += [f"Publication dates: {published['earliest']} to {published['latest']}.", ""]
-    lines += ["## Languages", "", "| language | documents | words |", "|---|---:|---:|"]
-    for language, counts in manifest["languages"].items():
-        lines.append(f"| {language} | {counts['documents']:,} | {counts['words']:,} |")
-    lines += ["", "## Sources", "", "| site | documents |", "|---|---:|"]
-    for domain, count in list(manifest["domains"].items())[:50]:
-        lines.append(f"| {domain} | {count:,} |")
-    if len(manifest["domains"]) > 50:
-        lines.append(f"| … {len(manifest['domains']) - 50} more | |")
-    lines += ["", "## Fields", "", "| field | type | description |", "|---|---|---|"]
-    for field in SCHEMA:
-        lines.append(f"| `{field.name}` | {field.type} | {COLUMN_DESCRIPTIONS[field.name]} |")
-    options = ", ".join(f"`{k}={v}`" for k, v in sorted(manifest["options"].items()))
-    lines += [
+        "## Summary",
+        "",
+        *_summary(manifest),
+        "",
+        "## Languages",
+        "",
+        *_languages(manifest),
+        "",
+        "## Sources",
+        "",
+        *_sources(manifest),
+        "",
+        "## Fields",
+        "",
+        "| field | type | description |",
+        "|---|---|---|",
+        *(f"| `{f.name}` | {f.type} | {COLUMN_DESCRIPTIONS[f.name]} |" for f in SCHEMA),
         "",
         "## How it was built",
         "",
-        f"- Tool: newscorpus {manifest['tool']['version']} "
-        f"(Python {manifest['tool']['python']}), schema version {manifest['schema_version']}.",
-        f"- Inputs: {len(manifest['inputs'])} WARC file(s), listed with their SHA-256 in "
-        "`manifest.json`.",
-        "- Steps: WARC reading (FastWARC), extraction (trafilatura plus the page's structured "
-        "data), unicode repair and normalisation (ftfy, NFC), language identification "
-        "(py3langid), quality filters.",
-        f"- Options: {options}.",
-        "- Counts of what each step kept and dropped, and why: `steps` in `manifest.json`.",
+        *_how_built(manifest),
         "",
         "## How to load it",
         "",
-        "```python",
-        "from datasets import load_dataset",
+        *_loading(manifest, repo_id),
         "",
-        'corpus = load_dataset("path/to/this/folder", split="train")',
-        *(
-            [f'one_language = load_dataset("path/to/this/folder", "{languages[0]}", split="train")']
-            if languages
-            else []
-        ),
-        "```",
+        "## Considerations",
         "",
-        'The shards are plain Parquet: `pandas.read_parquet("data/")`, '
-        '`pyarrow.dataset.dataset("data/")` or DuckDB '
-        "(`SELECT * FROM 'data/*/*.parquet'`) read them too.",
+        "- The articles remain the work of their publishers: check the sites' terms and the "
+        "law that applies to you before redistributing or training on them. `url`, "
+        "`warc_file` and `warc_offset` trace every document to its source.",
+        "- Languages are identified automatically; short or mixed texts can be wrong "
+        "(`language_score` says how sure). Dates and authors are what the pages declared.",
         "",
     ]
     return "\n".join(lines)

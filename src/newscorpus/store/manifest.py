@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 from collections import Counter
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,16 @@ from newscorpus.store.parquet import corpus_files
 from newscorpus.store.state import marker_paths, plan_path, read_json
 
 MANIFEST = "manifest.json"
+LIBRARIES = (
+    "trafilatura",
+    "htmldate",
+    "py3langid",
+    "ftfy",
+    "charset-normalizer",
+    "fastwarc",
+    "pyarrow",
+    "numpy",
+)
 
 
 def read_manifest(corpus: Path) -> dict[str, Any]:
@@ -47,11 +58,17 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
     return {
         "format": "newscorpus",
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "newscorpus", "version": version, "python": platform.python_version()},
+        "tool": {
+            "name": "newscorpus",
+            "version": version,
+            "python": platform.python_version(),
+            "libraries": library_versions(),
+        },
         "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "options": options,
         "documents": sum(documents.values()),
         "words": sum(words.values()),
+        "data_bytes": sum(path.stat().st_size for path in corpus_files(corpus)),
         "languages": {
             language: {"documents": documents[language], "words": words[language]}
             for language in sorted(documents)
@@ -73,6 +90,17 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         ],
         "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in SCHEMA],
     }
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose behaviour shapes the documents."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
 
 
 def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:

@@ -1,0 +1,172 @@
+"""The figures a report shows, gathered from a corpus in one pass over a few columns.
+
+Per-language and per-domain sizes, publication dates, lengths and duplicate counts come
+from the Parquet shards (five narrow columns, file by file, so memory does not grow with
+the corpus); what the steps removed comes from the manifest, the boilerplate lines from
+``boilerplate.json``, and the examples from a seeded sample.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from newscorpus.store.boilerplate import BOILERPLATE_REPORT
+from newscorpus.store.manifest import MANIFEST
+from newscorpus.store.parquet import corpus_files
+from newscorpus.store.sample import sample_documents
+
+# Word-count bins of the length chart: [edge, next edge).
+LENGTH_EDGES = (0, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000)
+SAMPLES_PER_LANGUAGE = 3
+SAMPLE_LANGUAGES = 30  # the largest ones
+SAMPLE_SEED = 0  # the same corpus gives the same report
+# Pipeline order of the steps, for the "removed" chart; unknown steps go last.
+STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "filter", "dedup")
+
+
+@dataclass(slots=True)
+class CorpusFigures:
+    name: str
+    manifest: dict[str, Any]
+    documents: int = 0
+    words: int = 0
+    documents_by_language: Counter[str] = field(default_factory=Counter)
+    words_by_language: Counter[str] = field(default_factory=Counter)
+    documents_by_domain: Counter[str] = field(default_factory=Counter)
+    words_by_domain: Counter[str] = field(default_factory=Counter)
+    published_days: Counter[str] = field(default_factory=Counter)  # YYYY-MM-DD
+    undated: int = 0
+    lengths: Counter[int] = field(default_factory=Counter)  # bin index in LENGTH_EDGES
+    cluster_sizes: Counter[int] = field(default_factory=Counter)  # duplicate_count
+    boilerplate: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def removed(self) -> list[tuple[str, str, int]]:
+        """(step, reason, count) of everything a step dropped, in pipeline order."""
+        rows = []
+        for key, count in self.manifest.get("steps", {}).items():
+            step, _, what = key.partition(".")
+            if count and (what.startswith("dropped.") or what.startswith("skipped_")):
+                rows.append((step, what.removeprefix("dropped.").removeprefix("skipped_"), count))
+        rank = {step: index for index, step in enumerate(STEP_ORDER)}
+        return sorted(rows, key=lambda r: (rank.get(r[0], len(rank)), -r[2], r[1]))
+
+    def funnel(self) -> list[tuple[str, int]]:
+        """How many documents were left after each stage (from the manifest's counters)."""
+        steps = self.manifest.get("steps", {})
+        stages = [
+            ("HTML pages read", steps.get("read.html")),
+            ("text extracted", steps.get("extract.extracted")),
+            ("articles (non-articles dropped)", steps.get("extract.staged")),
+            ("passed the filters", steps.get("filter.passed")),
+            ("stored (duplicates dropped)", steps.get("write.documents")),
+        ]
+        return [(label, count) for label, count in stages if count is not None]
+
+    def timeline(self) -> tuple[str, list[tuple[str, int]]]:
+        """Publication counts per day, month or year, whichever gives a readable chart."""
+        if not self.published_days:
+            return "day", []
+        days = sorted(self.published_days)
+        first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+        span = (last - first).days
+        if span <= 120:
+            unit, width = "day", 10
+        elif span <= 366 * 8:
+            unit, width = "month", 7
+        else:
+            unit, width = "year", 4
+        counts: Counter[str] = Counter()
+        for day, count in self.published_days.items():
+            counts[day[:width]] += count
+        return unit, _filled(unit, counts, first, last)
+
+
+def _filled(unit: str, counts: Counter[str], first: date, last: date) -> list[tuple[str, int]]:
+    """Every period between the first and the last, empty ones included (gaps show)."""
+    labels: list[str] = []
+    if unit == "day":
+        labels = [
+            date.fromordinal(o).isoformat() for o in range(first.toordinal(), last.toordinal() + 1)
+        ]
+    elif unit == "month":
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            labels.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    else:
+        labels = [f"{year:04d}" for year in range(first.year, last.year + 1)]
+    return [(label, counts.get(label, 0)) for label in labels]
+
+
+def length_label(index: int) -> str:
+    low = LENGTH_EDGES[index]
+    if index + 1 < len(LENGTH_EDGES):
+        return f"{low}-{LENGTH_EDGES[index + 1] - 1}"
+    return f"{low}+"
+
+
+def gather_figures(corpus: Path) -> CorpusFigures:
+    manifest = _read_json(corpus / MANIFEST)
+    figures = CorpusFigures(name=corpus.resolve().name, manifest=manifest)
+    columns = ["language", "domain", "word_count", "published", "duplicate_count"]
+    edges = np.array(LENGTH_EDGES[1:])
+    for path in corpus_files(corpus):
+        table = pq.read_table(path, columns=columns)
+        figures.documents += table.num_rows
+        words = table["word_count"].to_numpy(zero_copy_only=False)
+        figures.words += int(words.sum())
+        for language, domain, count in zip(
+            table["language"].to_pylist(),
+            table["domain"].to_pylist(),
+            words.tolist(),
+            strict=True,
+        ):
+            figures.documents_by_language[language] += 1
+            figures.words_by_language[language] += count
+            figures.documents_by_domain[domain] += 1
+            figures.words_by_domain[domain] += count
+        figures.lengths.update(np.searchsorted(edges, words, side="right").tolist())
+        figures.cluster_sizes.update(table["duplicate_count"].to_pylist())
+        published = table["published"]
+        figures.undated += published.null_count
+        days = pc.utf8_slice_codeunits(published.drop_null(), 0, 10)
+        for entry in pc.value_counts(days).to_pylist():
+            if _is_day(entry["values"]):
+                figures.published_days[entry["values"]] += entry["counts"]
+            else:
+                figures.undated += entry["counts"]
+    figures.boilerplate = _read_json(corpus / BOILERPLATE_REPORT).get("domains", {})
+    for language, _ in figures.documents_by_language.most_common(SAMPLE_LANGUAGES):
+        figures.samples[language] = sample_documents(
+            corpus,
+            SAMPLES_PER_LANGUAGE,
+            language=language,
+            seed=SAMPLE_SEED,
+            columns=["title", "url", "domain", "published", "authors", "word_count", "text"],
+        )
+    return figures
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
