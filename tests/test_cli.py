@@ -163,6 +163,7 @@ def test_json_and_quiet_for_scripts(demo_warc: Path, tmp_path: Path) -> None:
     assert summary["languages"] == {k: v["documents"] for k, v in manifest["languages"].items()}
     assert summary["counts"]["read.html"] == manifest["steps"]["read.html"]
     assert summary["shards_failed"] == [] and result.stderr == ""
+    assert (corpus / "manifest.json").stat().st_mode & 0o044  # readable by others (umask 022)
 
     again = run("--json", "process", str(demo_warc), "--out", str(corpus))
     assert json.loads(again.stdout)["shards_already_done"] == summary["shards"]

@@ -109,7 +109,7 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     assert manifest["inputs"][0]["sha256"] and manifest["shards"] == {"planned": 1, "done": 1}
     assert manifest["steps"]["extract.seen"] >= len(rows)
     card = (corpus / "README.md").read_text()
-    assert card.startswith("---\nconfigs:") and "config_name: zh" in card
+    assert card.startswith("---\nconfigs:") and 'config_name: "zh"' in card
 
 
 def test_corpus_loads_with_datasets(demo_warc: Path, tmp_path: Path) -> None:

@@ -11,6 +11,15 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 @contextmanager
 def open_atomic(path: Path, durable: bool = True) -> Iterator[IO[str]]:
     """A text file that replaces ``path`` when the block ends, and vanishes if it fails.
@@ -20,6 +29,7 @@ def open_atomic(path: Path, durable: bool = True) -> Iterator[IO[str]]:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600; these files are meant to be shared
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             yield handle

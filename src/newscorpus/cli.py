@@ -488,39 +488,60 @@ def query_command(ctx: click.Context, corpus: Path, sql: str, fmt: str, max_rows
 
     With --keep-dropped, the dropped documents are the table ``dropped``.
     """
-    import csv
-    import sys
+    from rich.text import Text
 
-    from newscorpus.store.query import run_query
+    from newscorpus.store.query import open_query, run_query
 
     _require_corpus(corpus)
     output: Output = ctx.obj
-    table_view = fmt == "table" and not output.as_json
-    result = run_query(corpus, sql, max_rows=max_rows if table_view else None)
-    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-    if output.as_json:
-        output.result(records)
-    elif fmt == "jsonl":
-        for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False, default=str))
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(result.columns)
-        for row in result.rows:
-            writer.writerow(
-                [
-                    v if isinstance(v, str | int | float) or v is None else _cell(v, 10**9)
-                    for v in row
-                ]
+    if output.as_json or fmt != "table":
+        with open_query(corpus, sql) as result:
+            batches = result.batches() if result.columns else iter([])
+            _print_rows(result.columns, batches, "json" if output.as_json else fmt)
+        return
+    shown = run_query(corpus, sql, max_rows=max_rows)
+    table = Table(title_justify="left")
+    for name in shown.columns:
+        table.add_column(Text(name))
+    width = max(12, (out.width - 4) // max(1, len(shown.columns)))
+    for row in shown.rows:  # Text: the corpus's brackets are not rich markup
+        table.add_row(*(Text("" if v is None else _cell(v, min(width, 80))) for v in row))
+    out.print(table)
+    more = " (more not shown: raise --max-rows or use --format csv)" if shown.truncated else ""
+    output.say(f"{len(shown.rows):,} row(s){more}")
+
+
+def _print_rows(columns: list[str], batches: Iterator[list[tuple[Any, ...]]], fmt: str) -> None:
+    """Every row, streamed: csv, JSON Lines, or one JSON array (--json)."""
+    import csv
+    import sys
+
+    def plain(value: Any) -> Any:  # csv cells: nested values as JSON
+        if value is None or isinstance(value, str | int | float):
+            return value
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+    writer = csv.writer(sys.stdout)
+    if fmt == "csv":
+        writer.writerow(columns)
+    first = True
+    if fmt == "json":
+        sys.stdout.write("[")
+    for batch in batches:
+        for row in batch:
+            if fmt == "csv":
+                writer.writerow([plain(v) for v in row])
+                continue
+            record = json.dumps(
+                dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str
             )
-    else:
-        table = Table(*result.columns, title_justify="left")
-        width = max(12, (out.width - 4) // max(1, len(result.columns)))
-        for row in result.rows:
-            table.add_row(*("" if v is None else _cell(v, min(width, 80)) for v in row))
-        out.print(table)
-        more = " (more not shown: raise --max-rows or use --format csv)" if result.truncated else ""
-        output.say(f"{len(result.rows):,} row(s){more}")
+            if fmt == "json":
+                sys.stdout.write(("\n" if first else ",\n") + record)
+                first = False
+            else:
+                sys.stdout.write(record + "\n")
+    if fmt == "json":
+        sys.stdout.write("\n]\n")
 
 
 @cli.command("sample")

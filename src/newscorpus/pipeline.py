@@ -74,7 +74,7 @@ from newscorpus.steps.boilerplate import (
 from newscorpus.steps.filters import QualityThresholds
 from newscorpus.store.boilerplate import AUDIT_LINES_PER_SHARD, write_boilerplate_report
 from newscorpus.store.card import write_card
-from newscorpus.store.manifest import write_manifest
+from newscorpus.store.manifest import flat_options, write_manifest
 from newscorpus.store.parquet import (
     AtomicParquetWriter,
     DroppedWriter,
@@ -595,7 +595,7 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
     saved_path = options_path(corpus)
     wanted = options.as_dict()
     if saved_path.exists():
-        saved, wanted = _flat(read_json(saved_path)), _flat(wanted)
+        saved, wanted = flat_options(read_json(saved_path)), flat_options(wanted)
         if saved != wanted:
             changes = ", ".join(
                 f"{key} {saved.get(key)!r} -> {wanted.get(key)!r}"
@@ -605,17 +605,6 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
             raise UserError(f"{corpus} was built with other options ({changes}); use another --out")
     else:
         write_json_atomic(saved_path, wanted)
-
-
-def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"quality": {"min_words": 50}} -> {"quality.min_words": 50}."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 @contextmanager

@@ -12,7 +12,8 @@ import pytest
 
 from newscorpus import LocalExecutor, process
 from newscorpus.report import write_report
-from newscorpus.report.figures import gather_figures
+from newscorpus.report.figures import CorpusFigures, gather_figures
+from newscorpus.store.manifest import removed_counts
 from tests.conftest import html_page, news_paragraphs, write_warc
 
 CHARTS = (
@@ -117,7 +118,8 @@ def test_report_shows_what_the_corpus_holds(demo_corpus: Path) -> None:
     assert {k: v["documents"] for k, v in manifest["languages"].items()} == dict(
         figures.documents_by_language
     )
-    unit, periods = figures.timeline()
+    unit, periods, left_out = figures.timeline()
+    assert left_out == 0
     assert unit == "day" and sum(c for _, c in periods) + figures.undated == figures.documents
     assert periods[0][1] > 0 and periods[-1][1] > 0  # from the first to the last date
     assert sum(figures.lengths.values()) == figures.documents
@@ -125,7 +127,8 @@ def test_report_shows_what_the_corpus_holds(demo_corpus: Path) -> None:
     assert figures.cluster_sizes[2] == manifest["steps"]["dedup.kept_with_copies"]
     funnel = dict(figures.funnel())
     assert funnel["stored (duplicates dropped)"] == manifest["documents"]
-    assert ("pages", "home_page", manifest["steps"]["pages.dropped.home_page"]) in figures.removed()
+    home_pages = manifest["steps"]["pages.dropped.home_page"]
+    assert ("pages", "home_page", home_pages) in removed_counts(manifest)
     lines = [line["line"] for entry in figures.boilerplate.values() for line in entry["lines"]]
     assert any("abonner" in line for line in lines)
 
@@ -170,7 +173,7 @@ def test_long_spans_are_charted_by_month(tmp_path: Path) -> None:
             )
         )
     figures = gather_figures(_corpus(tmp_path, pages))
-    unit, periods = figures.timeline()
+    unit, periods, _ = figures.timeline()
     assert unit == "month"
     assert [label for label, _ in periods] == [f"2024-{m:02d}" for m in range(1, 10)]
     assert [count for _, count in periods] == [1, 0, 1, 0, 0, 0, 0, 0, 1]
@@ -185,3 +188,25 @@ def test_report_command_writes_the_page(demo_corpus: Path, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["report"] == str(corpus / "report.html")
     assert (corpus / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_timeline_leaves_out_outlying_and_malformed_dates() -> None:
+    figures = CorpusFigures(name="x", manifest={})
+    figures.published_days.update({"2026-03-05": 300, "2026-03-07": 100, "0201-03-05": 1})
+    unit, periods, left_out = figures.timeline()
+    assert unit == "day" and left_out == 1  # one page claiming the year 201 is not the chart
+    assert [label for label, _ in periods] == ["2026-03-05", "2026-03-06", "2026-03-07"]
+    assert [count for _, count in periods] == [300, 0, 100]
+
+
+def test_a_damaged_shard_or_manifest_is_one_line(demo_corpus: Path, tmp_path: Path) -> None:
+    from tests.test_cli import _one_line_error, run
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(demo_corpus, corpus)
+    (corpus / "data" / "en" / "00099.parquet").write_bytes(b"junk")
+    for command in (["report"], ["sample"], ["query", "SELECT 1 FROM docs"]):
+        _one_line_error(run(command[0], str(corpus), *command[1:]), "00099.parquet")
+    (corpus / "data" / "en" / "00099.parquet").unlink()
+    (corpus / "manifest.json").write_text("{damaged")
+    _one_line_error(run("report", str(corpus)), "manifest.json", "damaged")

@@ -57,5 +57,47 @@ def test_published_card_loads_from_the_repository() -> None:
     }
     card = render_card(manifest, "Le Corpus", repo_id="lab/le-corpus")
     assert 'load_dataset("lab/le-corpus", split="train")' in card
-    assert "language:\n- fr\n" in card  # und is not a language the Hub knows
+    assert 'language:\n- "fr"\n' in card  # und is not a language the Hub knows
     assert 'pretty_name: "Le Corpus"' in card and "Nothing was dropped." in card
+
+
+def test_norwegian_stays_a_language_code_in_yaml() -> None:
+    yaml = pytest.importorskip("yaml")
+    manifest = {
+        "languages": {"no": {"documents": 1, "words": 60}, "en": {"documents": 1, "words": 60}},
+        "documents": 2,
+        "words": 120,
+        "domains": {"b.example": 1, "a.example": 1},
+        "published": {},
+        "inputs": [],
+        "options": {},
+        "steps": {},
+        "tool": {"version": "0", "python": "3.11"},
+        "schema_version": "2",
+        "updated": "2026-01-01T00:00:00Z",
+    }
+    front = render_card(manifest, "x").split("---\n")[1]
+    data = yaml.safe_load(front)
+    assert data["language"] == ["no", "en"]  # a bare `no` would be read as false
+    assert [c["config_name"] for c in data["configs"]] == ["default", "no", "en"]
+
+
+def test_sites_are_listed_by_size_whatever_the_file_order(tmp_path: Path) -> None:
+    manifest = {
+        "languages": {"en": {"documents": 60, "words": 6000}},
+        "documents": 60,
+        "words": 6000,
+        # as manifest.json stores it: keys sorted by name
+        "domains": {f"a{n:02d}.example": 1 for n in range(55)} | {"zz.example": 5},
+        "published": {},
+        "inputs": [],
+        "options": {},
+        "steps": {},
+        "tool": {"version": "0", "python": "3.11"},
+        "schema_version": "2",
+        "updated": "2026-01-01T00:00:00Z",
+    }
+    card = render_card(manifest, "x")
+    sites = card.split("## Sources")[1].split("## Fields")[0]
+    assert sites.index("zz.example") < sites.index("a00.example")
+    assert "… 6 more" in sites

@@ -65,3 +65,9 @@ def test_bad_sql_is_one_line(demo_corpus: Path) -> None:
     _one_line_error(
         run("query", str(demo_corpus / "missing"), "SELECT 1"), "not a newscorpus corpus"
     )
+
+
+def test_cells_are_shown_as_they_are(demo_corpus: Path) -> None:
+    result = run("query", str(demo_corpus), "SELECT '[/] end' AS \"[bold]b\"")
+    assert result.returncode == 0, result.stderr
+    assert "[/] end" in result.stdout and "[bold]b" in result.stdout

@@ -38,3 +38,4 @@ def test_sample_command_prints_documents(demo_corpus: Path) -> None:
     as_json = json.loads(run("--json", "sample", str(demo_corpus), "-n", "3", "--seed", "3").stdout)
     assert len(as_json) == 3 and {"text", "translations", "duplicate_count"} <= set(as_json[0])
     _one_line_error(run("sample", str(demo_corpus), "--language", "xx"), "no document matches")
+    _one_line_error(run("sample", str(demo_corpus), "--language", "e*"), "not a language code")

@@ -9,6 +9,7 @@ the corpus); what the steps removed comes from the manifest, the boilerplate lin
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
-from newscorpus.store.manifest import MANIFEST
+from newscorpus.store.manifest import read_manifest
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.sample import sample_documents
 
@@ -29,8 +32,10 @@ LENGTH_EDGES = (0, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10
 SAMPLES_PER_LANGUAGE = 3
 SAMPLE_LANGUAGES = 30  # the largest ones
 SAMPLE_SEED = 0  # the same corpus gives the same report
-# Pipeline order of the steps, for the "removed" chart; unknown steps go last.
-STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "filter", "dedup")
+# The timeline leaves out this share of the earliest and of the latest dates: one page
+# claiming the year 201 must not squeeze twenty years of news into one bar.
+TIMELINE_TAIL = 0.005
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(slots=True)
@@ -50,16 +55,6 @@ class CorpusFigures:
     boilerplate: dict[str, Any] = field(default_factory=dict)
     samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def removed(self) -> list[tuple[str, str, int]]:
-        """(step, reason, count) of everything a step dropped, in pipeline order."""
-        rows = []
-        for key, count in self.manifest.get("steps", {}).items():
-            step, _, what = key.partition(".")
-            if count and (what.startswith("dropped.") or what.startswith("skipped_")):
-                rows.append((step, what.removeprefix("dropped.").removeprefix("skipped_"), count))
-        rank = {step: index for index, step in enumerate(STEP_ORDER)}
-        return sorted(rows, key=lambda r: (rank.get(r[0], len(rank)), -r[2], r[1]))
-
     def funnel(self) -> list[tuple[str, int]]:
         """How many documents were left after each stage (from the manifest's counters)."""
         steps = self.manifest.get("steps", {})
@@ -72,12 +67,14 @@ class CorpusFigures:
         ]
         return [(label, count) for label, count in stages if count is not None]
 
-    def timeline(self) -> tuple[str, list[tuple[str, int]]]:
-        """Publication counts per day, month or year, whichever gives a readable chart."""
-        if not self.published_days:
-            return "day", []
-        days = sorted(self.published_days)
-        first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    def timeline(self) -> tuple[str, list[tuple[str, int]], int]:
+        """Publication counts per day, month or year, whichever gives a readable chart, and
+        how many dated documents were left out as outliers."""
+        days = _clip(self.published_days)
+        left_out = sum(self.published_days.values()) - sum(days.values())
+        if not days:
+            return "day", [], left_out
+        first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
         span = (last - first).days
         if span <= 120:
             unit, width = "day", 10
@@ -86,9 +83,26 @@ class CorpusFigures:
         else:
             unit, width = "year", 4
         counts: Counter[str] = Counter()
-        for day, count in self.published_days.items():
+        for day, count in days.items():
             counts[day[:width]] += count
-        return unit, _filled(unit, counts, first, last)
+        return unit, _filled(unit, counts, first, last), left_out
+
+
+def _clip(days: Counter[str]) -> Counter[str]:
+    """The whole days between the TIMELINE_TAIL quantiles of the dates."""
+    total = sum(days.values())
+    cut = int(total * TIMELINE_TAIL)
+    low = high = None
+    seen = 0
+    for day, count in sorted(days.items()):
+        seen += count
+        if low is None and seen > cut:
+            low = day
+        if high is None and seen >= total - cut:
+            high = day
+    if low is None or high is None:
+        return Counter()
+    return Counter({day: count for day, count in days.items() if low <= day <= high})
 
 
 def _filled(unit: str, counts: Counter[str], first: date, last: date) -> list[tuple[str, int]]:
@@ -116,27 +130,30 @@ def length_label(index: int) -> str:
 
 
 def gather_figures(corpus: Path) -> CorpusFigures:
-    manifest = _read_json(corpus / MANIFEST)
+    manifest = read_manifest(corpus)
     figures = CorpusFigures(name=corpus.resolve().name, manifest=manifest)
     columns = ["language", "domain", "word_count", "published", "duplicate_count"]
     edges = np.array(LENGTH_EDGES[1:])
     for path in corpus_files(corpus):
-        table = pq.read_table(path, columns=columns)
+        try:
+            table = pq.read_table(path, columns=columns)
+        except (pa.ArrowException, OSError) as exc:
+            raise UserError(f"{path}: not a readable Parquet shard ({exc})") from None
+        table = table.set_column(2, "word_count", pc.fill_null(table["word_count"], 0))
         figures.documents += table.num_rows
+        sizes = table.group_by(["language", "domain"]).aggregate(
+            [("word_count", "count"), ("word_count", "sum")]
+        )
+        for row in sizes.to_pylist():
+            figures.documents_by_language[row["language"]] += row["word_count_count"]
+            figures.words_by_language[row["language"]] += row["word_count_sum"]
+            figures.documents_by_domain[row["domain"]] += row["word_count_count"]
+            figures.words_by_domain[row["domain"]] += row["word_count_sum"]
         words = table["word_count"].to_numpy(zero_copy_only=False)
         figures.words += int(words.sum())
-        for language, domain, count in zip(
-            table["language"].to_pylist(),
-            table["domain"].to_pylist(),
-            words.tolist(),
-            strict=True,
-        ):
-            figures.documents_by_language[language] += 1
-            figures.words_by_language[language] += count
-            figures.documents_by_domain[domain] += 1
-            figures.words_by_domain[domain] += count
         figures.lengths.update(np.searchsorted(edges, words, side="right").tolist())
-        figures.cluster_sizes.update(table["duplicate_count"].to_pylist())
+        for entry in pc.value_counts(table["duplicate_count"].drop_null()).to_pylist():
+            figures.cluster_sizes[entry["values"]] += entry["counts"]
         published = table["published"]
         figures.undated += published.null_count
         days = pc.utf8_slice_codeunits(published.drop_null(), 0, 10)
@@ -145,7 +162,10 @@ def gather_figures(corpus: Path) -> CorpusFigures:
                 figures.published_days[entry["values"]] += entry["counts"]
             else:
                 figures.undated += entry["counts"]
-    figures.boilerplate = _read_json(corpus / BOILERPLATE_REPORT).get("domains", {})
+    boilerplate = _read_json(corpus / BOILERPLATE_REPORT).get("domains", {})
+    figures.boilerplate = dict(
+        sorted(boilerplate.items(), key=lambda item: (-item[1].get("removed", 0), item[0]))
+    )
     for language, _ in figures.documents_by_language.most_common(SAMPLE_LANGUAGES):
         figures.samples[language] = sample_documents(
             corpus,
@@ -158,6 +178,8 @@ def gather_figures(corpus: Path) -> CorpusFigures:
 
 
 def _is_day(value: str) -> bool:
+    if not _DAY.fullmatch(value):
+        return False
     try:
         date.fromisoformat(value)
     except ValueError:
@@ -168,5 +190,8 @@ def _is_day(value: str) -> bool:
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
     return data if isinstance(data, dict) else {}

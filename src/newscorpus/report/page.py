@@ -7,6 +7,7 @@ a Content-Security-Policy forbids the page any network access, so it opens anywh
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -21,6 +22,7 @@ from newscorpus.report.figures import (
     gather_figures,
     length_label,
 )
+from newscorpus.store.manifest import flat_options, removed_counts
 
 REPORT = "report.html"
 TOP_DOMAINS = 25
@@ -30,7 +32,7 @@ EXCERPT_CHARS = 600
 
 _STYLE = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;
-background:#f6f7f9}
+background:#f6f7f9;overflow-wrap:anywhere}
 main{max-width:980px;margin:0 auto;padding:24px}
 h1{margin:0 0 4px;font-size:26px}h2{margin:36px 0 8px;font-size:20px;border-bottom:1px solid #dde;
 padding-bottom:4px}h3{font-size:16px;margin:18px 0 6px}
@@ -126,8 +128,13 @@ def _domains(figures: CorpusFigures) -> str:
 
 
 def _dates(figures: CorpusFigures) -> str:
-    unit, periods = figures.timeline()
-    note = f"{figures.undated:,} document(s) without a publication date" if figures.undated else ""
+    unit, periods, left_out = figures.timeline()
+    notes = []
+    if figures.undated:
+        notes.append(f"{figures.undated:,} document(s) without a publication date")
+    if left_out:
+        notes.append(f"{left_out:,} document(s) with outlying dates not shown")
+    note = "; ".join(notes)
     return "<h2>Publication dates</h2>" + _figure(
         "chart-published",
         f"Documents published per {unit}",
@@ -149,7 +156,7 @@ def _lengths(figures: CorpusFigures) -> str:
 
 def _removed(figures: CorpusFigures) -> str:
     funnel = figures.funnel()
-    removed = figures.removed()
+    removed = removed_counts(figures.manifest)
     steps = list(dict.fromkeys(step for step, _, _ in removed))
     color = {step: PALETTE[index % len(PALETTE)] for index, step in enumerate(steps)}
     return (
@@ -165,11 +172,12 @@ def _removed(figures: CorpusFigures) -> str:
             bar_chart(
                 "removed",
                 [(f"{step}: {reason.replace('_', ' ')}", count) for step, reason, count in removed],
-                "documents",
+                "removed",
                 colors=[color[step] for step, _, _ in removed],
             )
             + legend([(step, color[step]) for step in steps]),
-            "every count is in manifest.json under steps",
+            "read: WARC records skipped; other steps: documents dropped. "
+            "Every count is in manifest.json under steps.",
         )
     )
 
@@ -224,8 +232,8 @@ def _document(language: str, row: dict[str, Any]) -> str:
         for part in (
             row.get("domain"),
             (row.get("published") or "")[:16] or None,
-            ", ".join(row.get("authors") or []) or None,
-            f"{row.get('word_count', 0):,} words",
+            ", ".join(a for a in row.get("authors") or [] if a) or None,
+            f"{row.get('word_count') or 0:,} words",
         )
         if part
     )
@@ -260,14 +268,18 @@ def _build(figures: CorpusFigures) -> str:
     warnings = "".join(
         f'<p class="warning">{escape(str(w))}</p>' for w in manifest.get("warnings", [])
     )
-    options = escape(str(manifest.get("options", {})))
+    options = "".join(
+        f"<tr><td><code>{escape(k)}</code></td><td><code>{escape(json.dumps(v))}</code></td></tr>"
+        for k, v in sorted(flat_options(manifest.get("options", {})).items())
+    )
     return (
         "<h2>How it was built</h2>"
         f"<p>newscorpus {escape(str(tool.get('version', '?')))}, schema version "
         f"{escape(str(manifest.get('schema_version', '?')))}, from "
         f"{len(manifest.get('inputs', []))} WARC file(s); manifest updated "
         f"{escape(str(manifest.get('updated', '?')))}.</p>"
-        f'<p class="muted">options: {options}</p>{warnings}'
+        f"{warnings}<h3>Options</h3>"
+        f"<table><tr><th>option</th><th>value</th></tr>{options}</table>"
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from newscorpus._files import open_atomic
 from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
+from newscorpus.store.manifest import flat_options, removed_counts, top_domains
 from newscorpus.store.parquet import DATA_DIR
 
 CARD = "README.md"
@@ -32,16 +33,6 @@ def _size_category(documents: int) -> str:
     return "n>10M"
 
 
-def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
     languages = list(manifest["languages"])
     lines = ["---", "configs:"]
@@ -52,9 +43,10 @@ def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
         "  - split: train",
         f"    path: {DATA_DIR}/*/*.parquet",
     ]
+    # Quoted: YAML reads a bare `no` (Norwegian) as false.
     for language in languages:
         lines += [
-            f"- config_name: {language}",
+            f'- config_name: "{language}"',
             "  data_files:",
             "  - split: train",
             f"    path: {DATA_DIR}/{language}/*.parquet",
@@ -62,7 +54,7 @@ def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
     iso_languages = [lang for lang in languages if lang not in NOT_LANGUAGES]
     if iso_languages:
         lines.append("language:")
-        lines += [f"- {lang}" for lang in iso_languages]
+        lines += [f'- "{lang}"' for lang in iso_languages]
     if len(iso_languages) > 1:
         lines += ["multilinguality:", "- multilingual"]
     lines += [
@@ -111,27 +103,26 @@ def _languages(manifest: dict[str, Any]) -> list[str]:
 
 def _sources(manifest: dict[str, Any]) -> list[str]:
     lines = ["| site | documents |", "|---|---:|"]
-    domains = list(manifest["domains"].items())
-    lines += [f"| {domain} | {count:,} |" for domain, count in domains[:TOP_SITES]]
-    if len(domains) > TOP_SITES:
-        lines.append(f"| … {len(domains) - TOP_SITES:,} more (in `manifest.json`) | |")
+    lines += [f"| {domain} | {count:,} |" for domain, count in top_domains(manifest, TOP_SITES)]
+    more = len(manifest["domains"]) - TOP_SITES
+    if more > 0:
+        lines.append(f"| … {more:,} more (in `manifest.json`) | |")
     return lines
 
 
 def _removed(manifest: dict[str, Any]) -> list[str]:
-    lines = ["| step | reason | documents |", "|---|---|---:|"]
-    for key, count in manifest.get("steps", {}).items():
-        step, _, what = key.partition(".")
-        if count and (what.startswith("dropped.") or what.startswith("skipped_")):
-            reason = what.removeprefix("dropped.").removeprefix("skipped_").replace("_", " ")
-            lines.append(f"| {step} | {reason} | {count:,} |")
-    return lines if len(lines) > 2 else ["Nothing was dropped."]
+    rows = removed_counts(manifest)
+    if not rows:
+        return ["Nothing was dropped."]
+    lines = ["| step | reason | removed |", "|---|---|---:|"]
+    lines += [f"| {step} | {reason.replace('_', ' ')} | {n:,} |" for step, reason, n in rows]
+    return lines
 
 
 def _how_built(manifest: dict[str, Any]) -> list[str]:
     tool = manifest["tool"]
     libraries = ", ".join(f"{k} {v}" for k, v in sorted(tool.get("libraries", {}).items()))
-    options = _flat(manifest["options"])
+    options = flat_options(manifest["options"])
     lines = [
         f"Built with newscorpus {tool['version']} (Python {tool['python']}"
         + (f"; {libraries}" if libraries else "")

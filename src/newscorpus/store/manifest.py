@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from newscorpus._files import write_json_atomic
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
+from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.state import marker_paths, plan_path, read_json
 
@@ -33,8 +34,46 @@ LIBRARIES = (
 )
 
 
+# Pipeline order of the steps, for listings of what was removed; unknown steps go last.
+STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "filter", "dedup")
+
+
 def read_manifest(corpus: Path) -> dict[str, Any]:
-    return dict(read_json(corpus / MANIFEST))
+    path = corpus / MANIFEST
+    try:
+        return dict(read_json(path))
+    except FileNotFoundError:
+        raise UserError(f"{corpus}: not a newscorpus corpus (no {MANIFEST})") from None
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
+
+
+def removed_counts(manifest: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(step, reason, count) of everything a step dropped or skipped, in pipeline order."""
+    rows = []
+    for key, count in manifest.get("steps", {}).items():
+        step, _, what = key.partition(".")
+        if count and (what.startswith("dropped.") or what.startswith("skipped_")):
+            rows.append((step, what.removeprefix("dropped.").removeprefix("skipped_"), count))
+    rank = {step: index for index, step in enumerate(STEP_ORDER)}
+    return sorted(rows, key=lambda r: (rank.get(r[0], len(rank)), -r[2], r[1]))
+
+
+def flat_options(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"quality": {"min_words": 50}} -> {"quality.min_words": 50}."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(flat_options(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def top_domains(manifest: dict[str, Any], n: int | None = None) -> list[tuple[str, int]]:
+    """Sites by documents, most first (the JSON file keeps its keys sorted by name)."""
+    ranked = sorted(manifest.get("domains", {}).items(), key=lambda item: (-item[1], item[0]))
+    return ranked if n is None else ranked[:n]
 
 
 def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ a shard between the per-shard stages.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -19,8 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newscorpus.document import DROPPED_SCHEMA, SCHEMA, Document
+from newscorpus.errors import UserError
 
 DATA_DIR = "data"
+LANGUAGE_FOLDER = re.compile(r"[a-z]{2,3}")  # data/<language>/: ISO 639-1, und, mul
 DROPPED_DIR = "dropped"
 ROW_GROUP_ROWS = 2000
 _TMP_SUFFIX = ".tmp"
@@ -37,6 +40,8 @@ def shard_number(path: Path) -> int:
 
 def corpus_files(corpus: Path, language: str | None = None) -> list[Path]:
     """The Parquet files of a corpus (of one language), in a stable order."""
+    if language is not None and not LANGUAGE_FOLDER.fullmatch(language):
+        raise UserError(f"{language!r} is not a language code (like en, fr, und)")
     pattern = f"{language or '*'}/*.parquet"
     return sorted((corpus / DATA_DIR).glob(pattern), key=lambda p: (shard_number(p), p.parent.name))
 

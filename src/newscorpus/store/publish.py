@@ -16,7 +16,7 @@ from typing import Any
 
 from newscorpus import __version__
 from newscorpus.errors import UserError
-from newscorpus.report import REPORT
+from newscorpus.report import REPORT, write_report
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.card import CARD, render_card
 from newscorpus.store.manifest import MANIFEST, read_manifest
@@ -45,10 +45,14 @@ def plan_publish(corpus: Path, repo_id: str, include_dropped: bool = False) -> P
     files = [name for name in (MANIFEST, BOILERPLATE_REPORT, REPORT) if (corpus / name).is_file()]
     folders = [DATA_DIR, DROPPED_DIR] if include_dropped else [DATA_DIR]
     for folder in folders:
-        files += sorted(
-            p.relative_to(corpus).as_posix() for p in corpus.glob(f"{folder}/*/*.parquet")
-        )
+        shards = (p for p in corpus.glob(f"{folder}/*/*.parquet") if p.is_file())
+        files += sorted(p.relative_to(corpus).as_posix() for p in shards)
     card = render_card(read_manifest(corpus), repo_id.split("/")[-1], repo_id=repo_id)
+    unreadable = [name for name in files if not os.access(corpus / name, os.R_OK)]
+    if unreadable:
+        raise UserError(
+            f"{corpus / unreadable[0]}: cannot read it ({len(unreadable)} such file(s))"
+        )
     size = sum((corpus / name).stat().st_size for name in files) + len(card.encode())
     return PublishPlan(repo_id=repo_id, files=[CARD, *files], bytes=size, card=card)
 
@@ -90,8 +94,10 @@ def publish(
     """Create the dataset repository if needed and upload the corpus in one commit."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    plan = plan_publish(corpus, repo_id, include_dropped)
+    plan_publish(corpus, repo_id, include_dropped)  # every check before any work
     api = HfApi(token=find_token(token))
+    write_report(corpus)  # the page uploaded describes the corpus uploaded
+    plan = plan_publish(corpus, repo_id, include_dropped)
     endpoint = os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT)
     operations = [CommitOperationAdd(path_in_repo=CARD, path_or_fileobj=plan.card.encode())]
     operations += [
@@ -130,7 +136,10 @@ def _network_message(exc: Exception, endpoint: str) -> str | None:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         hint = " (is the token allowed to write there?)" if status in (401, 403) else ""
         return f"the Hub refused the upload: HTTP {status}{hint}: {first}"
-    if not isinstance(exc, OSError) and not type(exc).__module__.startswith(
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError | TimeoutError):
+        if exc.filename:  # a file of the corpus, not the network
+            return f"{exc.filename}: cannot read it ({exc.strerror or exc})"
+    elif not isinstance(exc, OSError) and not type(exc).__module__.startswith(
         ("httpx", "requests", "urllib3", "h11", "ssl")
     ):
         return None

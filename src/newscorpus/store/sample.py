@@ -14,9 +14,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
 
 
@@ -41,9 +43,9 @@ def sample_documents(
     for path in files:
         if wanted is None:
             matching.append(None)
-            counts.append(pq.ParquetFile(path).metadata.num_rows)
+            counts.append(_open(path).metadata.num_rows)
         else:
-            domains = pq.read_table(path, columns=["domain"])["domain"]
+            domains = _open(path).read(columns=["domain"])["domain"]
             rows = pc.indices_nonzero(pc.equal(domains, wanted)).to_pylist()
             matching.append(rows)
             counts.append(len(rows))
@@ -60,7 +62,30 @@ def sample_documents(
         by_file[index].append(row)
     rows_at: dict[tuple[int, int], dict[str, Any]] = {}
     for index, rows in by_file.items():
-        table = pq.read_table(files[index], columns=columns).take(rows)
-        for row, values in zip(rows, table.to_pylist(), strict=True):
+        for row, values in zip(rows, _read_rows(files[index], rows, columns), strict=True):
             rows_at[(index, row)] = values
     return [rows_at[position] for position in chosen]
+
+
+def _read_rows(path: Path, rows: list[int], columns: list[str] | None) -> list[dict[str, Any]]:
+    """The given rows of one file, reading only the row groups that hold them."""
+    parquet = _open(path)
+    sizes = [parquet.metadata.row_group(g).num_rows for g in range(parquet.num_row_groups)]
+    starts = list(accumulate(sizes, initial=0))
+    group_of = {row: bisect_right(starts, row) - 1 for row in rows}
+    groups = sorted(set(group_of.values()))
+    offset, read_at = 0, {}
+    for group in groups:  # where each group starts in the table read below
+        read_at[group] = offset
+        offset += sizes[group]
+    table = parquet.read_row_groups(groups, columns=columns)
+    positions = [read_at[group_of[row]] + row - starts[group_of[row]] for row in rows]
+    rows_read: list[dict[str, Any]] = table.take(positions).to_pylist()
+    return rows_read
+
+
+def _open(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise UserError(f"{path}: not a readable Parquet shard ({exc})") from None
