@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -111,12 +113,13 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[kept]} documents"),
+        TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
     )
     progress = Progress(*columns, console=console, transient=True)
-    task = progress.add_task("extracting", total=None, kept=0)
+    task = progress.add_task("extracting", total=None, status="")
     kept = 0
+    read: Counter[str] = Counter()
 
     def update(stage: str, result: Any, done: int, total: int) -> None:
         nonlocal kept
@@ -124,8 +127,16 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
             progress.start()
         if stage == "store":
             kept += result.kept
+        if stage == "extract":
+            read.update(result.counts)
+        status = f"{kept:,} documents"
+        if read["read.downloaded_bytes"]:  # streamed sources: what came down the wire
+            status += (
+                f" · {read['read.downloaded_bytes'] / 1e6:,.1f} MB · "
+                f"{read['read.html']:,} of {read['read.responses']:,} responses kept"
+            )
         description = f"{_STAGE_LABELS.get(stage, stage)} shards"
-        progress.update(task, completed=done, total=total, kept=kept, description=description)
+        progress.update(task, completed=done, total=total, status=status, description=description)
 
     try:
         yield update
@@ -134,7 +145,7 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
 
 
 def run_process(
-    inputs: list[Path],
+    inputs: list[Any],
     corpus: Path,
     workers: int | None,
     options: Any,
@@ -870,6 +881,136 @@ def build_command(
     output.result({**summary, "run": str(run_dir), "warc_files": [str(w) for w in warcs]})
     if output.chatty:
         print_stats(corpus, output)
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r}: expected a date like 2024-01-31") from None
+
+
+@cli.command("ccnews")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day (included).")
+@click.option(
+    "-o",
+    "--out",
+    "corpus",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Corpus folder to create, resume or extend.",
+)
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File of domains to keep, one per line (subdomains included).",
+)
+@click.option("--domain", "domains", multiple=True, metavar="DOMAIN", help="A domain to keep.")
+@click.option("--max-files", type=click.IntRange(min=1), default=None, help="At most N files.")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Where crawl-data/CC-NEWS/ lives: a mirror, a local folder or s3://… "
+    "[https://data.commoncrawl.org/].",
+)
+@click.option(
+    "--keep-warc",
+    "keep_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also keep a copy of each WARC file read, in this folder.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=4,
+    show_default=True,
+    help="Retries of a failed download, resuming where it broke.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Seconds before the first retry; doubled at each retry.",
+)
+@_workers_option
+@_process_options
+@click.pass_context
+def ccnews_command(
+    ctx: click.Context,
+    start: str,
+    end: str,
+    corpus: Path,
+    sites_file: Path | None,
+    domains: tuple[str, ...],
+    max_files: int | None,
+    base_url: str | None,
+    keep_dir: Path | None,
+    retries: int,
+    backoff: float,
+    workers: int | None,
+    config_file: Path | None,
+    min_words: int | None,
+    languages: tuple[str, ...],
+    keep_dropped: bool,
+    keep_duplicates: bool | None,
+) -> None:
+    """Build a corpus from Common Crawl News: the month listings' WARC files whose crawl
+    started between --from and --to, streamed, with only the chosen sites parsed.
+
+    \b
+    newscorpus ccnews --from 2024-01-01 --to 2024-01-31 --language fr \\
+        --sites french-sites.txt --out cc-fr-2024-01
+
+    Each WARC file is a shard: run the same command again after a crash to finish.
+    """
+    from newscorpus.ccnews import (
+        DEFAULT_BASE_URL,
+        CCNewsSelection,
+        parse_domains,
+        read_sites_file,
+        select_files,
+    )
+
+    output: Output = ctx.obj
+    selected = parse_domains(domains)
+    if sites_file is not None:
+        selected |= read_sites_file(sites_file)
+    options = process_options(config_file, min_words, languages, keep_duplicates)
+    selection = CCNewsSelection(
+        start=_date(start, "--from"),
+        end=_date(end, "--to"),
+        domains=selected,
+        base_url=base_url or DEFAULT_BASE_URL,
+        max_files=max_files,
+        retries=retries,
+        backoff=backoff,
+        keep_dir=str(keep_dir) if keep_dir else None,
+    )
+    files = select_files(selection)
+    if not files:
+        raise UserError(f"no CC-NEWS WARC file between {selection.start} and {selection.end}")
+    sites = f"{len(selected)} site(s)" if selected else "every site"
+    output.say(f"{len(files)} CC-NEWS file(s) from {selection.start} to {selection.end}, {sites}")
+    summary = run_process(files, corpus, workers, options, output, keep_dropped=keep_dropped)
+    counts = summary["counts"]
+    output.say(
+        f"read {counts.get('read.downloaded_bytes', 0) / 1e6:,.1f} MB, "
+        f"{counts.get('read.responses', 0):,} responses, "
+        f"{counts.get('read.skipped_other_site', 0):,} of other sites skipped from their headers, "
+        f"{counts.get('read.retries', 0)} retries"
+    )
+    if output.chatty:
+        from newscorpus.store.manifest import read_manifest, top_domains
+
+        for domain, count in top_domains(read_manifest(corpus), 20):
+            console.print(f"  {domain}: {count:,} documents")
+    output.result({**summary, "files": [f.url for f in files]})
 
 
 DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes

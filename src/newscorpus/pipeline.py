@@ -106,6 +106,7 @@ from newscorpus.warc.reader import (
     read_responses,
     response_offsets,
 )
+from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +229,8 @@ class Shard:
     path: str
     start: int
     end: int | None
-    input_sha256: str
+    input_sha256: str  # of the file; of the URL and site selection for a streamed source
+    remote: RemoteWarc | None = None  # a file read as it downloads (CC-NEWS)
 
 
 @dataclass(slots=True)
@@ -372,8 +374,12 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     steps = extract_steps(options)
     remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     read_stats = ReadStats()
-    records: Iterable[Any] = read_responses(
-        Path(shard.path), read_stats, shard.start, shard.end, options.max_body_bytes
+    records: Iterable[Any] = (
+        read_remote_responses(shard.remote, read_stats, options.max_body_bytes)
+        if shard.remote is not None
+        else read_responses(
+            Path(shard.path), read_stats, shard.start, shard.end, options.max_body_bytes
+        )
     )
     with (
         AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
@@ -511,10 +517,15 @@ def run_steps(steps: Sequence[Step], records: Iterable[Any], rank: int = 0) -> I
     return iter(stream)
 
 
-def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
-    """WARC files named, or found (recursively) in folders named; a clear error otherwise."""
-    files: list[Path] = []
+def expand_inputs(inputs: Sequence[Path | RemoteWarc]) -> list[Path | RemoteWarc]:
+    """WARC files named, or found (recursively) in folders named; a clear error otherwise.
+
+    Streamed sources (RemoteWarc) pass through as they are."""
+    files: list[Path | RemoteWarc] = []
     for path in inputs:
+        if isinstance(path, RemoteWarc):
+            files.append(path)
+            continue
         if not path.exists():
             raise UserError(f"{path}: no such file or folder")
         if path.is_dir():
@@ -526,7 +537,7 @@ def expand_inputs(inputs: Sequence[Path]) -> list[Path]:
             files.append(path)
         else:
             raise UserError(f"{path}: not a WARC file (expected a .warc or .warc.gz file)")
-    unique = list(dict.fromkeys(p.resolve() for p in files))
+    unique = list(dict.fromkeys(p if isinstance(p, RemoteWarc) else p.resolve() for p in files))
     return unique
 
 
@@ -538,7 +549,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def plan_shards(corpus: Path, files: Sequence[Path], records_per_shard: int) -> list[Shard]:
+def _remote_identity(source: RemoteWarc) -> str:
+    """A streamed source is its URL and its site selection (CC-NEWS files never change)."""
+    text = "\n".join([source.url, *sorted(source.domains)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_shards(
+    corpus: Path, files: Sequence[Path | RemoteWarc], records_per_shard: int
+) -> list[Shard]:
     """The shards of ``files``: reused from the saved plan, or cut and saved now."""
     saved = plan_path(corpus)
     plan: dict[str, Any] = read_json(saved) if saved.exists() else {"inputs": {}}
@@ -550,6 +569,24 @@ def plan_shards(corpus: Path, files: Sequence[Path], records_per_shard: int) -> 
     planned: set[str] = set()
     changed = False
     for path in files:
+        if isinstance(path, RemoteWarc):  # one shard: it is read as it downloads
+            checksum = _remote_identity(path)
+            entry = plan["inputs"].get(checksum)
+            if entry is None:
+                entry = {
+                    "name": path.name,
+                    "size": None,
+                    "source": path.source,
+                    "domains": sorted(path.domains),
+                    "shards": [{"number": next_number, "start": 0, "end": None}],
+                }
+                next_number += 1
+                plan["inputs"][checksum] = entry
+                changed = True
+            entry["path"] = path.url
+            (number,) = (s["number"] for s in entry["shards"])
+            shards.append(Shard(number, path.url, 0, None, checksum, remote=path))
+            continue
         try:
             checksum = _sha256(path)
         except OSError as exc:
@@ -630,7 +667,7 @@ def prepare_corpus(corpus: Path) -> None:
 
 
 def process(
-    inputs: Sequence[Path],
+    inputs: Sequence[Path | RemoteWarc],
     corpus: Path,
     options: ProcessOptions | None = None,
     executor: Executor | None = None,

@@ -84,9 +84,18 @@ def _summary(manifest: dict[str, Any]) -> list[str]:
         ("sites", f"{len(manifest['domains']):,}"),
         ("publication dates", dates),
         ("Parquet size", f"{manifest.get('data_bytes', 0) / 1e6:,.1f} MB"),
-        ("source", f"{len(manifest['inputs'])} WARC file(s)"),
+        ("source", _source_line(manifest)),
     ]
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def _source_line(manifest: dict[str, Any]) -> str:
+    files = f"{len(manifest['inputs']):,} WARC file(s)"
+    if manifest.get("source") == "cc-news":
+        domains = sorted({d for i in manifest["inputs"] for d in i.get("domains", [])})
+        sites = f", sites {', '.join(domains[:10])}{' …' if len(domains) > 10 else ''}"
+        return f"Common Crawl News (CC-NEWS): {files}" + (sites if domains else "")
+    return files
 
 
 def _languages(manifest: dict[str, Any]) -> list[str]:
@@ -190,7 +199,9 @@ def render_card(manifest: dict[str, Any], name: str, repo_id: str | None = None)
         "",
         f"A news corpus of **{manifest['documents']:,} articles** "
         f"({manifest['words']:,} words) in **{len(languages)} language(s)** from "
-        f"**{len(manifest['domains']):,} site(s)**, extracted from web archives (WARC), "
+        f"**{len(manifest['domains']):,} site(s)**, extracted from web archives (WARC"
+        + (", Common Crawl News" if manifest.get("source") == "cc-news" else "")
+        + "), "
         "cleaned, filtered and deduplicated with "
         f"[newscorpus](https://github.com/newscorpus/newscorpus) {manifest['tool']['version']}.",
         "",

@@ -117,10 +117,13 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         "steps": dict(sorted(steps.items())),
         "warnings": warnings,
         "shards": {"planned": shards_total, "done": len(markers)},
+        "source": _source(plan),
         "inputs": [
             {
                 "name": entry["name"],
                 "path": entry.get("path"),
+                "source": entry.get("source", "warc"),
+                **({"domains": entry["domains"]} if entry.get("domains") else {}),
                 "bytes": entry["size"],
                 "sha256": checksum,
                 "shards": [s["number"] for s in entry["shards"]],
@@ -146,6 +149,12 @@ def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
     manifest = build_manifest(corpus, options, version)
     write_json_atomic(corpus / MANIFEST, manifest)
     return manifest
+
+
+def _source(plan: dict[str, Any]) -> str:
+    """``warc`` (local files), ``cc-news``, or ``mixed``."""
+    sources = {entry.get("source", "warc") for entry in plan["inputs"].values()}
+    return sources.pop() if len(sources) == 1 else ("mixed" if sources else "warc")
 
 
 def _date_range(corpus: Path) -> dict[str, str | None]:

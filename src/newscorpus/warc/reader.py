@@ -59,6 +59,9 @@ class ReadStats:
     skipped_bad_encoding: int = 0
     skipped_bad_http: int = 0
     skipped_no_url: int = 0
+    skipped_other_site: int = 0  # streamed sources: a host not selected, seen from headers
+    downloaded_bytes: int = 0  # streamed sources
+    retries: int = 0  # streamed sources: reconnections after a network error
     error: str | None = None
 
     def as_counts(self) -> dict[str, int]:
@@ -72,6 +75,9 @@ class ReadStats:
             "skipped_bad_encoding": self.skipped_bad_encoding,
             "skipped_bad_http": self.skipped_bad_http,
             "skipped_no_url": self.skipped_no_url,
+            "skipped_other_site": self.skipped_other_site,
+            "downloaded_bytes": self.downloaded_bytes,
+            "retries": self.retries,
             "damaged_files": int(self.error is not None),
         }
 
@@ -131,7 +137,7 @@ def read_responses(
                 if record.record_type != WarcRecordType.response:
                     continue
                 stats.responses += 1
-                response = _html_response(record, name, stats, max_body_bytes)
+                response = html_response(record, name, stats, max_body_bytes)
                 if response is not None:
                     stats.html += 1
                     yield response
@@ -254,19 +260,29 @@ def _check_tail(path: Path, offset: int) -> str | None:
         if compressed and stream.read(2) != _GZIP_MAGIC:
             offset = 0
         stream.seek(offset)
-        walker = _RecordWalker()
-        try:
-            for chunk in _plain_chunks(stream, compressed):
-                walker.feed(chunk)
-            walker.finish()
-        except _Damage as damage:
-            return f"{path.name}: truncated or corrupt after offset {offset}: {damage}"
+        damage = tail_damage(stream, compressed)
+    return f"{path.name}: truncated or corrupt after offset {offset}: {damage}" if damage else None
+
+
+def tail_damage(stream: BinaryIO, compressed: bool) -> str | None:
+    """What is wrong with the records from the stream's position to its end, or None."""
+    walker = _RecordWalker()
+    try:
+        for chunk in _plain_chunks(stream, compressed):
+            walker.feed(chunk)
+        walker.finish()
+    except _Damage as damage:
+        return str(damage)
     return None
 
 
-def _html_response(
-    record: object, warc_file: str, stats: ReadStats, max_body_bytes: int
+def html_response(
+    record: object, warc_file: str, stats: ReadStats, max_body_bytes: int, base_offset: int = 0
 ) -> WarcResponse | None:
+    """The record as a WarcResponse if it is an HTML 200 response, else None (counted).
+
+    ``base_offset``: where the stream the record came from starts in its file.
+    """
     http = record.http_headers  # type: ignore[attr-defined]
     if http is None:  # a record cut short before its HTTP headers ended
         stats.skipped_bad_http += 1
@@ -305,7 +321,7 @@ def _html_response(
         status=status,
         fetched_at=_iso_utc(headers.get("WARC-Date")),
         warc_file=warc_file,
-        warc_offset=record.stream_pos,  # type: ignore[attr-defined]
+        warc_offset=base_offset + record.stream_pos,  # type: ignore[attr-defined]
     )
 
 

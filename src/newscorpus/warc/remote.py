@@ -1,0 +1,288 @@
+"""Read WARC files as they download (HTTP(S), local paths, or any fsspec URL such as s3://).
+
+Records of sites that are not selected are skipped from their WARC headers alone: their
+HTTP headers and HTML are never parsed. A network error or a cut connection is retried
+with backoff, resuming at the last record handled (an HTTP range request), so nothing is
+yielded twice; a file that is itself truncated or corrupt yields every record before the
+damage and says where it is, like a local file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from fastwarc import ArchiveIterator, WarcRecordType
+
+from newscorpus.warc.reader import (
+    DEFAULT_MAX_BODY_BYTES,
+    ReadStats,
+    WarcResponse,
+    html_response,
+    tail_damage,
+)
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "newscorpus (+https://github.com/newscorpus/newscorpus)"
+CHUNK = 1 << 16
+TIMEOUT = 60.0
+
+
+class DownloadError(Exception):
+    """A source that could not be read, after the retries."""
+
+
+@dataclass(slots=True, frozen=True)
+class RemoteWarc:
+    """One WARC file to stream, and which sites to keep from it (empty: every site)."""
+
+    url: str
+    name: str
+    domains: frozenset[str] = frozenset()
+    source: str = "remote"
+    retries: int = 4
+    backoff: float = 1.0  # seconds before the first retry; doubled each time
+    keep_dir: str | None = None  # keep a copy of the file here (``--keep-warc``)
+
+
+def host_of(uri: str) -> str:
+    """The host of a URL, lower case, without ``www.`` (fast: no full URL parsing)."""
+    rest = uri.strip().strip("<>").partition("://")[2]
+    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    if not host.startswith("["):
+        host = host.split(":", 1)[0]
+    return host.lower().removeprefix("www.")
+
+
+def site_selected(host: str, domains: frozenset[str]) -> bool:
+    """``host`` is one of ``domains`` or a subdomain of one (every host if none are given)."""
+    if not domains:
+        return True
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in domains for i in range(len(parts)))
+
+
+def open_source(url: str, offset: int = 0) -> tuple[IO[bytes], int]:
+    """A binary stream of ``url`` from ``offset``, and where it really starts.
+
+    HTTP servers that ignore the range request send the whole file: the second value is
+    then 0, and the caller skips what it already has.
+    """
+    if url.startswith(("http://", "https://")):
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
+        if offset:
+            request.add_header("Range", f"bytes={offset}-")
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)  # noqa: S310
+        start = offset if offset and response.status == 206 else 0
+        return response, start
+    if "://" in url and not url.startswith("file://"):
+        try:
+            import fsspec
+        except ImportError:
+            raise DownloadError(
+                f"{url}: reading this kind of URL needs fsspec (pip install fsspec s3fs)"
+            ) from None
+        handle: IO[bytes] = fsspec.open(url, "rb").open()
+    else:
+        handle = Path(url.removeprefix("file://")).open("rb")  # noqa: SIM115
+    handle.seek(offset)
+    return handle, offset
+
+
+class _TrackingStream(io.RawIOBase):
+    """Feeds FastWARC while counting bytes, keeping the bytes of the latest records (for
+    the damage check at the end) and copying them to ``--keep-warc``. A read error is
+    kept, not raised: FastWARC sees the end of the stream and the caller retries."""
+
+    def __init__(self, raw: IO[bytes], start: int, copy: BinaryIO | None) -> None:
+        self.raw = raw
+        self.position = start  # in the file
+        self.tail_start = start
+        self.tail = bytearray()
+        self.copy = copy
+        self.error: BaseException | None = None
+        self.eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:  # FastWARC asks once, at the start
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        if self.error is not None or self.eof:
+            return 0
+        try:
+            data = self.raw.read(len(buffer))
+        except (OSError, http.client.HTTPException) as exc:
+            self.error = exc
+            return 0
+        if not data:
+            missing = getattr(self.raw, "length", None)  # http.client: bytes still due
+            if missing:
+                self.error = ConnectionError(f"connection closed with {missing} bytes missing")
+            else:
+                self.eof = True
+            return 0
+        buffer[: len(data)] = data
+        self.position += len(data)
+        self.tail += data
+        if self.copy is not None:
+            self.copy.write(data)
+        return len(data)
+
+    def mark(self, position: int) -> None:
+        """A record starts at ``position``: what came before it needs no more checking."""
+        if position > self.tail_start:
+            del self.tail[: position - self.tail_start]
+            self.tail_start = position
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    return isinstance(exc, OSError | http.client.HTTPException | DownloadError)
+
+
+def read_remote_responses(
+    source: RemoteWarc,
+    stats: ReadStats,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[WarcResponse]:
+    """HTML responses of the selected sites in ``source``, streamed.
+
+    Raises DownloadError when the network fails more than ``source.retries`` times in a
+    row, or the source cannot be found.
+    """
+    compressed = source.name.endswith(".gz")
+    done = -1  # file offset of the last record handed on
+    counted = [-1]  # file offset of the last record counted (records are counted once)
+    failures = 0
+    copy = _open_copy(source)
+    try:
+        while True:
+            offset = max(done, 0)
+            try:
+                raw, start = open_source(source.url, offset)
+            except Exception as exc:
+                failures = _failed(source, stats, exc, failures, offset, sleep)
+                continue
+            if copy is not None:
+                copy.truncate(start)
+                copy.seek(start)
+            stream = _TrackingStream(raw, start, copy)
+            try:
+                for record, position in _selected(stream, start, source, stats, done, counted):
+                    response = html_response(record, source.name, stats, max_body_bytes, start)
+                    if stream.error is not None:  # the body was cut: fetch it again
+                        break
+                    done = position
+                    failures = 0
+                    if response is not None:
+                        stats.html += 1
+                        yield response
+            finally:
+                stats.downloaded_bytes += stream.position - start
+                raw.close()
+            if stream.error is not None:
+                failures = _failed(source, stats, stream.error, failures, done, sleep)
+                continue
+            if not stream.eof:  # FastWARC stopped early: damage inside the file
+                stats.error = f"{source.name}: corrupt WARC after offset {stream.tail_start}"
+            else:
+                damage = tail_damage(io.BytesIO(bytes(stream.tail)), compressed)
+                if damage:
+                    stats.error = (
+                        f"{source.name}: truncated or corrupt after offset "
+                        f"{stream.tail_start}: {damage}"
+                    )
+            if stats.error:
+                logger.warning(stats.error)
+            break
+        _keep_copy(source, copy)
+    finally:
+        if copy is not None:
+            copy.close()
+
+
+def _selected(
+    stream: _TrackingStream,
+    start: int,
+    source: RemoteWarc,
+    stats: ReadStats,
+    done: int,
+    counted: list[int],
+) -> Iterator[tuple[Any, int]]:
+    """(record, file offset) of the responses of selected sites, HTTP headers parsed."""
+
+    def wanted(record: Any) -> bool:
+        position = start + record.stream_pos
+        stream.mark(position)
+        if position <= done:  # handed on before a reconnection
+            return False
+        first_time = position > counted[0]
+        counted[0] = max(counted[0], position)
+        stats.records += first_time
+        if record.record_type != WarcRecordType.response:
+            return False
+        stats.responses += first_time
+        if site_selected(host_of(record.headers.get("WARC-Target-URI") or ""), source.domains):
+            return True
+        stats.skipped_other_site += first_time
+        return False
+
+    records = ArchiveIterator(
+        stream, parse_http=False, quirks_mode=True, func_filter=wanted, strict_mode=False
+    )
+    for record in records:
+        record.parse_http(auto_decode="transfer", quirks_mode=True)
+        yield record, start + record.stream_pos
+
+
+def _failed(
+    source: RemoteWarc,
+    stats: ReadStats,
+    exc: BaseException,
+    failures: int,
+    offset: int,
+    sleep: Callable[[float], None],
+) -> int:
+    """Wait before the next attempt, or give up with DownloadError."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if not _retryable(exc) or failures >= source.retries:
+        attempts = f" after {failures + 1} attempts" if failures else ""
+        raise DownloadError(f"{source.url}: {reason}{attempts}") from None
+    delay = source.backoff * 2**failures
+    logger.warning("%s: %s; retrying from offset %d in %.1f s", source.name, reason, offset, delay)
+    stats.retries += 1
+    sleep(delay)
+    return failures + 1
+
+
+def _open_copy(source: RemoteWarc) -> BinaryIO | None:
+    if source.keep_dir is None:
+        return None
+    folder = Path(source.keep_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return (folder / f"{source.name}.part").open("w+b")
+
+
+def _keep_copy(source: RemoteWarc, copy: BinaryIO | None) -> None:
+    if copy is None or source.keep_dir is None:
+        return
+    copy.flush()
+    folder = Path(source.keep_dir)
+    (folder / f"{source.name}.part").replace(folder / source.name)

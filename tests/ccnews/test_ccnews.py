@@ -1,0 +1,229 @@
+"""``newscorpus ccnews`` against a CC-NEWS-shaped tree served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from newscorpus import LocalExecutor, process
+from newscorpus.ccnews import CCNewsSelection, file_time, parse_domains, select_files
+from newscorpus.warc.reader import ReadStats, read_responses
+from newscorpus.warc.remote import host_of, site_selected
+from tests.ccnews.server import TreeServer, build_tree
+from tests.conftest import WARC_SAMPLES, need_shared
+from tests.test_cli import _one_line_error, run
+
+JAN_01 = "CC-NEWS-20240101080000-00001.warc.gz"
+JAN_15 = "CC-NEWS-20240115080000-00002.warc.gz"
+JAN_31 = "CC-NEWS-20240131230000-00003.warc.gz"
+FEB_01 = "CC-NEWS-20240201010000-00004.warc.gz"
+SITES = ["lecourrier.example", "news.other.example", "daily.example"]
+
+
+def _pages(n: int, tag: str) -> list[tuple[str, str]]:
+    """n articles spread over the sites, a subdomain among them."""
+    hosts = [*SITES, "www.lecourrier.example", "sport.lecourrier.example"]
+    return [(hosts[i % len(hosts)], f"{tag}-story-{i}") for i in range(n)]
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> dict[str, Path]:
+    files = {JAN_01: _pages(6, "a"), JAN_15: _pages(10, "b"), JAN_31: _pages(10, "c")}
+    files[FEB_01] = _pages(4, "d")
+    return build_tree(tmp_path / "mirror", files)
+
+
+def _documents(corpus: Path) -> list[dict[str, object]]:
+    columns = ["id", "url", "domain", "text", "warc_file", "warc_offset"]
+    rows = ds.dataset(corpus / "data").to_table(columns=columns).to_pylist()
+    return sorted(rows, key=lambda r: str(r["id"]))
+
+
+def _ccnews(server: TreeServer, corpus: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        "ccnews",
+        "--base-url",
+        server.url,
+        "--out",
+        str(corpus),
+        "--workers",
+        "1",
+        "--backoff",
+        "0.05",
+        *args,
+    )
+
+
+def test_dates_and_sites_select_files_and_records(tree: dict[str, Path], tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(
+            server, corpus, "--from", "2024-01-10", "--to", "2024-01-31",
+            "--domain", "lecourrier.example",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    documents = _documents(corpus)
+    # lecourrier.example with www. and a subdomain, in the two files of the range only
+    assert {d["domain"] for d in documents} == {"lecourrier.example", "sport.lecourrier.example"}
+    assert {d["warc_file"] for d in documents} == {JAN_15, JAN_31}
+    assert len(documents) == 2 * 6  # 3 of each 5 pages are lecourrier's, in two files of 10
+    fetched = {path.rsplit("/", 1)[-1] for path, _ in server.log}
+    assert JAN_01 not in fetched and FEB_01 not in fetched and "warc.paths.gz" in fetched
+    # every document points at its record in the original file
+    for name in (JAN_15, JAN_31):
+        by_offset = {r.warc_offset: r.url for r in read_responses(tree[name], ReadStats())}
+        for document in (d for d in documents if d["warc_file"] == name):
+            assert by_offset[document["warc_offset"]] == document["url"]
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert manifest["source"] == "cc-news"
+    assert manifest["steps"]["read.skipped_other_site"] == 2 * 4  # decided from the headers
+    assert all(i["domains"] == ["lecourrier.example"] for i in manifest["inputs"])
+    assert "Common Crawl News" in (corpus / "README.md").read_text()
+
+
+def test_the_same_documents_as_process(tree: dict[str, Path], tmp_path: Path) -> None:
+    streamed, local = tmp_path / "streamed", tmp_path / "local"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(server, streamed, "--from", "2024-01-01", "--to", "2024-01-15")
+    assert result.returncode == 0, result.stderr
+    process([tree[JAN_01], tree[JAN_15]], local, executor=LocalExecutor(1))
+    assert _documents(streamed) == _documents(local)
+    assert len(_documents(local)) == 16
+
+
+def test_server_errors_and_cut_connections_are_retried(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    path_15 = f"/crawl-data/CC-NEWS/2024/01/{JAN_15}"
+    path_31 = f"/crawl-data/CC-NEWS/2024/01/{JAN_31}"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        server.faults = {path_15: ["500", "500"], path_31: ["cut"]}
+        result = _ccnews(server, corpus, "--from", "2024-01-10", "--to", "2024-01-31")
+    assert result.returncode == 0, result.stderr
+    documents = _documents(corpus)
+    assert len(documents) == 20 and len({d["url"] for d in documents}) == 20
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert manifest["steps"]["read.retries"] == 3
+    ranges = [r for p, r in server.log if p == path_31 and r]
+    assert ranges and int(ranges[0][6:].rstrip("-")) > 0  # resumed inside the file
+
+
+def test_a_file_truncated_at_the_source_keeps_what_precedes(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    data = tree[JAN_15].read_bytes()
+    tree[JAN_15].write_bytes(data[: len(data) * 2 // 3])
+    corpus = tmp_path / "corpus"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(server, corpus, "--from", "2024-01-15", "--to", "2024-01-15")
+    assert result.returncode == 0, result.stderr
+    assert "truncated or corrupt" in result.stderr
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert manifest["steps"]["read.damaged_files"] == 1
+    assert 3 <= manifest["documents"] < 10 and manifest["warnings"]
+
+
+def test_a_file_that_keeps_failing_is_reported_then_finished(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    path_15 = f"/crawl-data/CC-NEWS/2024/01/{JAN_15}"
+    arguments = ("--from", "2024-01-10", "--to", "2024-01-31", "--retries", "2")
+    with TreeServer(tmp_path / "mirror").running() as server:
+        server.faults = {path_15: ["500"] * 3}
+        failed = _ccnews(server, corpus, *arguments)
+        assert failed.returncode != 0 and "Traceback" not in failed.stderr
+        assert "1 shard(s) failed" in failed.stderr and "500" in failed.stderr
+        assert {d["warc_file"] for d in _documents(corpus)} == {JAN_31}  # the rest is there
+        again = _ccnews(server, corpus, *arguments)
+    assert again.returncode == 0, again.stderr
+    documents = _documents(corpus)
+    assert len(documents) == 20 and len({d["id"] for d in documents}) == 20
+
+
+def test_killed_run_resumes_exactly(tree: dict[str, Path], tmp_path: Path) -> None:
+    arguments = ["--from", "2024-01-01", "--to", "2024-01-31"]
+    with TreeServer(tmp_path / "mirror").running() as server:
+        reference = _ccnews(server, tmp_path / "reference", *arguments)
+        assert reference.returncode == 0, reference.stderr
+        corpus = tmp_path / "corpus"
+        server.faults = {f"/crawl-data/CC-NEWS/2024/01/{JAN_15}": ["slow"]}
+        command = [sys.executable, "-m", "newscorpus", "ccnews", "--base-url", server.url]
+        command += ["--out", str(corpus), "--workers", "1", *arguments]
+        victim = subprocess.Popen(command, start_new_session=True)
+        staged = corpus / ".state" / "staged"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(staged.glob("*.parquet")):
+            time.sleep(0.05)  # the first file is done, the slow one is downloading
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait()
+        assert any(staged.glob("*.parquet")) and not (corpus / "manifest.json").exists()
+        resumed = _ccnews(server, corpus, *arguments)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _documents(corpus) == _documents(tmp_path / "reference")
+
+
+def test_mistakes_are_one_line(tree: dict[str, Path], tmp_path: Path) -> None:
+    with TreeServer(tmp_path / "mirror").running() as server:
+        _one_line_error(
+            _ccnews(server, tmp_path / "c", "--from", "2024-13-01", "--to", "2024-01-31"),
+            "--from",
+        )
+        _one_line_error(
+            _ccnews(server, tmp_path / "c", "--from", "2023-05-01", "--to", "2023-05-31"),
+            "no CC-NEWS listing",
+        )
+        _one_line_error(
+            _ccnews(server, tmp_path / "c", "--from", "2024-01-01", "--to", "2024-01-31",
+                    "--domain", "not a domain"),
+            "not a domain name",
+        )  # fmt: skip
+    (tmp_path / "sites.txt").write_text("# my sites\n\n")
+    _one_line_error(
+        run("ccnews", "--from", "2024-01-01", "--to", "2024-01-02", "--out", "c",
+            "--sites", str(tmp_path / "sites.txt")),
+        "no domain",
+    )  # fmt: skip
+
+
+def test_selection_helpers(tree: dict[str, Path], tmp_path: Path) -> None:
+    assert file_time(f"crawl-data/CC-NEWS/2024/01/{JAN_31}").day == 31  # type: ignore[union-attr]
+    assert file_time("crawl-data/CC-NEWS/2024/01/other.warc.gz") is None
+    assert host_of("https://user@WWW.Example.org:8443/a?b") == "example.org"
+    domains = parse_domains(["https://www.LeCourrier.example/politique", "daily.example"])
+    assert domains == {"lecourrier.example", "daily.example"}
+    assert site_selected("sport.lecourrier.example", domains)
+    assert not site_selected("notlecourrier.example", domains)
+    local = CCNewsSelection(
+        start=date(2024, 1, 1),
+        end=date(2024, 2, 29),
+        base_url=str(tmp_path / "mirror"),
+        max_files=3,
+    )
+    assert [f.name for f in select_files(local)] == [JAN_01, JAN_15, JAN_31]  # a local mirror
+
+
+def test_a_real_common_crawl_file_streams_like_it_reads() -> None:
+    sample = need_shared(WARC_SAMPLES / "cc-main-2020-34-sample.warc.gz")
+    from newscorpus.warc.remote import RemoteWarc, read_remote_responses
+
+    local = [(r.url, r.warc_offset, r.body) for r in read_responses(sample, ReadStats())]
+    stats = ReadStats()
+    remote = RemoteWarc(str(sample), sample.name)
+    streamed = [(r.url, r.warc_offset, r.body) for r in read_remote_responses(remote, stats)]
+    assert streamed == local and len(local) > 10
+    picked = {host_of(local[0][0])}
+    stats = ReadStats()
+    only = list(read_remote_responses(RemoteWarc(str(sample), sample.name, picked), stats))
+    assert {host_of(r.url) for r in only} == picked
+    assert stats.skipped_other_site == len(local) - len(only)
