@@ -227,3 +227,47 @@ def test_a_real_common_crawl_file_streams_like_it_reads() -> None:
     only = list(read_remote_responses(RemoteWarc(str(sample), sample.name, picked), stats))
     assert {host_of(r.url) for r in only} == picked
     assert stats.skipped_other_site == len(local) - len(only)
+
+
+def test_single_stream_gzip_and_plain_warc_are_read_too(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    import gzip
+
+    from newscorpus.warc.remote import RemoteWarc, read_remote_responses
+
+    original = tree[JAN_15]
+    expected = [(r.url, r.body) for r in read_responses(original, ReadStats())]
+    plain = gzip.decompress(original.read_bytes())  # every member, inflated
+    one_stream = tmp_path / "one-stream.warc.gz"
+    one_stream.write_bytes(gzip.compress(plain))
+    (tmp_path / "plain.warc").write_bytes(plain)
+    for path in (one_stream, tmp_path / "plain.warc"):
+        stats = ReadStats()
+        streamed = read_remote_responses(RemoteWarc(str(path), path.name), stats)
+        assert [(r.url, r.body) for r in streamed] == expected, path.name
+        assert stats.error is None and stats.responses == 10
+    # over HTTP, with a cut connection: started again, nothing doubled or lost
+    for path in (one_stream, tmp_path / "plain.warc"):
+        (tmp_path / "mirror" / path.name).write_bytes(path.read_bytes())
+        with TreeServer(tmp_path / "mirror").running() as server:
+            server.faults = {f"/{path.name}": ["cut"]}
+            stats = ReadStats()
+            source = RemoteWarc(server.url + path.name, path.name, backoff=0.01)
+            streamed = list(read_remote_responses(source, stats))
+        assert [(r.url, r.body) for r in streamed] == expected, path.name
+        assert stats.retries == 1 and stats.responses == 10 and stats.records == 21
+
+
+def test_keep_warc_keeps_an_exact_copy(tree: dict[str, Path], tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    path_31 = f"/crawl-data/CC-NEWS/2024/01/{JAN_31}"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        server.faults = {path_31: ["cut"]}  # the copy survives a reconnection too
+        result = _ccnews(
+            server, tmp_path / "corpus", "--from", "2024-01-31", "--to", "2024-01-31",
+            "--domain", "daily.example", "--keep-warc", str(kept),
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (kept / JAN_31).read_bytes() == tree[JAN_31].read_bytes()
+    assert not list(kept.glob("*.part"))

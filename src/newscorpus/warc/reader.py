@@ -86,7 +86,7 @@ def is_warc_path(path: Path) -> bool:
     return path.name.endswith(WARC_SUFFIXES)
 
 
-def _iterate(stream: BinaryIO) -> ArchiveIterator:
+def iterate_records(stream: BinaryIO) -> ArchiveIterator:
     # quirks_mode accepts old WARCs (ClueWeb09: WARC/0.18, LF-only HTTP headers);
     # transfer decoding undoes chunking, content decoding is ours (bombs, lying headers).
     return ArchiveIterator(
@@ -103,7 +103,7 @@ def response_offsets(path: Path) -> list[int]:
     offsets: list[int] = []
     with path.open("rb") as stream:
         try:
-            for record in _iterate(stream):
+            for record in iterate_records(stream):
                 if record.record_type == WarcRecordType.response:
                     offsets.append(record.stream_pos)
         except (OSError, ValueError):  # damage: the shard that reaches it will report it
@@ -129,7 +129,7 @@ def read_responses(
     with path.open("rb") as stream:
         stream.seek(start)
         try:
-            for record in _iterate(stream):
+            for record in iterate_records(stream):
                 last_offset = record.stream_pos
                 if end is not None and record.stream_pos >= end:
                     return

@@ -22,11 +22,13 @@ from typing import IO, Any, BinaryIO
 
 from fastwarc import ArchiveIterator, WarcRecordType
 
+from newscorpus.warc.members import Member, NotOneMemberPerRecord, WarcDamage, walk_members
 from newscorpus.warc.reader import (
     DEFAULT_MAX_BODY_BYTES,
     ReadStats,
     WarcResponse,
     html_response,
+    iterate_records,
     tail_damage,
 )
 
@@ -167,55 +169,198 @@ def read_remote_responses(
     Raises DownloadError when the network fails more than ``source.retries`` times in a
     row, or the source cannot be found.
     """
-    compressed = source.name.endswith(".gz")
-    done = -1  # file offset of the last record handed on
-    counted = [-1]  # file offset of the last record counted (records are counted once)
-    failures = 0
     copy = _open_copy(source)
     try:
-        while True:
-            offset = max(done, 0)
+        resume_at = 0
+        if source.name.endswith(".gz"):
             try:
-                raw, start = open_source(source.url, offset)
-            except Exception as exc:
-                failures = _failed(source, stats, exc, failures, offset, sleep)
-                continue
-            if copy is not None:
-                copy.truncate(start)
-                copy.seek(start)
-            stream = _TrackingStream(raw, start, copy)
-            try:
-                for record, position in _selected(stream, start, source, stats, done, counted):
-                    response = html_response(record, source.name, stats, max_body_bytes, start)
-                    if stream.error is not None:  # the body was cut: fetch it again
-                        break
-                    done = position
-                    failures = 0
-                    if response is not None:
-                        stats.html += 1
-                        yield response
-            finally:
-                stats.downloaded_bytes += stream.position - start
-                raw.close()
-            if stream.error is not None:
-                failures = _failed(source, stats, stream.error, failures, done, sleep)
-                continue
-            if not stream.eof:  # FastWARC stopped early: damage inside the file
-                stats.error = f"{source.name}: corrupt WARC after offset {stream.tail_start}"
-            else:
-                damage = tail_damage(io.BytesIO(bytes(stream.tail)), compressed)
-                if damage:
-                    stats.error = (
-                        f"{source.name}: truncated or corrupt after offset "
-                        f"{stream.tail_start}: {damage}"
-                    )
-            if stats.error:
-                logger.warning(stats.error)
-            break
+                yield from _read_members(source, stats, max_body_bytes, sleep, copy)
+                resume_at = -1
+            except NotOneMemberPerRecord as single:  # one gzip stream: FastWARC reads on
+                resume_at = single.offset
+        if resume_at >= 0:
+            yield from _read_records(source, stats, max_body_bytes, sleep, copy, resume_at)
+        if stats.error:
+            logger.warning(stats.error)
         _keep_copy(source, copy)
     finally:
         if copy is not None:
             copy.close()
+
+
+class _Interrupted(Exception):
+    """The download broke; ``cause`` says how."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _read_members(
+    source: RemoteWarc,
+    stats: ReadStats,
+    max_body_bytes: int,
+    sleep: Callable[[float], None],
+    copy: BinaryIO | None,
+) -> Iterator[WarcResponse]:
+    """A ``.warc.gz`` member by member: records of other sites are never inflated."""
+    largest = max_body_bytes + (1 << 20)  # the body, and room for the HTTP headers
+
+    def wanted(record_type: str, uri: str, length: int) -> bool:
+        return (
+            record_type == "response"
+            and length <= largest
+            and site_selected(host_of(uri), source.domains)
+        )
+
+    resume = 0  # every record before this offset is handled and counted
+    failures = 0
+    while True:
+        try:
+            raw, start = open_source(source.url, resume)
+        except Exception as exc:
+            failures = _failed(source, stats, exc, failures, resume, sleep)
+            continue
+        if start != resume:  # the server ignored the range: skip what is handled
+            _discard(raw, resume - start)
+        if copy is not None:
+            copy.truncate(resume)
+            copy.seek(resume)
+        read = _network_reader(raw, stats, copy)
+        try:
+            for member in walk_members(read, resume, wanted):
+                resume = member.end
+                failures = 0
+                response = _member_response(member, source, stats, max_body_bytes)
+                if response is not None:
+                    yield response
+            return
+        except _Interrupted as broke:
+            failures = _failed(source, stats, broke.cause, failures, resume, sleep)
+        except WarcDamage as damage:
+            stats.error = f"{source.name}: truncated or corrupt {damage}"
+            return
+        finally:
+            raw.close()
+
+
+def _member_response(
+    member: Member, source: RemoteWarc, stats: ReadStats, max_body_bytes: int
+) -> WarcResponse | None:
+    stats.records += 1
+    if member.record_type != "response":
+        return None
+    stats.responses += 1
+    if member.record is None:
+        if site_selected(host_of(member.target_uri), source.domains):
+            stats.skipped_too_large += 1
+        else:
+            stats.skipped_other_site += 1
+        return None
+    record = next(iter(iterate_records(io.BytesIO(member.record))), None)
+    if record is None:
+        stats.skipped_bad_http += 1
+        return None
+    response = html_response(record, source.name, stats, max_body_bytes, member.offset)
+    if response is not None:
+        stats.html += 1
+    return response
+
+
+def _network_reader(
+    raw: IO[bytes], stats: ReadStats, copy: BinaryIO | None
+) -> Callable[[int], bytes]:
+    """``read(n)`` over the download: counts bytes, copies them, and turns any network
+    failure (a cut connection included) into _Interrupted."""
+
+    def read(size: int) -> bytes:
+        try:
+            data = raw.read(size)
+        except (OSError, http.client.HTTPException) as exc:
+            raise _Interrupted(exc) from None
+        if not data:
+            missing = getattr(raw, "length", None)  # http.client: bytes still due
+            if missing:
+                raise _Interrupted(ConnectionError(f"connection closed, {missing} bytes due"))
+            return b""
+        stats.downloaded_bytes += len(data)
+        if copy is not None:
+            copy.write(data)
+        return data
+
+    return read
+
+
+def _discard(raw: IO[bytes], size: int) -> None:
+    while size > 0:
+        block = raw.read(min(size, CHUNK))
+        if not block:
+            return
+        size -= len(block)
+
+
+def _read_records(
+    source: RemoteWarc,
+    stats: ReadStats,
+    max_body_bytes: int,
+    sleep: Callable[[float], None],
+    copy: BinaryIO | None,
+    resume_at: int,
+) -> Iterator[WarcResponse]:
+    """A plain ``.warc`` (or a single-stream ``.warc.gz``) through FastWARC, from
+    ``resume_at``, selecting sites from the WARC headers before the HTTP headers are
+    parsed. Records are told apart by their rank (in one gzip stream, records share
+    offsets), so after a reconnection the stream starts again at ``resume_at`` and the
+    records already handled are passed over."""
+    compressed = source.name.endswith(".gz")
+    progress = _Ranks()
+    failures = 0
+    while True:
+        try:
+            raw, start = open_source(source.url, resume_at)
+        except Exception as exc:
+            failures = _failed(source, stats, exc, failures, resume_at, sleep)
+            continue
+        if start != resume_at:  # the server ignored the range
+            _discard(raw, resume_at - start)
+        if copy is not None:
+            copy.truncate(resume_at)
+            copy.seek(resume_at)
+        stream = _TrackingStream(raw, resume_at, copy)
+        progress.seen = -1
+        try:
+            for record in _selected(stream, resume_at, source, stats, progress):
+                response = html_response(record, source.name, stats, max_body_bytes, resume_at)
+                if stream.error is not None:  # the body was cut: fetch it again
+                    break
+                progress.done = progress.seen
+                failures = 0
+                if response is not None:
+                    stats.html += 1
+                    yield response
+        finally:
+            stats.downloaded_bytes += stream.position - resume_at
+            raw.close()
+        if stream.error is not None:
+            failures = _failed(source, stats, stream.error, failures, resume_at, sleep)
+            continue
+        if not stream.eof:  # FastWARC stopped early: damage inside the file
+            stats.error = f"{source.name}: corrupt WARC after offset {stream.tail_start}"
+        else:
+            damage = tail_damage(io.BytesIO(bytes(stream.tail)), compressed)
+            if damage:
+                stats.error = (
+                    f"{source.name}: truncated or corrupt after offset "
+                    f"{stream.tail_start}: {damage}"
+                )
+        return
+
+
+@dataclass(slots=True)
+class _Ranks:
+    seen: int = -1  # rank of the record being looked at, in this attempt
+    done: int = -1  # rank of the last record handed on
+    counted: int = -1  # rank of the last record counted in the stats
 
 
 def _selected(
@@ -223,18 +368,17 @@ def _selected(
     start: int,
     source: RemoteWarc,
     stats: ReadStats,
-    done: int,
-    counted: list[int],
-) -> Iterator[tuple[Any, int]]:
-    """(record, file offset) of the responses of selected sites, HTTP headers parsed."""
+    progress: _Ranks,
+) -> Iterator[Any]:
+    """The responses of selected sites, HTTP headers parsed."""
 
     def wanted(record: Any) -> bool:
-        position = start + record.stream_pos
-        stream.mark(position)
-        if position <= done:  # handed on before a reconnection
+        progress.seen += 1
+        stream.mark(start + record.stream_pos)
+        if progress.seen <= progress.done:  # handed on before a reconnection
             return False
-        first_time = position > counted[0]
-        counted[0] = max(counted[0], position)
+        first_time = progress.seen > progress.counted
+        progress.counted = max(progress.counted, progress.seen)
         stats.records += first_time
         if record.record_type != WarcRecordType.response:
             return False
@@ -249,7 +393,7 @@ def _selected(
     )
     for record in records:
         record.parse_http(auto_decode="transfer", quirks_mode=True)
-        yield record, start + record.stream_pos
+        yield record
 
 
 def _failed(
