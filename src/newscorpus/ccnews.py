@@ -9,17 +9,19 @@ selected from the WARC headers (``warc.remote``).
 from __future__ import annotations
 
 import gzip
+import http.client
 import logging
 import re
 import time
 import urllib.error
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from newscorpus.errors import UserError
-from newscorpus.warc.remote import RemoteWarc, open_source
+from newscorpus.warc.remote import DownloadError, RemoteWarc, open_source
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +77,21 @@ def read_listing(selection: CCNewsSelection, year: int, month: int) -> list[str]
             stream, _ = open_source(url)
             with stream:
                 data = stream.read()
-            return [line.strip() for line in gzip.decompress(data).decode().splitlines() if line]
         except (FileNotFoundError, urllib.error.HTTPError) as exc:
-            if isinstance(exc, urllib.error.HTTPError) and exc.code >= 500:
+            if isinstance(exc, urllib.error.HTTPError) and (exc.code >= 500 or exc.code == 429):
                 problem: Exception = exc
             else:
                 return None
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+        except (OSError, http.client.HTTPException) as exc:
             problem = exc
+        except (ValueError, DownloadError) as exc:
+            raise UserError(f"{url}: {exc}") from None
+        else:
+            try:
+                text = gzip.decompress(data).decode()
+            except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+                raise UserError(f"{url}: not a gzip listing of WARC paths ({exc})") from None
+            return [line.strip() for line in text.splitlines() if line.strip()]
         if attempt < selection.retries:
             delay = selection.backoff * 2**attempt
             logger.warning("%s: %s; retrying in %.1f s", url, problem, delay)

@@ -550,8 +550,9 @@ def _sha256(path: Path) -> str:
 
 
 def _remote_identity(source: RemoteWarc) -> str:
-    """A streamed source is its URL and its site selection (CC-NEWS files never change)."""
-    text = "\n".join([source.url, *sorted(source.domains)])
+    """A streamed source is its file name and its site selection: CC-NEWS names are unique
+    and their files never change, so the same file from another mirror is the same input."""
+    text = "\n".join([source.name, *sorted(source.domains)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -256,7 +256,9 @@ def test_single_stream_gzip_and_plain_warc_are_read_too(
             source = RemoteWarc(server.url + path.name, path.name, backoff=0.01)
             streamed = list(read_remote_responses(source, stats))
         assert [(r.url, r.body) for r in streamed] == expected, path.name
-        assert stats.retries == 1 and stats.responses == 10 and stats.records == 21
+        assert stats.responses == 10 and stats.records == 21
+        # the single stream is recognised in the part received before the cut, then read anew
+        assert stats.retries == (path.suffix == ".warc")
 
 
 def test_keep_warc_keeps_an_exact_copy(tree: dict[str, Path], tmp_path: Path) -> None:

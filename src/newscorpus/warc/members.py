@@ -22,6 +22,7 @@ INFLATE_CHUNK = 1 << 16
 MAX_HEADER = 1 << 16  # a WARC header longer than this is damage
 MAX_SKIP_WINDOW = 32 << 20  # compressed bytes buffered while looking for the next member
 MIN_MEMBER = 20  # gzip header + empty deflate + trailer
+CALIBRATION = 8  # skipped members also inflated at the start of a walk, to check the shortcut
 
 
 class WarcDamage(Exception):
@@ -75,6 +76,11 @@ class _Window:
         self.ensure(stop)
         return bytes(self.data[start - self.base : stop - self.base])
 
+    def some(self, start: int, most: int) -> bytes:
+        """Up to ``most`` bytes from ``start``: what is there, reading only if nothing is."""
+        self.ensure(start + 1)
+        return bytes(self.data[start - self.base : start - self.base + most])
+
     def find(self, pattern: bytes, start: int) -> int:
         found = self.data.find(pattern, start - self.base)
         return -1 if found < 0 else self.base + found
@@ -98,6 +104,8 @@ def walk_members(
     """
     window = _Window(read, start)
     offset = start
+    checked = 0  # members whose skip was checked against a full inflation
+    trusted = True  # the ISIZE shortcut holds for this file's writer
     while True:
         window.drop_before(offset)
         window.ensure(offset + 2)
@@ -113,8 +121,17 @@ def walk_members(
         if wanted(record_type, uri, length):
             record, end = _inflate_member(window, offset, size)
             yield Member(offset, record_type, uri, length, end, record)
+        elif checked < CALIBRATION:  # learn whether this writer's members fit the shortcut
+            end = _skip_by_inflating(window, offset, size, exact=False, keep=True)
+            if window.base == offset:  # still there: would the shortcut have found it?
+                checked += 1
+                trusted = trusted and _next_member(window, offset, size) == end
+            yield Member(offset, record_type, uri, length, end, None)
         else:
-            end = _next_member(window, offset, size)
+            if trusted:
+                end = _next_member(window, offset, size)
+            else:
+                end = _skip_by_inflating(window, offset, size, exact=False)
             yield Member(offset, record_type, uri, length, end, None)
         offset = end
 
@@ -124,7 +141,7 @@ def _inflate_head(window: _Window, offset: int) -> bytes:
     out = bytearray()
     position = offset
     while b"\r\n\r\n" not in out and not inflater.eof:
-        chunk = window.slice(position, position + HEADER_CHUNK)
+        chunk = window.some(position, HEADER_CHUNK)
         if not chunk:
             raise WarcDamage(offset, "the file ends inside a record header")
         try:
@@ -132,8 +149,10 @@ def _inflate_head(window: _Window, offset: int) -> bytes:
         except zlib.error as exc:
             raise WarcDamage(offset, f"broken gzip data ({exc})") from None
         position += len(chunk) - len(inflater.unconsumed_tail)
-        if len(out) >= MAX_HEADER:
+        if len(out) >= MAX_HEADER and b"\r\n\r\n" not in out:
             raise WarcDamage(offset, "a record header that never ends")
+        if len(out) >= MAX_HEADER:
+            break
     return bytes(out)
 
 
@@ -160,7 +179,7 @@ def _inflate_member(window: _Window, offset: int, size: int) -> tuple[bytes, int
     out = bytearray()
     position = offset
     while not inflater.eof:
-        chunk = window.slice(position, position + INFLATE_CHUNK)
+        chunk = window.some(position, INFLATE_CHUNK)
         if not chunk:
             raise WarcDamage(offset, "the file ends inside a gzip member")
         try:
@@ -205,21 +224,33 @@ def _starts_record(window: _Window, offset: int) -> bool:
     return head.startswith(b"WARC/")
 
 
-def _skip_by_inflating(window: _Window, offset: int, size: int) -> int:
-    """The member's end, found by inflating it in bounded pieces (output dropped)."""
+def _skip_by_inflating(
+    window: _Window, offset: int, size: int, exact: bool = True, keep: bool = False
+) -> int:
+    """The member's end, found by inflating it in bounded pieces (output dropped).
+
+    ``exact``: the member must hold no more than the record (else: not one member per
+    record); off, a member may hold a little more (up to 64 KiB). ``keep``: leave the
+    member's bytes in the window (unless it is huge) for another look."""
     inflater = zlib.decompressobj(31)
     produced = 0
     position = offset
+    limit = size if exact else size + (1 << 16)
+    extra = bytearray()  # what the member holds past the record
     while not inflater.eof:
-        chunk = window.slice(position, position + INFLATE_CHUNK)
+        chunk = window.some(position, INFLATE_CHUNK)
         if not chunk:
             raise WarcDamage(offset, "the file ends inside a gzip member")
         try:
-            produced += len(inflater.decompress(chunk, size + 1 - produced))
+            piece = inflater.decompress(chunk, limit + 1 - produced)
         except zlib.error as exc:
             raise WarcDamage(offset, f"broken gzip data ({exc})") from None
+        if produced + len(piece) > size:
+            extra += piece[max(0, size - produced) :]
+        produced += len(piece)
         position += len(chunk) - len(inflater.unconsumed_tail)
-        if produced > size:
+        if produced > limit or b"WARC/" in extra:
             raise NotOneMemberPerRecord(offset)
-        window.drop_before(min(position, window.end))
+        if not keep or position - offset > MAX_SKIP_WINDOW:
+            window.drop_before(min(position, window.end))
     return position - len(inflater.unused_data)

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "newscorpus (+https://github.com/newscorpus/newscorpus)"
 CHUNK = 1 << 16
+MAX_TAIL = 16 << 20  # bytes of the latest records kept for the end-of-file check
 TIMEOUT = 60.0
 
 
@@ -59,10 +60,10 @@ class RemoteWarc:
 def host_of(uri: str) -> str:
     """The host of a URL, lower case, without ``www.`` (fast: no full URL parsing)."""
     rest = uri.strip().strip("<>").partition("://")[2]
-    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
     if not host.startswith("["):
         host = host.split(":", 1)[0]
-    return host.lower().removeprefix("www.")
+    return host.lower().rstrip(".").removeprefix("www.")
 
 
 def site_selected(host: str, domains: frozenset[str]) -> bool:
@@ -93,7 +94,10 @@ def open_source(url: str, offset: int = 0) -> tuple[IO[bytes], int]:
             raise DownloadError(
                 f"{url}: reading this kind of URL needs fsspec (pip install fsspec s3fs)"
             ) from None
-        handle: IO[bytes] = fsspec.open(url, "rb").open()
+        try:
+            handle: IO[bytes] = fsspec.open(url, "rb").open()
+        except ImportError as exc:  # the filesystem's own package (s3fs, gcsfs, ...)
+            raise DownloadError(f"{url}: {exc}") from None
     else:
         handle = Path(url.removeprefix("file://")).open("rb")  # noqa: SIM115
     handle.seek(offset)
@@ -113,6 +117,7 @@ class _TrackingStream(io.RawIOBase):
         self.copy = copy
         self.error: BaseException | None = None
         self.eof = False
+        self.tail_whole = True  # False once a huge record made the tail too big to keep
 
     def readable(self) -> bool:
         return True
@@ -140,7 +145,11 @@ class _TrackingStream(io.RawIOBase):
             return 0
         buffer[: len(data)] = data
         self.position += len(data)
-        self.tail += data
+        if self.tail_whole:
+            self.tail += data
+            if len(self.tail) > MAX_TAIL:
+                self.tail_whole = False
+                self.tail.clear()
         if self.copy is not None:
             self.copy.write(data)
         return len(data)
@@ -148,13 +157,16 @@ class _TrackingStream(io.RawIOBase):
     def mark(self, position: int) -> None:
         """A record starts at ``position``: what came before it needs no more checking."""
         if position > self.tail_start:
-            del self.tail[: position - self.tail_start]
+            if self.tail_whole:
+                del self.tail[: position - self.tail_start]
             self.tail_start = position
 
 
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+        return False
     return isinstance(exc, OSError | http.client.HTTPException | DownloadError)
 
 
@@ -181,11 +193,21 @@ def read_remote_responses(
         if resume_at >= 0:
             yield from _read_records(source, stats, max_body_bytes, sleep, copy, resume_at)
         if stats.error:
-            logger.warning(stats.error)
-        _keep_copy(source, copy)
+            logger.warning(stats.error)  # the copy stays a .part: it may not be whole
+        else:
+            _keep_copy(source, copy)
     finally:
         if copy is not None:
             copy.close()
+
+
+def copy_stats(stats: ReadStats) -> dict[str, Any]:
+    return {name: getattr(stats, name) for name in stats.__slots__}
+
+
+def restore_stats(stats: ReadStats, saved: dict[str, Any]) -> None:
+    for name, value in saved.items():
+        setattr(stats, name, value)
 
 
 class _Interrupted(Exception):
@@ -330,8 +352,10 @@ def _read_records(
         progress.seen = -1
         try:
             for record in _selected(stream, resume_at, source, stats, progress):
+                before = copy_stats(stats)
                 response = html_response(record, source.name, stats, max_body_bytes, resume_at)
-                if stream.error is not None:  # the body was cut: fetch it again
+                if stream.error is not None:  # the body was cut: fetch it again, uncounted
+                    restore_stats(stats, before)
                     break
                 progress.done = progress.seen
                 failures = 0
@@ -344,10 +368,12 @@ def _read_records(
         if stream.error is not None:
             failures = _failed(source, stats, stream.error, failures, resume_at, sleep)
             continue
+        tail = bytes(stream.tail)
         if not stream.eof:  # FastWARC stopped early: damage inside the file
             stats.error = f"{source.name}: corrupt WARC after offset {stream.tail_start}"
-        else:
-            damage = tail_damage(io.BytesIO(bytes(stream.tail)), compressed)
+        elif stream.tail_whole and not (compressed and not tail.startswith(b"\x1f\x8b")):
+            # (in one gzip stream, record offsets are not where gzip data can be read from)
+            damage = tail_damage(io.BytesIO(tail), compressed)
             if damage:
                 stats.error = (
                     f"{source.name}: truncated or corrupt after offset "
