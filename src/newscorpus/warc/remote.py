@@ -105,16 +105,15 @@ def open_source(url: str, offset: int = 0) -> tuple[IO[bytes], int]:
 
 
 class _TrackingStream(io.RawIOBase):
-    """Feeds FastWARC while counting bytes, keeping the bytes of the latest records (for
-    the damage check at the end) and copying them to ``--keep-warc``. A read error is
-    kept, not raised: FastWARC sees the end of the stream and the caller retries."""
+    """Feeds FastWARC from a download's ``read`` (see _network_reader), keeping the bytes
+    of the latest records for the damage check at the end. A network failure is kept,
+    not raised: FastWARC sees the end of the stream and the caller retries."""
 
-    def __init__(self, raw: IO[bytes], start: int, copy: BinaryIO | None) -> None:
-        self.raw = raw
+    def __init__(self, read: Callable[[int], bytes], start: int) -> None:
+        self.read_download = read
         self.position = start  # in the file
         self.tail_start = start
         self.tail = bytearray()
-        self.copy = copy
         self.error: BaseException | None = None
         self.eof = False
         self.tail_whole = True  # False once a huge record made the tail too big to keep
@@ -132,16 +131,12 @@ class _TrackingStream(io.RawIOBase):
         if self.error is not None or self.eof:
             return 0
         try:
-            data = self.raw.read(len(buffer))
-        except (OSError, http.client.HTTPException) as exc:
-            self.error = exc
+            data = self.read_download(len(buffer))
+        except _Interrupted as broke:
+            self.error = broke.cause
             return 0
         if not data:
-            missing = getattr(self.raw, "length", None)  # http.client: bytes still due
-            if missing:
-                self.error = ConnectionError(f"connection closed with {missing} bytes missing")
-            else:
-                self.eof = True
+            self.eof = True
             return 0
         buffer[: len(data)] = data
         self.position += len(data)
@@ -150,8 +145,6 @@ class _TrackingStream(io.RawIOBase):
             if len(self.tail) > MAX_TAIL:
                 self.tail_whole = False
                 self.tail.clear()
-        if self.copy is not None:
-            self.copy.write(data)
         return len(data)
 
     def mark(self, position: int) -> None:
@@ -201,11 +194,11 @@ def read_remote_responses(
             copy.close()
 
 
-def copy_stats(stats: ReadStats) -> dict[str, Any]:
+def _copy_stats(stats: ReadStats) -> dict[str, Any]:
     return {name: getattr(stats, name) for name in stats.__slots__}
 
 
-def restore_stats(stats: ReadStats, saved: dict[str, Any]) -> None:
+def _restore_stats(stats: ReadStats, saved: dict[str, Any]) -> None:
     for name, value in saved.items():
         setattr(stats, name, value)
 
@@ -238,17 +231,7 @@ def _read_members(
     resume = 0  # every record before this offset is handled and counted
     failures = 0
     while True:
-        try:
-            raw, start = open_source(source.url, resume)
-        except Exception as exc:
-            failures = _failed(source, stats, exc, failures, resume, sleep)
-            continue
-        if start != resume:  # the server ignored the range: skip what is handled
-            _discard(raw, resume - start)
-        if copy is not None:
-            copy.truncate(resume)
-            copy.seek(resume)
-        read = _network_reader(raw, stats, copy)
+        raw, read, failures = _open_at(source, stats, resume, failures, sleep, copy)
         try:
             for member in walk_members(read, resume, wanted):
                 resume = member.end
@@ -313,6 +296,30 @@ def _network_reader(
     return read
 
 
+def _open_at(
+    source: RemoteWarc,
+    stats: ReadStats,
+    offset: int,
+    failures: int,
+    sleep: Callable[[float], None],
+    copy: BinaryIO | None,
+) -> tuple[IO[bytes], Callable[[int], bytes], int]:
+    """The download from ``offset`` (retrying the opening), its ``read``, and the count of
+    failures in a row; the ``--keep-warc`` copy is cut back to ``offset``."""
+    while True:
+        try:
+            raw, start = open_source(source.url, offset)
+            break
+        except Exception as exc:
+            failures = _failed(source, stats, exc, failures, offset, sleep)
+    if start != offset:  # the server ignored the range: pass over what is handled
+        _discard(raw, offset - start)
+    if copy is not None:
+        copy.truncate(offset)
+        copy.seek(offset)
+    return raw, _network_reader(raw, stats, copy), failures
+
+
 def _discard(raw: IO[bytes], size: int) -> None:
     while size > 0:
         block = raw.read(min(size, CHUNK))
@@ -338,24 +345,15 @@ def _read_records(
     progress = _Ranks()
     failures = 0
     while True:
-        try:
-            raw, start = open_source(source.url, resume_at)
-        except Exception as exc:
-            failures = _failed(source, stats, exc, failures, resume_at, sleep)
-            continue
-        if start != resume_at:  # the server ignored the range
-            _discard(raw, resume_at - start)
-        if copy is not None:
-            copy.truncate(resume_at)
-            copy.seek(resume_at)
-        stream = _TrackingStream(raw, resume_at, copy)
+        raw, read, failures = _open_at(source, stats, resume_at, failures, sleep, copy)
+        stream = _TrackingStream(read, resume_at)
         progress.seen = -1
         try:
             for record in _selected(stream, resume_at, source, stats, progress):
-                before = copy_stats(stats)
+                before = _copy_stats(stats)
                 response = html_response(record, source.name, stats, max_body_bytes, resume_at)
                 if stream.error is not None:  # the body was cut: fetch it again, uncounted
-                    restore_stats(stats, before)
+                    _restore_stats(stats, before)
                     break
                 progress.done = progress.seen
                 failures = 0
@@ -363,7 +361,6 @@ def _read_records(
                     stats.html += 1
                     yield response
         finally:
-            stats.downloaded_bytes += stream.position - resume_at
             raw.close()
         if stream.error is not None:
             failures = _failed(source, stats, stream.error, failures, resume_at, sleep)
