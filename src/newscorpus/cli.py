@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -85,6 +86,11 @@ class Output:
     def live(self) -> bool:
         """Progress bars and status lines: for people, on a terminal."""
         return self.chatty and console.is_terminal
+
+    def inner(self) -> Output:
+        """For a step inside a command (a crawl inside ``build``): with --json, the step
+        stays silent and only the command prints its result."""
+        return replace(self, as_json=False, quiet=self.quiet or self.as_json)
 
     def say(self, message: str) -> None:
         if self.chatty:
@@ -214,7 +220,22 @@ _workers_option = click.option(
 
 
 def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of ``process`` (shared by ``build``)."""
+    """The options of ``process`` (shared by ``build`` and ``ccnews``). The command gets
+    them read and checked as one ``process_settings`` (ProcessOptions), plus
+    ``keep_dropped``."""
+
+    @functools.wraps(function)
+    def with_settings(
+        *args: Any,
+        config_file: Path | None,
+        min_words: int | None,
+        languages: tuple[str, ...],
+        keep_duplicates: bool | None,
+        **kwargs: Any,
+    ) -> Any:
+        settings = process_options(config_file, min_words, languages, keep_duplicates)
+        return function(*args, process_settings=settings, **kwargs)
+
     options = [
         click.option(
             "--config",
@@ -248,9 +269,10 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Keep duplicates in the corpus, tagged with duplicate_of, instead of dropping.",
         ),
     ]
+    command: Callable[..., Any] = with_settings
     for option in reversed(options):
-        function = option(function)
-    return function
+        command = option(command)
+    return command
 
 
 def process_options(
@@ -314,24 +336,20 @@ def process_command(
     inputs: tuple[Path, ...],
     corpus: Path,
     workers: int | None,
-    config_file: Path | None,
-    min_words: int | None,
-    languages: tuple[str, ...],
+    process_settings: Any,
     keep_dropped: bool,
-    keep_duplicates: bool | None,
     records_per_shard: int,
 ) -> None:
     """Extract articles from WARC files (or folders of them) into a corpus.
 
     Rerun the same command after a crash: finished shards are kept, the rest is redone.
     """
-    options = process_options(config_file, min_words, languages, keep_duplicates)
     output: Output = ctx.obj
     summary = run_process(
         list(inputs),
         corpus,
         workers,
-        options,
+        process_settings,
         output,
         records_per_shard=records_per_shard,
         keep_dropped=keep_dropped,
@@ -860,19 +878,14 @@ def build_command(
     corpus: Path,
     run_dir: Path | None,
     workers: int | None,
-    config_file: Path | None,
-    min_words: int | None,
-    languages: tuple[str, ...],
+    process_settings: Any,
     keep_dropped: bool,
-    keep_duplicates: bool | None,
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
     output: Output = ctx.obj
-    process_settings = process_options(config_file, min_words, languages, keep_duplicates)
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
-    crawl_output = replace(output, as_json=False, quiet=output.quiet or output.as_json)
-    warcs = run_crawl_command(list(seeds), run_dir, crawl_output, **options)
+    warcs = run_crawl_command(list(seeds), run_dir, output.inner(), **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
     summary = run_process(
@@ -954,11 +967,8 @@ def ccnews_command(
     retries: int,
     backoff: float,
     workers: int | None,
-    config_file: Path | None,
-    min_words: int | None,
-    languages: tuple[str, ...],
+    process_settings: Any,
     keep_dropped: bool,
-    keep_duplicates: bool | None,
 ) -> None:
     """Build a corpus from Common Crawl News: the month listings' WARC files whose crawl
     started between --from and --to, streamed, with only the chosen sites parsed.
@@ -981,7 +991,6 @@ def ccnews_command(
     selected = parse_domains(domains)
     if sites_file is not None:
         selected |= read_sites_file(sites_file)
-    options = process_options(config_file, min_words, languages, keep_duplicates)
     selection = CCNewsSelection(
         start=_date(start, "--from"),
         end=_date(end, "--to"),
@@ -997,7 +1006,9 @@ def ccnews_command(
         raise UserError(f"no CC-NEWS WARC file between {selection.start} and {selection.end}")
     sites = f"{len(selected)} site(s)" if selected else "every site"
     output.say(f"{len(files)} CC-NEWS file(s) from {selection.start} to {selection.end}, {sites}")
-    summary = run_process(files, corpus, workers, options, output, keep_dropped=keep_dropped)
+    summary = run_process(
+        files, corpus, workers, process_settings, output, keep_dropped=keep_dropped
+    )
     counts = summary["counts"]
     output.say(
         f"read {counts.get('read.downloaded_bytes', 0) / 1e6:,.1f} MB, "
@@ -1062,7 +1073,7 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
         warcs = run_crawl_command(
             [f"{base}/" for base in site.base_urls],
             run_dir,
-            replace(output, as_json=False, quiet=output.quiet or output.as_json),
+            output.inner(),
             warc_prefix=DEMO_PREFIX,
             allow_private=True,
             contact="https://github.com/newscorpus/newscorpus#demo",
