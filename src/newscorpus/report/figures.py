@@ -8,7 +8,6 @@ the corpus); what the steps removed comes from the manifest, the boilerplate lin
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.manifest import read_manifest
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.sample import sample_documents
+from newscorpus.store.state import read_rebuilt_json
 
 # Word-count bins of the length chart: [edge, next edge).
 LENGTH_EDGES = (0, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000)
@@ -162,7 +162,8 @@ def gather_figures(corpus: Path) -> CorpusFigures:
                 figures.published_days[entry["values"]] += entry["counts"]
             else:
                 figures.undated += entry["counts"]
-    boilerplate = _read_json(corpus / BOILERPLATE_REPORT).get("domains", {})
+    report = corpus / BOILERPLATE_REPORT
+    boilerplate = read_rebuilt_json(report).get("domains", {}) if report.exists() else {}
     figures.boilerplate = dict(
         sorted(boilerplate.items(), key=lambda item: (-item[1].get("removed", 0), item[0]))
     )
@@ -185,13 +186,3 @@ def _is_day(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
-    return data if isinstance(data, dict) else {}

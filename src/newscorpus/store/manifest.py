@@ -19,7 +19,7 @@ from newscorpus._files import write_json_atomic
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
-from newscorpus.store.state import marker_paths, plan_path, read_json
+from newscorpus.store.state import marker_paths, plan_path, read_json, read_rebuilt_json
 
 MANIFEST = "manifest.json"
 LIBRARIES = (
@@ -39,13 +39,10 @@ STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "f
 
 
 def read_manifest(corpus: Path) -> dict[str, Any]:
-    path = corpus / MANIFEST
     try:
-        return dict(read_json(path))
+        return read_rebuilt_json(corpus / MANIFEST)
     except FileNotFoundError:
         raise UserError(f"{corpus}: not a newscorpus corpus (no {MANIFEST})") from None
-    except (ValueError, TypeError) as exc:
-        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
 
 
 def removed_counts(manifest: dict[str, Any]) -> list[tuple[str, str, int]]:

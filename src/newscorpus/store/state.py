@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from newscorpus.errors import UserError
+
 STATE_DIR = ".state"
 
 
@@ -75,3 +77,15 @@ def marker_paths(corpus: Path) -> list[Path]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_rebuilt_json(path: Path) -> dict[str, Any]:
+    """A JSON table that every run of process rebuilds (manifest, boilerplate report): a
+    damaged one is a one-line error saying so. A missing one raises FileNotFoundError."""
+    try:
+        data = read_json(path)
+    except ValueError as exc:
+        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: damaged (not a JSON object); run process again to rebuild it")
+    return data
