@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -72,7 +72,28 @@ def remove_shard_outputs(
             (folder / pattern).unlink(missing_ok=True)
 
 
-class AtomicParquetWriter:
+class _AbortUnlessCommitted:
+    """Used with ``with``: leaving the block without ``commit`` aborts."""
+
+    _committed: bool
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.abort()
+
+
+class AtomicParquetWriter(_AbortUnlessCommitted):
     """One Parquet file, invisible under its final name until ``commit``."""
 
     def __init__(self, path: Path, schema: pa.Schema, row_group_rows: int = ROW_GROUP_ROWS):
@@ -120,18 +141,6 @@ class AtomicParquetWriter:
         self._tmp.unlink(missing_ok=True)
         self._buffer.clear()
 
-    def __enter__(self) -> AtomicParquetWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not self._committed:
-            self.abort()
-
     def _open(self) -> None:
         self._tmp.parent.mkdir(parents=True, exist_ok=True)
         self._writer = pq.ParquetWriter(
@@ -148,7 +157,7 @@ class AtomicParquetWriter:
         self._buffer.clear()
 
 
-class _WriterGroup:
+class _WriterGroup(_AbortUnlessCommitted):
     """Atomic writers opened on demand, one per key, committed or aborted together."""
 
     def __init__(self) -> None:
@@ -173,18 +182,6 @@ class _WriterGroup:
     def abort(self) -> None:
         for writer in self._writers.values():
             writer.abort()
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if not self._committed:
-            self.abort()
 
 
 class ShardWriter(_WriterGroup):
