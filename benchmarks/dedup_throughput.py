@@ -144,10 +144,9 @@ def run_newscorpus(total: int) -> tuple[float, list[tuple[int, int]]]:
         stored=np.zeros(total, dtype=bool),
         url_keys=np.arange(total, dtype=np.uint64),  # all distinct: URL and text keys
         text_keys=np.arange(total, dtype=np.uint64) + np.uint64(total),  # play no part here
-        bands=BANDS,
-        band_of=lambda band: keys[:, band],
     )
-    outcome = find_duplicates(entries, lambda rows: signatures[rows], CONFIRM)
+    bands = [keys[:, band] for band in range(BANDS)]
+    outcome = find_duplicates(entries, bands, lambda rows: signatures[rows], CONFIRM)
     elapsed += time.perf_counter() - start
     index = {doc_id: n for n, doc_id in enumerate(ids)}
     pairs = [

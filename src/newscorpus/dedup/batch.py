@@ -1,5 +1,12 @@
 """A dedup batch: the decisions for the shards finished since the last batch, kept on disk.
 
+Deciding is split into tasks an executor runs where it likes (worker processes, a Ray
+cluster): first one task per key column (URL, exact text, each LSH band) and key range,
+which finds the pairs of documents sharing a key and confirms the near-duplicate ones
+(``.state/dedup/pairs/``); then one task that joins all pairs into components and decides
+for each, reading only the documents of the components. No process holds the keys of the
+whole corpus: a column task holds one column of one key range.
+
 The decisions of a batch are computed once, from the keys of its new documents and the
 corpus's dedup index, and saved before any shard is stored; a run killed while storing
 resumes with the same decisions, so a resumed run stores exactly what an uninterrupted
@@ -9,17 +16,27 @@ decision files are complete.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newscorpus._files import write_json_atomic
-from newscorpus.dedup.clusters import Decision, find_duplicates
-from newscorpus.dedup.keys import DedupOptions, KeyFile, load_entries
+from newscorpus.dedup.clusters import (
+    Decision,
+    agreeing,
+    decide_components,
+    equal_key_pairs,
+    no_pairs,
+    unique_pairs,
+)
+from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
+from newscorpus.executors.base import Executor
 from newscorpus.store.parquet import AtomicParquetWriter
 from newscorpus.store.state import dedup_dir, index_keys_path, new_keys_path, read_json
 
@@ -40,6 +57,9 @@ UPDATES_SCHEMA = pa.schema(
         pa.field("duplicate_count", pa.int64(), nullable=False),
     ]
 )
+
+
+EXACT_COLUMNS = ("url_key", "text_key")
 
 
 def _batch_path(corpus: Path) -> Path:
@@ -69,37 +89,112 @@ def open_batch(corpus: Path) -> Batch | None:
     return Batch(shards=list(data["shards"]), stats=dict(data["stats"]))
 
 
-def plan_batch(
-    corpus: Path, new_shards: list[int], stored_shards: list[int], options: DedupOptions
-) -> Batch:
-    """Decide for every document of ``new_shards``, against each other and the index."""
-    files = [KeyFile(index_keys_path(corpus, n), n, stored=True) for n in stored_shards]
-    files = [f for f in files if f.path.exists()]
-    files += [KeyFile(new_keys_path(corpus, n), n, stored=False) for n in new_shards]
-    entries, origin, signatures_of = load_entries(files, options)
-    outcome = find_duplicates(entries, signatures_of, options.min_similarity)
+ROWS_PER_PARTITION = 4_000_000  # keys a column task holds: ~100 MB with its sort
+
+
+def _pairs_dir(corpus: Path) -> Path:
+    return dedup_dir(corpus) / "pairs"
+
+
+PAIRS_SCHEMA = pa.schema(
+    [
+        pa.field("first", pa.int64(), nullable=False),
+        pa.field("second", pa.int64(), nullable=False),
+        pa.field("confirmed", pa.bool_(), nullable=False),  # exact, or near and confirmed
+    ]
+)
+
+
+@dataclass(slots=True)
+class PairTask:
+    """One key column (``url_key``, ``text_key`` or a band), one key range of it."""
+
+    corpus: str
+    space: KeySpace
+    column: str
+    partition: int
+    partitions: int
+    options: DedupOptions
+
+    @property
+    def path(self) -> Path:
+        name = f"{self.column}-{self.partition:04d}-of-{self.partitions:04d}.parquet"
+        return _pairs_dir(Path(self.corpus)) / name
+
+
+def find_pairs(task: PairTask) -> Path:
+    """Pairs of documents sharing a key of the task's column and range, at least one of
+    them new; near-duplicate candidates are confirmed on their signatures here."""
+    keys, rows = task.space.column(task.column, task.partition, task.partitions)
+    pairs = rows[equal_key_pairs(keys, ~task.space.stored(rows))]
+    confirmed = np.ones(len(pairs), dtype=bool)
+    if task.column not in EXACT_COLUMNS:
+        options = task.options
+        width = options.bands * options.rows
+        pairs = unique_pairs(pairs)
+        confirmed = agreeing(
+            pairs, lambda wanted: task.space.signatures(wanted, width), options.min_similarity
+        )
+    writer = AtomicParquetWriter(task.path, PAIRS_SCHEMA)
+    writer.write_table(
+        pa.table(
+            {"first": pairs[:, 0], "second": pairs[:, 1], "confirmed": confirmed},
+            schema=PAIRS_SCHEMA,
+        )
+    )
+    return writer.commit()
+
+
+@dataclass(slots=True)
+class DecideTask:
+    corpus: str
+    space: KeySpace
+    pair_files: list[Path]
+    options: DedupOptions
+
+
+def decide_batch(task: DecideTask) -> dict[str, int]:
+    """Components of all pairs, a decision per component; writes the decisions of the new
+    documents and the new ``duplicate_count`` of stored ones. Returns the batch's figures."""
+    corpus, space, options = Path(task.corpus), task.space, task.options
+    exact, candidates, confirmed = [no_pairs()], [no_pairs()], [no_pairs()]
+    for path in task.pair_files:
+        table = pq.read_table(path)
+        pairs = np.stack([table["first"].to_numpy(), table["second"].to_numpy()], axis=1).astype(
+            np.int64
+        )
+        if path.name.startswith(EXACT_COLUMNS):
+            exact.append(pairs)
+        else:
+            candidates.append(pairs)
+            confirmed.append(pairs[table["confirmed"].to_numpy(zero_copy_only=False)])
+    near = unique_pairs(np.concatenate(confirmed))
+    width = options.bands * options.rows
+    outcome = decide_components(
+        space.entries,
+        (lambda rows: space.signatures(rows, width)) if options.near_duplicates else None,
+        unique_pairs(np.concatenate(exact)),
+        near,
+        options.min_similarity,
+    )
     decisions: dict[str, list[Any]] = {name: [] for name in DECISIONS_SCHEMA.names}
+    ids: dict[int, str] = {}
     for row, decision in sorted(outcome.decisions.items()):
-        file_number, file_row = origin(row)
-        values = (files[file_number].shard, file_row, decision.keep, decision.duplicate_count,
-                  decision.duplicate_of, decision.reason)  # fmt: skip
+        (file_number,), (file_row,) = space.origin(np.array([row]))
+        values = (space.files[file_number].shard, int(file_row), decision.keep,
+                  decision.duplicate_count, decision.duplicate_of, decision.reason)  # fmt: skip
         for name, value in zip(DECISIONS_SCHEMA.names, values, strict=True):
             decisions[name].append(value)
+    stored_rows = np.array(sorted(outcome.stored_counts), dtype=np.int64)
+    if len(stored_rows):
+        stored = space.entries(stored_rows)
+        ids = {row: stored.id_of(n) for n, row in enumerate(stored_rows.tolist())}
     updates: dict[str, list[Any]] = {name: [] for name in UPDATES_SCHEMA.names}
-    for row, count in sorted(outcome.stored_counts.items()):
-        file_number, _ = origin(row)
-        updates["shard"].append(files[file_number].shard)
-        updates["id"].append(entries.id_of(row))
-        updates["duplicate_count"].append(count)
-    reasons = Counter(d.reason for d in outcome.decisions.values() if not d.keep)
-    stats = {
-        "documents_compared": len(entries),
-        "stored_documents": int(entries.stored.sum()),
-        "candidate_pairs": outcome.candidate_pairs,
-        "confirmed_pairs": outcome.confirmed_pairs,
-        **{f"duplicates.{reason}": n for reason, n in sorted(reasons.items()) if reason},
-        "stored_documents_with_new_copies": len(outcome.stored_counts),
-    }
+    for row in stored_rows.tolist():
+        (file_number,), _ = space.origin(np.array([row]))
+        updates["shard"].append(space.files[file_number].shard)
+        updates["id"].append(str(ids[row]))
+        updates["duplicate_count"].append(outcome.stored_counts[row])
     for path, schema, columns in (
         (_decisions_path(corpus), DECISIONS_SCHEMA, decisions),
         (_updates_path(corpus), UPDATES_SCHEMA, updates),
@@ -107,8 +202,50 @@ def plan_batch(
         writer = AtomicParquetWriter(path, schema)
         writer.write_table(pa.table(columns, schema=schema))
         writer.commit()
+    reasons = Counter(d.reason for d in outcome.decisions.values() if not d.keep)
+    return {
+        "documents_compared": len(space),
+        "stored_documents": int(space.stored(np.arange(len(space))).sum()),
+        "candidate_pairs": len(unique_pairs(np.concatenate(candidates))),
+        "confirmed_pairs": len(near),
+        **{f"duplicates.{reason}": n for reason, n in sorted(reasons.items()) if reason},
+        "stored_documents_with_new_copies": len(outcome.stored_counts),
+    }
+
+
+def plan_batch(
+    corpus: Path,
+    new_shards: list[int],
+    stored_shards: list[int],
+    options: DedupOptions,
+    executor: Executor,
+    partitions: int | None = None,
+) -> Batch:
+    """Decide for every document of ``new_shards``, against each other and the index.
+
+    ``partitions`` (key ranges per column) defaults to one per ``ROWS_PER_PARTITION``
+    documents."""
+    files = [KeyFile(index_keys_path(corpus, n), n, stored=True) for n in stored_shards]
+    files = [f for f in files if f.path.exists()]
+    files += [KeyFile(new_keys_path(corpus, n), n, stored=False) for n in new_shards]
+    space = KeySpace.of(files)
+    partitions = partitions or max(1, -(-len(space) // ROWS_PER_PARTITION))
+    columns = [*EXACT_COLUMNS]
+    if options.near_duplicates:
+        columns += [band_column(band) for band in range(options.bands)]
+    shutil.rmtree(_pairs_dir(corpus), ignore_errors=True)  # an earlier run's, unfinished
+    tasks = [
+        PairTask(str(corpus), space, column, partition, partitions, options)
+        for column in columns
+        for partition in range(partitions)
+    ]
+    pair_files = sorted(executor.map_unordered(find_pairs, tasks))
+    (stats,) = executor.map_unordered(
+        decide_batch, [DecideTask(str(corpus), space, pair_files, options)]
+    )
     batch = Batch(shards=sorted(new_shards), stats=stats)
     write_json_atomic(_batch_path(corpus), {"shards": batch.shards, "stats": batch.stats})
+    shutil.rmtree(_pairs_dir(corpus), ignore_errors=True)
     return batch
 
 

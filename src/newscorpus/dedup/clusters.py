@@ -1,4 +1,4 @@
-"""Duplicate clusters: candidate pairs from equal keys, confirmed, joined by union-find.
+"""Duplicate clusters: candidate pairs from equal keys, confirmed, joined into components.
 
 Keys per document: its URL (the document id), its exact text, and one LSH key per band of
 its MinHash signature; every key is scoped to the document's language, so translations
@@ -7,6 +7,11 @@ a band key are candidates, confirmed when their signatures agree on at least
 ``min_similarity`` of their values (an estimate of the Jaccard similarity of their
 shingles). Pairs are found by sorting each key column (no hash table of buckets), which
 keeps memory at a few bytes per document and key.
+
+The work splits the way datatrove and text-dedup split it, so that it scales with
+workers (``newscorpus.dedup.batch`` runs the parts): pairs per key column (and key
+range) -> connected components of all pairs -> a decision per component. Only the
+components step sees every pair, and it reads the documents of the components alone.
 
 Which document a cluster keeps: a document already stored by an earlier run (the corpus
 does not change under its users' feet), else the earliest published, then the longest,
@@ -19,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,10 +37,10 @@ Pairs = npt.NDArray[np.int64]  # (pairs, 2)
 
 @dataclass(slots=True)
 class Entries:
-    """The documents dedup sees: stored ones (earlier runs) and new ones, row-aligned.
+    """Documents as dedup sees them, row-aligned: stored ones (earlier runs) and new ones.
 
-    Per document a few numbers in memory; ids and dates stay in Arrow arrays (Python
-    strings only for the members of a cluster); LSH keys are read one band at a time.
+    Per document a few numbers; ids and dates stay in Arrow arrays (Python strings only
+    for the members of a cluster).
     """
 
     ids: Sequence[str] | pa.Array
@@ -43,8 +49,6 @@ class Entries:
     stored: npt.NDArray[np.bool_]
     url_keys: Keys
     text_keys: Keys
-    bands: int
-    band_of: Callable[[int], Keys]  # band number -> that band's key of every document
     # duplicate_count of the stored documents (1 for new ones)
     counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -59,6 +63,25 @@ class Entries:
         value = self.published[row]
         result = value.as_py() if isinstance(value, pa.Scalar) else value
         return None if result is None else str(result)
+
+    def take(self, rows: npt.NDArray[np.int64]) -> Entries:
+        """The entries of ``rows`` only, in that order."""
+
+        def pick(values: Sequence[Any] | pa.Array) -> Sequence[Any] | pa.Array:
+            if isinstance(values, pa.Array | pa.ChunkedArray):
+                return values.take(pa.array(rows, pa.int64()))
+            return [values[row] for row in rows.tolist()]
+
+        counts = self.counts[rows] if len(self.counts) else np.ones(len(rows), dtype=np.int64)
+        return Entries(
+            ids=pick(self.ids),
+            published=pick(self.published),
+            words=self.words[rows],
+            stored=self.stored[rows],
+            url_keys=self.url_keys[rows],
+            text_keys=self.text_keys[rows],
+            counts=counts,
+        )
 
 
 @dataclass(slots=True)
@@ -79,6 +102,10 @@ class Outcome:
     confirmed_pairs: int = 0
 
 
+def no_pairs() -> Pairs:
+    return np.zeros((0, 2), dtype=np.int64)
+
+
 def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_]) -> Pairs:
     """Pairs of rows with equal keys, at least one of them ``involved``.
 
@@ -89,7 +116,7 @@ def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_]) -> Pairs:
     ordered = keys[order]
     same = ordered[1:] == ordered[:-1]
     if not same.any():
-        return np.zeros((0, 2), dtype=np.int64)
+        return no_pairs()
     starts = np.concatenate([[True], ~same])
     group = np.cumsum(starts) - 1
     first_position = np.flatnonzero(starts)[group]
@@ -104,92 +131,73 @@ def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_]) -> Pairs:
     return np.stack([left[wanted], right[wanted]], axis=1)
 
 
-def _unique_pairs(pairs: Pairs) -> Pairs:
+def unique_pairs(pairs: Pairs) -> Pairs:
+    """Each pair once, as (smaller row, larger row), sorted."""
     if not len(pairs):
-        return pairs
+        return no_pairs()
     low, high = pairs.min(axis=1), pairs.max(axis=1)
     return np.unique(np.stack([low, high], axis=1), axis=0)
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = np.arange(size)
-
-    def find(self, item: int) -> int:
-        parent = self.parent
-        root = item
-        while parent[root] != root:
-            root = parent[root]
-        while parent[item] != root:  # path compression
-            parent[item], item = root, parent[item]
-        return int(root)
-
-    def union(self, first: int, second: int) -> None:
-        a, b = self.find(first), self.find(second)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
-def find_duplicates(
-    entries: Entries,
+def agreeing(
+    candidates: Pairs,
     signatures_of: Callable[[npt.NDArray[np.int64]], Signatures],
     min_similarity: float,
-) -> Outcome:
-    """Cluster the new documents with each other and with the stored ones, and decide."""
-    size = len(entries)
-    new = ~entries.stored
-    exact_pairs = [equal_key_pairs(entries.url_keys, new), equal_key_pairs(entries.text_keys, new)]
-    near = [equal_key_pairs(entries.band_of(band), new) for band in range(entries.bands)]
-    exact = _unique_pairs(np.concatenate(exact_pairs))
-    candidates = _unique_pairs(np.concatenate(near)) if near else np.zeros((0, 2), dtype=np.int64)
-    # Every row a cluster can hold is in a pair: their signatures are read once, for the
-    # confirmation of candidates and for the keepers' decisions.
-    rows = np.unique(np.concatenate([exact, candidates]))
-    signatures = signatures_of(rows) if entries.bands and len(rows) else None
-    confirmed = candidates
-    if len(candidates) and signatures is not None:
-        position = np.searchsorted(rows, candidates)
-        scores = similarity(signatures[position[:, 0]], signatures[position[:, 1]])
-        confirmed = candidates[scores >= min_similarity]
-    links = UnionFindResult.build(size, [exact, confirmed])
-    clusters = [c for c in links.clusters.values() if not entries.stored[c].all()]
-    outcome = _decide(entries, clusters, rows, signatures, min_similarity)
-    outcome.candidate_pairs, outcome.confirmed_pairs = len(candidates), len(confirmed)
-    return outcome
+) -> npt.NDArray[np.bool_]:
+    """Which candidate pairs have signatures agreeing on at least ``min_similarity``."""
+    if not len(candidates):
+        return np.zeros(0, dtype=bool)
+    rows = np.unique(candidates)
+    signatures = signatures_of(rows)
+    position = np.searchsorted(rows, candidates)
+    scores = similarity(signatures[position[:, 0]], signatures[position[:, 1]])
+    return np.asarray(scores >= min_similarity, dtype=bool)
 
 
-@dataclass(slots=True)
-class UnionFindResult:
-    clusters: dict[int, list[int]]  # root -> members (only clusters of two or more)
+def connected_components(pairs: Pairs) -> list[npt.NDArray[np.int64]]:
+    """The rows joined by ``pairs``, component by component (each sorted, two or more).
 
-    @classmethod
-    def build(cls, size: int, pair_sets: Sequence[Pairs]) -> UnionFindResult:
-        """Connected components of the pairs (path-compressed union-find)."""
-        union = _UnionFind(size)
-        touched: set[int] = set()
-        for pairs in pair_sets:
-            for first, second in pairs.tolist():
-                union.union(first, second)
-                touched.update((first, second))
-        clusters: dict[int, list[int]] = {}
-        for row in sorted(touched):
-            clusters.setdefault(union.find(row), []).append(row)
-        return cls({root: rows for root, rows in clusters.items() if len(rows) > 1})
+    Min-label propagation with pointer jumping, on whole arrays: each round gives both
+    ends of every pair the smaller of their labels, then follows labels to their roots;
+    it stops when no label changes, which takes about log(diameter) rounds.
+    """
+    if not len(pairs):
+        return []
+    nodes, inverse = np.unique(pairs, return_inverse=True)
+    left, right = inverse.reshape(-1, 2).T
+    labels = np.arange(len(nodes))
+    while True:
+        lowest = np.minimum(labels[left], labels[right])
+        updated = labels.copy()
+        np.minimum.at(updated, left, lowest)
+        np.minimum.at(updated, right, lowest)
+        while True:  # pointer jumping: every label to its root
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [nodes[part] for part in np.split(order, bounds)]
 
 
-def _decide(
+def decide(
     entries: Entries,
-    clusters: list[list[int]],
-    rows: npt.NDArray[np.int64],  # sorted; ``signatures`` are theirs
+    clusters: Sequence[npt.NDArray[np.int64]],
     signatures: Signatures | None,
     min_similarity: float,
 ) -> Outcome:
     """Keeper-centred: the best document of a cluster keeps only what is close to *it*.
 
-    Union-find joins chains (each version of a story updated through the day close to the
-    previous one); the last of a chain may share little with the first. So, in rank order,
-    each keeper takes the members with its URL, its text or a signature agreeing with its
-    own; the others form the rest of the cluster, which gets its own keeper.
+    ``clusters`` are rows of ``entries``; ``signatures`` (when near duplicates are
+    sought) are row-aligned with ``entries``. Components join chains (each version of a
+    story updated through the day close to the previous one); the last of a chain may
+    share little with the first. So, in rank order, each keeper takes the members with
+    its URL, its text or a signature agreeing with its own; the others form the rest of
+    the cluster, which gets its own keeper.
     """
     decisions: dict[int, Decision] = {}
     stored_counts: dict[int, int] = {}
@@ -201,12 +209,12 @@ def _decide(
             return True
         if signatures is None:
             return False
-        first, second = np.searchsorted(rows, [row, keeper])
-        return bool(similarity(signatures[first], signatures[second]) >= min_similarity)
+        return bool(similarity(signatures[row], signatures[keeper]) >= min_similarity)
 
     for cluster in clusters:
         # stored documents first: they stay whatever a later copy says
-        pool = sorted(cluster, key=lambda m: (not entries.stored[m], _rank(entries, m)))
+        members = cluster.tolist()
+        pool = sorted(members, key=lambda m: (not entries.stored[m], _rank(entries, m)))
         while pool and not entries.stored[pool].all():
             keeper, rest = pool[0], pool[1:]
             group = [m for m in rest if close(m, keeper)]
@@ -230,6 +238,53 @@ def _decide(
                     reason=_reason(entries, copy, keeper),
                 )
     return Outcome(decisions, stored_counts)
+
+
+def decide_components(
+    entries_of: Callable[[npt.NDArray[np.int64]], Entries],
+    signatures_of: Callable[[npt.NDArray[np.int64]], Signatures] | None,
+    exact: Pairs,
+    confirmed: Pairs,
+    min_similarity: float,
+) -> Outcome:
+    """Components of the pairs, then a decision per component; only the documents of the
+    components are read (``entries_of``/``signatures_of`` take sorted rows). Rows of the
+    outcome are the rows of the pairs."""
+    components = connected_components(np.concatenate([exact, confirmed]))
+    rows = np.unique(np.concatenate(components)) if components else np.zeros(0, np.int64)
+    entries = entries_of(rows)
+    clusters = [np.searchsorted(rows, c) for c in components]
+    clusters = [c for c in clusters if not entries.stored[c].all()]
+    signatures = signatures_of(rows) if signatures_of is not None and len(rows) else None
+    local = decide(entries, clusters, signatures, min_similarity)
+    return Outcome(
+        {int(rows[r]): d for r, d in local.decisions.items()},
+        {int(rows[r]): c for r, c in local.stored_counts.items()},
+    )
+
+
+def find_duplicates(
+    entries: Entries,
+    bands: Sequence[Keys],
+    signatures_of: Callable[[npt.NDArray[np.int64]], Signatures],
+    min_similarity: float,
+) -> Outcome:
+    """All steps in one process, for documents held in memory (``bands``: one key
+    array per LSH band, row-aligned with ``entries``)."""
+    new = ~entries.stored
+    exact = unique_pairs(
+        np.concatenate(
+            [equal_key_pairs(entries.url_keys, new), equal_key_pairs(entries.text_keys, new)]
+        )
+    )
+    near = [equal_key_pairs(keys, new) for keys in bands]
+    candidates = unique_pairs(np.concatenate(near)) if near else no_pairs()
+    confirmed = candidates[agreeing(candidates, signatures_of, min_similarity)]
+    outcome = decide_components(
+        entries.take, signatures_of if bands else None, exact, confirmed, min_similarity
+    )
+    outcome.candidate_pairs, outcome.confirmed_pairs = len(candidates), len(confirmed)
+    return outcome
 
 
 def _rank(entries: Entries, row: int) -> tuple[bool, str, bool, str, int, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,70 +177,89 @@ class KeyFile:
     stored: bool
 
 
-def load_entries(
-    files: Sequence[KeyFile], options: DedupOptions
-) -> tuple[
-    Entries, Callable[[int], tuple[int, int]], Callable[[npt.NDArray[np.int64]], Signatures]
-]:
-    """Entries of all the files, where a row came from (file, row), a signature loader."""
-    columns = ["id", "published", "word_count", "url_key", "text_key", "duplicate_count"]
-    tables = [pq.read_table(key_file.path, columns=columns) for key_file in files]
-    # row -> (file, row in file), from the files' first rows: no per-row Python objects
-    starts = np.cumsum([0] + [t.num_rows for t in tables])
+@dataclass(slots=True)
+class KeySpace:
+    """The key files of one dedup batch seen as one table: a document's row is the
+    first row of its file plus its row in the file. Small (a path and a number per
+    file), so it travels with every task of the batch; each task reads what it needs."""
 
-    def joined(name: str) -> pa.ChunkedArray:
-        return pa.chunked_array([t[name] for t in tables], type=tables[0].schema.field(name).type)
+    files: list[KeyFile]
+    starts: npt.NDArray[np.int64]  # first row of each file, then the total
 
-    def numbers(name: str, dtype: type) -> npt.NDArray[Any]:
-        if not tables:
-            return np.zeros(0, dtype=dtype)
-        return np.asarray(joined(name).to_numpy(), dtype=dtype)
+    @classmethod
+    def of(cls, files: Sequence[KeyFile]) -> KeySpace:
+        sizes = [pq.ParquetFile(f.path).metadata.num_rows for f in files]
+        return cls(list(files), np.cumsum([0, *sizes], dtype=np.int64))
 
-    def band_of(band: int) -> Keys:
-        if not files:
-            return np.zeros(0, dtype=np.uint64)
-        parts = [pq.read_table(f.path, columns=[band_column(band)]) for f in files]
-        return np.concatenate([p.column(0).to_numpy() for p in parts]).astype(np.uint64)
+    def __len__(self) -> int:
+        return int(self.starts[-1])
 
-    entries = Entries(
-        ids=joined("id").combine_chunks() if tables else [],
-        published=joined("published").combine_chunks() if tables else [],
-        words=numbers("word_count", np.int64),
-        stored=np.concatenate(
-            [np.full(t.num_rows, f.stored) for f, t in zip(files, tables, strict=True)]
-        )
-        if tables
-        else np.zeros(0, dtype=bool),
-        url_keys=numbers("url_key", np.uint64),
-        text_keys=numbers("text_key", np.uint64),
-        bands=options.bands if options.near_duplicates else 0,
-        band_of=band_of,
-        counts=numbers("duplicate_count", np.int64),
-    )
+    def origin(self, rows: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+        """(file number, row in file) of each row."""
+        numbers = np.searchsorted(self.starts, rows, side="right") - 1
+        return numbers, rows - self.starts[numbers]
 
-    def signatures_of(rows: npt.NDArray[np.int64]) -> Signatures:
-        """Signatures of the given rows (sorted), read file by file."""
-        result = np.empty((len(rows), options.bands * options.rows), dtype=np.uint32)
-        by_file: dict[int, list[tuple[int, int]]] = {}
-        for position, row in enumerate(rows.tolist()):
-            file_number, file_row = origin(row)
-            by_file.setdefault(file_number, []).append((position, file_row))
-        for file_number, wanted in by_file.items():
-            signatures = _read_signatures(files[file_number].path, options)
-            positions, file_rows = zip(*wanted, strict=True)
-            result[list(positions)] = signatures[list(file_rows)]
+    def stored(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        flags = np.array([f.stored for f in self.files], dtype=bool)
+        return flags[self.origin(rows)[0]] if len(flags) else np.zeros(0, dtype=bool)
+
+    def column(
+        self, name: str, partition: int = 0, partitions: int = 1
+    ) -> tuple[Keys, npt.NDArray[np.int64]]:
+        """The keys of column ``name`` falling in ``partition`` (key modulo ``partitions``),
+        and their rows: one partition of the shuffle, read file by file."""
+        keys, rows = [np.zeros(0, dtype=np.uint64)], [np.zeros(0, dtype=np.int64)]
+        for key_file, start in zip(self.files, self.starts.tolist(), strict=False):
+            values = pq.read_table(key_file.path, columns=[name]).column(0).to_numpy()
+            values = np.asarray(values, dtype=np.uint64)
+            if partitions > 1:
+                (mine,) = np.nonzero(values % np.uint64(partitions) == np.uint64(partition))
+                values = values[mine]
+            else:
+                mine = np.arange(len(values))
+            keys.append(values)
+            rows.append(mine.astype(np.int64) + start)
+        return np.concatenate(keys), np.concatenate(rows)
+
+    def _by_file(self, rows: npt.NDArray[np.int64]) -> Iterator[tuple[int, Any, Any]]:
+        """(file number, positions in ``rows``, rows in the file), for files holding rows."""
+        numbers, file_rows = self.origin(rows)
+        for number in np.unique(numbers).tolist():
+            (positions,) = np.nonzero(numbers == number)
+            yield number, positions, file_rows[positions]
+
+    def signatures(self, rows: npt.NDArray[np.int64], width: int) -> Signatures:
+        """Signatures of ``rows``, reading only the files that hold them."""
+        result = np.empty((len(rows), width), dtype=np.uint32)
+        for number, positions, file_rows in self._by_file(rows):
+            result[positions] = _read_signatures(self.files[number].path, width)[file_rows]
         return result
 
-    def origin(row: int) -> tuple[int, int]:
-        file_number = int(np.searchsorted(starts, row, side="right")) - 1
-        return file_number, row - int(starts[file_number])
+    def entries(self, rows: npt.NDArray[np.int64]) -> Entries:
+        """Entries of ``rows``, in that order, reading only the files holding them."""
+        columns = ["id", "published", "word_count", "url_key", "text_key", "duplicate_count"]
+        schema = pa.schema([keys_schema(1, 0).field(name) for name in columns])
+        parts, positions = [schema.empty_table()], [np.zeros(0, dtype=np.int64)]
+        for number, where, file_rows in self._by_file(rows):
+            table = pq.read_table(self.files[number].path, columns=columns)
+            # index files may mark fields nullable where new key files do not
+            parts.append(table.take(pa.array(file_rows, pa.int64())).cast(schema))
+            positions.append(where)
+        order = np.argsort(np.concatenate(positions))
+        table = pa.concat_tables(parts).take(pa.array(order, pa.int64()))
+        return Entries(
+            ids=table.column("id").combine_chunks(),
+            published=table.column("published").combine_chunks(),
+            words=np.asarray(table.column("word_count").to_numpy(), dtype=np.int64),
+            stored=self.stored(rows),
+            url_keys=np.asarray(table.column("url_key").to_numpy(), dtype=np.uint64),
+            text_keys=np.asarray(table.column("text_key").to_numpy(), dtype=np.uint64),
+            counts=np.asarray(table.column("duplicate_count").to_numpy(), dtype=np.int64),
+        )
 
-    return entries, origin, signatures_of
 
-
-def _read_signatures(path: Path, options: DedupOptions) -> Signatures:
+def _read_signatures(path: Path, width: int) -> Signatures:
     column = pq.read_table(path, columns=["signature"])["signature"]
-    width = options.bands * options.rows
     if len(column) == 0:
         return np.zeros((0, width), dtype=np.uint32)
     array = column.combine_chunks()
