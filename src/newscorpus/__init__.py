@@ -22,6 +22,7 @@ _EXPORTS = {
     "process": "newscorpus.pipeline",
     "Executor": "newscorpus.executors",
     "LocalExecutor": "newscorpus.executors",
+    "RayExecutor": "newscorpus.executors.ray",
     "Step": "newscorpus.steps",
     "QualityThresholds": "newscorpus.steps",
     "UserError": "newscorpus.errors",
@@ -35,6 +36,7 @@ __all__ = [
     "LocalExecutor",
     "ProcessOptions",
     "QualityThresholds",
+    "RayExecutor",
     "RunSummary",
     "ShardResult",
     "Step",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from newscorpus.document import SCHEMA, SCHEMA_VERSION, Document, Translation
     from newscorpus.errors import UserError
     from newscorpus.executors import Executor, LocalExecutor
+    from newscorpus.executors.ray import RayExecutor
     from newscorpus.pipeline import ProcessOptions, RunSummary, ShardResult, process
     from newscorpus.steps import QualityThresholds, Step
 

@@ -153,23 +153,23 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
 def run_process(
     inputs: list[Any],
     corpus: Path,
-    workers: int | None,
+    executor: Any,
     options: Any,
     output: Output,
     records_per_shard: int = 500,
     keep_dropped: bool = False,
 ) -> dict[str, Any]:
-    """Run ``process`` with a progress bar; returns the summary printed by --json."""
-    from newscorpus.executors import LocalExecutor
+    """Run ``process`` (on the ``ExecutorChoice``) with a progress bar; returns the summary
+    printed by --json."""
     from newscorpus.pipeline import process
     from newscorpus.store.manifest import read_manifest
 
-    with _shard_progress(output.live) as on_progress:
+    with executor.make() as running, _shard_progress(output.live) as on_progress:
         summary = process(
             inputs,
             corpus,
             options=options,
-            executor=LocalExecutor(workers),
+            executor=running,
             records_per_shard=records_per_shard,
             on_progress=on_progress,
             keep_dropped=keep_dropped,
@@ -217,6 +217,36 @@ _workers_option = click.option(
     default=None,
     help="Worker processes (default: all cores).",
 )
+
+
+def _executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--workers, --executor and --ray-address, handed to the command as one checked
+    ``executor`` (ExecutorChoice)."""
+    from newscorpus.executors import EXECUTORS, ExecutorChoice
+
+    @functools.wraps(function)
+    def with_executor(
+        *args: Any, workers: int | None, executor: str, ray_address: str | None, **kwargs: Any
+    ) -> Any:
+        choice = ExecutorChoice(executor, workers, ray_address)
+        choice.check()
+        return function(*args, executor=choice, **kwargs)
+
+    command: Callable[..., Any] = click.option(
+        "--ray-address",
+        default=None,
+        metavar="ADDRESS",
+        help="Ray cluster to run on: auto, HOST:PORT or ray://HOST:10001 "
+        "(default: a local Ray with --workers CPUs).",
+    )(with_executor)
+    command = click.option(
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default="local",
+        show_default=True,
+        help="Where shards run: worker processes here, or Ray tasks.",
+    )(command)
+    return _workers_option(command)
 
 
 def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -321,7 +351,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     type=click.Path(path_type=Path),
     help="Corpus folder to create or resume.",
 )
-@_workers_option
+@_executor_options
 @_process_options
 @click.option(
     "--records-per-shard",
@@ -335,7 +365,7 @@ def process_command(
     ctx: click.Context,
     inputs: tuple[Path, ...],
     corpus: Path,
-    workers: int | None,
+    executor: Any,
     process_settings: Any,
     keep_dropped: bool,
     records_per_shard: int,
@@ -348,7 +378,7 @@ def process_command(
     summary = run_process(
         list(inputs),
         corpus,
-        workers,
+        executor,
         process_settings,
         output,
         records_per_shard=records_per_shard,
@@ -766,6 +796,7 @@ def run_crawl_command(
     run_dir: Path,
     output: Output,
     warc_prefix: str = "newscorpus-crawl",
+    team: Any = None,
     **options: Any,
 ) -> list[Path]:
     """Crawl with a live status line; returns every WARC file of the run folder."""
@@ -807,7 +838,7 @@ def run_crawl_command(
         )
 
     try:
-        summary = run_crawl(sources, run_dir, crawl_options, on_progress=progress)
+        summary = run_crawl(sources, run_dir, crawl_options, on_progress=progress, team=team)
     finally:
         if status is not None:
             status.stop()
@@ -817,7 +848,7 @@ def run_crawl_command(
             f"crawl: {stats['requests']} requests, {stats['warc_records']} pages archived "
             f"({stats['articles_found']} articles found), {stats['robots_refusals']} refused by "
             f"robots.txt, {stats['traps_cut']} traps cut, {stats['errors']} errors; "
-            f"stats in {run_dir / 'crawl-stats.json'}"
+            f"stats in {run_dir / (team.stats_file() if team else 'crawl-stats.json')}"
         )
         for host, counts in stats["per_host"].items():
             console.print(f"  {host}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -837,17 +868,47 @@ def run_crawl_command(
     help="Run folder: WARC files in RUN/warc, state to resume or re-crawl.",
 )
 @_crawl_options
+@click.option(
+    "--frontier",
+    default=None,
+    metavar="redis://HOST:PORT/DB",
+    help="Share the crawl with other workers (on any machine) through this Redis: one "
+    "queue, one seen-URL set, one politeness per host.",
+)
+@click.option(
+    "--worker-id",
+    default=None,
+    metavar="NAME",
+    help="This worker's name in the frontier and in its WARC file names "
+    "[host name and process id].",
+)
 @click.pass_context
 def crawl_command(
-    ctx: click.Context, /, seeds: tuple[str, ...], run_dir: Path, **options: Any
+    ctx: click.Context,
+    /,
+    seeds: tuple[str, ...],
+    run_dir: Path,
+    frontier: str | None,
+    worker_id: str | None,
+    **options: Any,
 ) -> None:
     """Crawl news sites from their home pages into WARC files.
 
     Discovers articles through robots.txt sitemaps, news sitemaps, RSS/Atom feeds and
     links; obeys robots.txt. Run it again with the same --out to resume a crawl that was
     killed, or later to fetch only what is new.
+
+    With --frontier, start as many workers as you like (same seeds, same --out folder
+    name; each writes its own WARC files there): every URL is fetched by one of them.
     """
-    run_crawl_command(list(seeds), run_dir, ctx.obj, **options)
+    from newscorpus.crawl.runner import Team
+
+    if worker_id is not None and frontier is None:
+        raise UserError("--worker-id names a worker of a shared crawl: give --frontier too")
+    team = None
+    if frontier is not None:
+        team = Team(frontier, worker_id) if worker_id else Team(frontier)
+    run_crawl_command(list(seeds), run_dir, ctx.obj, team=team, **options)
 
 
 @cli.command("build")
@@ -868,7 +929,7 @@ def crawl_command(
     help="Crawl folder (default: CORPUS-crawl beside the corpus).",
 )
 @_crawl_options
-@_workers_option
+@_executor_options
 @_process_options
 @click.pass_context
 def build_command(
@@ -877,7 +938,7 @@ def build_command(
     seeds: tuple[str, ...],
     corpus: Path,
     run_dir: Path | None,
-    workers: int | None,
+    executor: Any,
     process_settings: Any,
     keep_dropped: bool,
     **options: Any,
@@ -889,7 +950,7 @@ def build_command(
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
     summary = run_process(
-        warcs, corpus, workers, process_settings, output, keep_dropped=keep_dropped
+        warcs, corpus, executor, process_settings, output, keep_dropped=keep_dropped
     )
     output.result({**summary, "run": str(run_dir), "warc_files": [str(w) for w in warcs]})
     if output.chatty:
@@ -951,7 +1012,7 @@ def _date(value: str, option: str) -> date:
     show_default=True,
     help="Seconds before the first retry; doubled at each retry.",
 )
-@_workers_option
+@_executor_options
 @_process_options
 @click.pass_context
 def ccnews_command(
@@ -966,7 +1027,7 @@ def ccnews_command(
     keep_dir: Path | None,
     retries: int,
     backoff: float,
-    workers: int | None,
+    executor: Any,
     process_settings: Any,
     keep_dropped: bool,
 ) -> None:
@@ -1007,7 +1068,7 @@ def ccnews_command(
     sites = f"{len(selected)} site(s)" if selected else "every site"
     output.say(f"{len(files)} CC-NEWS file(s) from {selection.start} to {selection.end}, {sites}")
     summary = run_process(
-        files, corpus, workers, process_settings, output, keep_dropped=keep_dropped
+        files, corpus, executor, process_settings, output, keep_dropped=keep_dropped
     )
     counts = summary["counts"]
     output.say(
@@ -1062,6 +1123,7 @@ def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
 def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: int | None) -> None:
     """Serve the bundled multilingual demo news sites on loopback, crawl them, build a corpus."""
     from newscorpus.demo import DemoSite
+    from newscorpus.executors import ExecutorChoice
     from newscorpus.report import write_report
 
     output: Output = ctx.obj
@@ -1083,7 +1145,9 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             max_page_mb=5.0,
             timeout=10.0,
         )
-        summary = run_process(warcs, corpus, workers, process_options(None, None, ()), output)
+        summary = run_process(
+            warcs, corpus, ExecutorChoice(workers=workers), process_options(None, None, ()), output
+        )
         report = write_report(corpus)
         output.result({**summary, "report": str(report)})
         if output.chatty:

@@ -24,3 +24,12 @@ class Executor(ABC):
         self, function: Callable[[Item], Result], items: Sequence[Item]
     ) -> Iterator[Result]:
         """Yield ``function(item)`` for every item, in completion order."""
+
+    def close(self) -> None:  # noqa: B027 - most executors have nothing to release
+        """Release what the executor started (worker pools, a local cluster)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
