@@ -102,16 +102,12 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         )
 
 
-class CrawlDelayMiddleware:
-    """Holds each host's download slot to at least its robots.txt Crawl-delay."""
+class HostDelays:
+    """The robots.txt Crawl-delay of each host, as the spider reads them (capped)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.delays: dict[str, float] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
-        return cls(crawler)
 
     def set_delay(self, host: str, delay: float) -> None:
         if delay > MAX_CRAWL_DELAY:
@@ -119,6 +115,14 @@ class CrawlDelayMiddleware:
                 "%s asks for a Crawl-delay of %s s; using %s s", host, delay, MAX_CRAWL_DELAY
             )
         self.delays[host] = min(delay, MAX_CRAWL_DELAY)
+
+
+class CrawlDelayMiddleware(HostDelays):
+    """Holds each host's download slot to at least its robots.txt Crawl-delay."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         delay = self.delays.get(urlsplit(request.url).hostname or "")

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
+import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,7 +66,28 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _settings(options: CrawlOptions) -> dict[str, Any]:
+def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
+    settings = _lone_settings(options)
+    if shared:  # the queue, the politeness and robots.txt are the team's (Redis)
+        settings.update(
+            SCHEDULER="newscorpus.crawl.shared.SharedScheduler",
+            # the shared reservation spaces requests; scrapy's own delay would add to it
+            DOWNLOAD_DELAY=0.001,
+            AUTOTHROTTLE_ENABLED=False,
+            NEWSCORPUS_DELAY=options.delay,
+        )
+        settings.pop("RANDOMIZE_DOWNLOAD_DELAY")
+        middlewares = settings["DOWNLOADER_MIDDLEWARES"]
+        middlewares.pop("newscorpus.crawl.middlewares.StrictRobotsTxtMiddleware")
+        middlewares.pop("newscorpus.crawl.middlewares.CrawlDelayMiddleware")
+        middlewares["newscorpus.crawl.shared.SharedRobotsTxtMiddleware"] = 100
+        middlewares["newscorpus.crawl.shared.SharedCrawlDelayMiddleware"] = 110
+        handler = "newscorpus.crawl.shared.PoliteDownloadHandler"
+        settings["DOWNLOAD_HANDLERS"] = {"http": handler, "https": handler}
+    return settings
+
+
+def _lone_settings(options: CrawlOptions) -> dict[str, Any]:
     return {
         "BOT_NAME": "newscorpus",
         "USER_AGENT": options.user_agent,
@@ -105,16 +129,38 @@ def _settings(options: CrawlOptions) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class Team:
+    """A crawl shared with other workers through a Redis frontier (``--frontier``)."""
+
+    frontier: str  # redis://HOST:PORT/DB
+    worker: str = field(default_factory=lambda: default_worker_id())
+
+    def stats_file(self) -> str:
+        return f"crawl-stats-{self.worker}.json"
+
+
+def default_worker_id() -> str:
+    """This machine and process: unique among live workers, readable in file names."""
+    host = re.sub(r"[^A-Za-z0-9.-]+", "-", socket.gethostname()).strip("-.")[:40]
+    return f"{host or 'worker'}-{os.getpid()}"
+
+
 def run_crawl(
     sources: list[Source],
     run_dir: Path,
     options: CrawlOptions | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
+    team: Team | None = None,
 ) -> CrawlSummary:
-    """Crawl ``sources`` into ``run_dir``/warc; resumes or extends an earlier crawl there."""
+    """Crawl ``sources`` into ``run_dir``/warc; resumes or extends an earlier crawl there.
+
+    With ``team``, this process is one worker of a crawl shared through Redis: its WARC
+    files carry its worker id, and the crawl's queue and memory are the frontier's."""
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
+    from newscorpus.crawl.frontier import FrontierAddress, RedisFrontier
     from newscorpus.crawl.spider import NewsSpider
     from newscorpus.crawl.state import CrawlState
 
@@ -122,23 +168,33 @@ def run_crawl(
     options.check()
     if not sources:
         raise UserError("nothing to crawl: give seed URLs or a sources file")
+    state: CrawlState | RedisFrontier
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        lock = (run_dir / ".lock").open("w")
-        state = CrawlState(run_dir)
+        # one crawl per run folder, or one per worker id: a second would take over the
+        # first one's WARC file
+        lock = (run_dir / (f".lock-{team.worker}" if team else ".lock")).open("w")
+        if team is None:
+            state = CrawlState(run_dir)
     except OSError as exc:
         raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
-    try:  # one crawl per run folder: a second would take over the first one's WARC file
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
         raise UserError(f"{run_dir} is being crawled by another process") from exc
+    prefix = options.warc_prefix
+    if team is not None:
+        state = RedisFrontier(FrontierAddress.parse(team.frontier), run_dir.name, team.worker)
+        prefix = f"{prefix}-{team.worker}"
+        if state.join():
+            logger.info("a new crawl starts in frontier %s", state.address.shown())
     warc_dir = run_dir / WARC_DIR
     warc_dir.mkdir(parents=True, exist_ok=True)
     recover_open_files(warc_dir, state.committed_bytes)
     before = set(warc_dir.glob("*.warc.gz"))
     writer = WarcFileWriter(
         warc_dir,
-        prefix=options.warc_prefix,
+        prefix=prefix,
         max_file_bytes=options.warc_max_bytes,
         rotate_automatically=False,  # the WARC middleware rotates after committing state
         info={
@@ -147,7 +203,7 @@ def run_crawl(
             "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
         },
     )
-    process = CrawlerProcess(_settings(options))
+    process = CrawlerProcess(_settings(options, shared=team is not None))
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,
@@ -173,9 +229,11 @@ def run_crawl(
         ticker.start(1.0, now=False)
     process.start()
     writer.close()
+    if team is not None:  # the files of workers that died while this one ran
+        recover_open_files(warc_dir, state.committed_bytes)
     stats = _stats_json(crawler, state)
     state.close()
-    write_json_atomic(run_dir / CRAWL_STATS, stats)
+    write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
     lock.close()
     return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
 

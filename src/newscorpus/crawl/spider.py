@@ -29,7 +29,8 @@ from newscorpus.crawl.discovery import (
     sitemaps_from_robots,
     trap_reason,
 )
-from newscorpus.crawl.middlewares import CrawlDelayMiddleware, request_chain, validators
+from newscorpus.crawl.frontier import RedisFrontier
+from newscorpus.crawl.middlewares import HostDelays, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
@@ -52,7 +53,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         sources: list[Source],
-        state: CrawlState,
+        state: CrawlState | RedisFrontier,
         warc_writer: WarcFileWriter,
         max_depth: int = 3,
         max_pages_per_site: int = 10_000,
@@ -137,16 +138,13 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("newscorpus/traps_cut/sitemaps")
                 return
             self.sitemaps[host] += 1
-        if kind in HUB_KINDS:
-            self.state.requeue(url, kind, depth)  # hubs change: fetched on every crawl
-            if self.state.status(url) == "done":  # ... but this one was archived as an article
-                return
-        elif self.state.status(url) == "done":
-            stats.inc_value("newscorpus/skipped/archived_before")
-            return
-        else:
-            self.state.enqueue(url, kind, depth)
+        # hubs change: fetched on every crawl (unless archived as an article)
+        refused = self.state.claim(url, kind, depth, refetch=kind in HUB_KINDS)
         self.seen.add(url)
+        if refused is not None:
+            if refused != "archived":
+                stats.inc_value(f"newscorpus/skipped/{refused}")
+            return
         self.pages[host] += is_page
         headers = {}
         if kind in HUB_KINDS and kind != "robots":
@@ -202,6 +200,8 @@ class NewsSpider(scrapy.Spider):
         # fetches it again.
         if not response.meta.get("newscorpus_archived"):
             self._finish(response, kind)
+        chain = request_chain(response.request) if response.request else []
+        self.state.done_with([*chain, response.url])
 
     def _finish(self, response: Response, kind: str) -> None:
         chain = request_chain(response.request) if response.request else []
@@ -214,7 +214,7 @@ class NewsSpider(scrapy.Spider):
         host = urlsplit(response.url).hostname or ""
         delay = Protego.parse(text).crawl_delay(self.robots_agent) if text else None
         if delay:
-            middleware = self._middleware(CrawlDelayMiddleware)
+            middleware = self._middleware(HostDelays)
             if middleware is not None:
                 middleware.set_delay(host, float(delay))
         for sitemap in sitemaps_from_robots(text, response.url):
@@ -268,6 +268,7 @@ class NewsSpider(scrapy.Spider):
         self.state.finish(
             request_chain(request), "failed", request.meta.get("newscorpus_kind", "hub")
         )
+        self.state.done_with(request_chain(request))
         logger.info("failed %s: %s", request.url, failure.getErrorMessage())
 
     def _middleware(self, cls: type) -> Any:

@@ -93,6 +93,22 @@ class CrawlState:
             (url, kind, depth, _now()),
         )
 
+    def claim(self, url: str, kind: str, depth: int, refetch: bool) -> str | None:
+        """Whether this crawl should fetch ``url`` now: None if so, else why not.
+
+        ``refetch``: a hub (home, feed, sitemap, listing), fetched on every crawl, unless
+        the URL was archived as an article."""
+        if refetch:
+            self.requeue(url, kind, depth)
+            return "archived" if self.status(url) == "done" else None
+        if self.status(url) == "done":
+            return "archived_before"
+        self.enqueue(url, kind, depth)
+        return None
+
+    def done_with(self, urls: Sequence[str]) -> None:
+        """Nothing to release: a lone crawl shares no requests in flight."""
+
     def queued(self, max_attempts: int = 3) -> Iterator[QueuedUrl]:
         """The frontier: URLs queued and not fetched, and failures worth another try."""
         rows = self._db.execute(

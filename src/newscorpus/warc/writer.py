@@ -6,6 +6,7 @@ a reader never sees a half-written file under its final name.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
 import os
@@ -28,7 +29,8 @@ OPEN_SUFFIX = ".open"
 
 
 def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -> list[Path]:
-    """Close the files a killed writer left open, keeping only their committed records.
+    """Close the files a killed writer left open, keeping only their committed records
+    (files still locked by a live writer are left alone).
 
     ``committed_bytes(name)`` is how much of file ``name`` is known to be complete.
     Returns the files kept; a file with nothing committed is removed.
@@ -36,14 +38,22 @@ def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -
     kept = []
     for path in sorted(directory.glob(f"*{OPEN_SUFFIX}")):
         final = path.with_name(path.name.removesuffix(OPEN_SUFFIX))
-        length = committed_bytes(final.name)
-        if length <= 0:
-            path.unlink()
+        try:
+            handle = path.open("r+b")
+        except FileNotFoundError:  # closed by its writer meanwhile
             continue
-        with path.open("r+b") as handle:
+        with handle:
+            try:  # a live writer (another crawl worker) holds its file locked
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            length = committed_bytes(final.name)
+            if length <= 0:
+                path.unlink()
+                continue
             handle.truncate(length)
             os.fsync(handle.fileno())
-        path.replace(final)
+            path.replace(final)
         kept.append(final)
         logger.info("recovered %s (%d bytes of complete records)", final.name, length)
     return kept
@@ -153,6 +163,8 @@ class WarcFileWriter:
             if not (self.directory / name).exists() and not self._path.exists():
                 break
         self._stream = self._path.open("xb")
+        # held while the file is open: recovery never cuts a file a live writer appends to
+        fcntl.flock(self._stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._writer = WARCWriter(self._stream, gzip=True, warc_version="WARC/1.1")
         self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
         return self._writer

@@ -1,0 +1,358 @@
+"""A crawl frontier shared by crawl workers on one or many machines, kept in Redis.
+
+The scrapy-redis model (one request queue, one seen-URL set in Redis), plus what a
+polite, crash-proof crawl needs:
+
+- **in flight**: a request taken from the queue is moved, in the same Lua script, to the
+  in-flight table under the worker's name; it leaves it when its page is archived and its
+  links queued (or it failed). Workers announce themselves every few seconds; the
+  requests of a worker that stopped announcing itself (killed, machine lost) go back to
+  the queue, taken up by the others.
+- **politeness across workers**: before a request leaves, its worker reserves the next
+  free moment of the host in Redis (at least ``delay`` seconds, or the host's robots.txt
+  Crawl-delay, after the previous reservation by any worker) and waits for it.
+- **robots.txt once**: the first worker to need a host's robots.txt fetches it and shares
+  it; the others wait for it instead of fetching it again.
+- **the crawl's memory**, as ``crawl-state.sqlite`` keeps it for a lone crawl: per URL
+  its status and validators (an archived article is never fetched again; hubs are fetched
+  again by the next crawl), per WARC file its committed length.
+
+A crawl (a *session*) ends when the queue is empty and nothing is in flight; the next
+worker to start then begins a new one (hubs fetched again, with conditional requests).
+Redis time is the clock of every decision, so workers' clocks need not agree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from newscorpus.errors import UserError
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 1.0  # a worker announces itself (and looks for work) this often ...
+WORKER_TTL_SECONDS = 10.0  # ... and is taken for dead after this long without a word
+ROBOTS_WAIT_SECONDS = 60.0  # longest wait for another worker's robots.txt fetch
+_KEY_NAMES = (
+    "queue", "seq", "inflight", "workers", "seen", "session", "urls", "warc", "delays", "robots",
+)  # fmt: skip
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+# Requests wait in a sorted set: higher priority first, then first come first served.
+_PUSH = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], (1000 - tonumber(ARGV[1])) * 1e12 + seq, ARGV[2])
+"""
+# Take the next request and record it as in flight, in one step.
+_POP = """
+local taken = redis.call('ZPOPMIN', KEYS[1])
+if #taken == 0 then return false end
+local url = cjson.decode(taken[1])['url']
+redis.call('HSET', KEYS[2], url, cjson.encode({worker=ARGV[1], request=taken[1], score=taken[2]}))
+return taken[1]
+"""
+# Announce a worker (alive until now + TTL); start a new crawl when the last one is over:
+# hubs and robots.txt are fetched again.
+_JOIN = """
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local live = redis.call('ZCOUNT', KEYS[3], seconds, '+inf')
+local over = redis.call('ZCARD', KEYS[1]) == 0 and redis.call('HLEN', KEYS[2]) == 0
+local started = 0
+if over and live == 0 then
+    redis.call('DEL', KEYS[4], KEYS[6], KEYS[7])  -- seen URLs, robots.txt, Crawl-delays
+    redis.call('INCR', KEYS[5])
+    started = 1
+end
+redis.call('ZADD', KEYS[3], seconds + tonumber(ARGV[2]), ARGV[1])
+return started
+"""
+_HEARTBEAT = """
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(now[1]) + tonumber(now[2]) / 1e6 + tonumber(ARGV[2]), ARGV[1])
+"""
+# Requests in flight at workers that are gone go back to the queue.
+_REAP = """
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local entries = redis.call('HGETALL', KEYS[1])
+local returned = 0
+for i = 1, #entries, 2 do
+    local entry = cjson.decode(entries[i + 1])
+    local until_ = redis.call('ZSCORE', KEYS[2], entry['worker'])
+    if (not until_) or tonumber(until_) < seconds or entry['worker'] == ARGV[1] then
+        redis.call('ZADD', KEYS[3], entry['score'], entry['request'])
+        redis.call('HDEL', KEYS[1], entries[i])
+        returned = returned + 1
+    end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seconds)
+return returned
+"""
+# The next moment a host may be sent a request, reserved; returns the seconds to wait.
+_RESERVE = """
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local delay = math.max(tonumber(ARGV[1]), tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0'))
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(seconds, free)
+local expiry = math.ceil(slot + delay - seconds) + 3600
+redis.call('SET', KEYS[1], string.format('%.6f', slot + delay), 'EX', expiry)
+return string.format('%.6f', slot - seconds)
+"""
+
+
+@dataclass(slots=True)
+class FrontierAddress:
+    """``redis://[:PASSWORD@]HOST:PORT/DB`` (or ``rediss://`` for TLS)."""
+
+    url: str
+
+    @classmethod
+    def parse(cls, url: str) -> FrontierAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise UserError(f"frontier {url!r}: expected redis://HOST:PORT/DB")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise UserError(f"frontier {url!r}: bad port") from None
+        database = unquote(parts.path.lstrip("/")) or "0"
+        if not database.isdigit():
+            raise UserError(f"frontier {url!r}: the database must be a number, as in /0")
+        return cls(url)
+
+    def shown(self) -> str:
+        """The address without its password, for messages."""
+        parts = urlsplit(self.url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc = f"{netloc}:{parts.port}"
+        return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+class RedisFrontier:
+    """The shared queue, in-flight table, seen set and crawl memory of one crawl name.
+
+    Also the crawl state of each worker (the methods of ``CrawlState``), so the spider
+    and the WARC middleware work the same alone or in a team.
+    """
+
+    def __init__(self, address: FrontierAddress, crawl: str, worker: str) -> None:
+        try:
+            import redis
+        except ImportError as exc:
+            message = "a Redis frontier needs redis: pip install 'newscorpus[redis]'"
+            raise UserError(message) from exc
+        if not _NAME.match(crawl) or not _NAME.match(worker):
+            raise UserError(
+                f"crawl name {crawl!r} and worker id {worker!r} may hold only letters, "
+                "digits, '.', '_' and '-' (at most 64)"
+            )
+        self.address = address
+        self.crawl = crawl
+        self.worker = worker
+        self._redis = redis.Redis.from_url(
+            address.url, socket_connect_timeout=10, socket_timeout=30, decode_responses=True
+        )
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            raise UserError(f"cannot reach the frontier at {address.shown()}: {exc}") from None
+        prefix = f"newscorpus:{crawl}:"
+        self._keys = {name: prefix + name for name in _KEY_NAMES}
+        self._prefix = prefix
+        self._push = self._redis.register_script(_PUSH)
+        self._pop = self._redis.register_script(_POP)
+        self._join = self._redis.register_script(_JOIN)
+        self._heartbeat = self._redis.register_script(_HEARTBEAT)
+        self._reap = self._redis.register_script(_REAP)
+        self._reserve = self._redis.register_script(_RESERVE)
+        self.new_crawl = False
+
+    def key(self, name: str) -> str:
+        return self._keys[name]
+
+    # -- workers -------------------------------------------------------------------------
+
+    def join(self) -> bool:
+        """Announce this worker; True when it starts a new crawl (the last one was over)."""
+        names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays")
+        keys = [self.key(name) for name in names]
+        self.new_crawl = bool(self._join(keys=keys, args=[self.worker, WORKER_TTL_SECONDS]))
+        return self.new_crawl
+
+    def heartbeat(self) -> None:
+        self._heartbeat(keys=[self.key("workers")], args=[self.worker, WORKER_TTL_SECONDS])
+
+    def return_lost(self, *, own: bool = False) -> int:
+        """Requests in flight at dead workers (and with ``own``, at this one) back to the
+        queue; returns how many."""
+        keys = [self.key("inflight"), self.key("workers"), self.key("queue")]
+        return int(self._reap(keys=keys, args=[self.worker if own else ""]))
+
+    def leave(self) -> None:
+        """This worker stops: what it still has in flight goes back to the queue."""
+        self.return_lost(own=True)
+        self._redis.zrem(self.key("workers"), self.worker)
+
+    def live_workers(self) -> list[str]:
+        now = self._now()
+        return [str(w) for w in self._redis.zrangebyscore(self.key("workers"), now, "+inf")]
+
+    def _now(self) -> float:
+        seconds, micros = self._redis.time()
+        return float(seconds) + float(micros) / 1e6
+
+    # -- queue ---------------------------------------------------------------------------
+
+    def push(self, request: dict[str, Any], priority: int) -> None:
+        self._push(
+            keys=[self.key("queue"), self.key("seq")],
+            args=[priority, json.dumps(request, sort_keys=True)],
+        )
+
+    def pop(self) -> dict[str, Any] | None:
+        """The next request, now in flight at this worker."""
+        taken = self._pop(keys=[self.key("queue"), self.key("inflight")], args=[self.worker])
+        return None if taken is None else dict(json.loads(taken))
+
+    def done_with(self, urls: Sequence[str]) -> None:
+        """The requests for ``urls`` are finished (archived and their links queued, or
+        failed, or given another form such as a redirect or a retry)."""
+        if urls:
+            self._redis.hdel(self.key("inflight"), *urls)
+
+    def release_own(self) -> int:
+        """Forget what is recorded in flight at this worker while it has nothing in
+        progress (a request lost between scrapy's hands); returns how many."""
+        stale = [
+            str(url)
+            for url, value in self._redis.hgetall(self.key("inflight")).items()
+            if json.loads(value)["worker"] == self.worker
+        ]
+        self.done_with(stale)
+        return len(stale)
+
+    def queue_length(self) -> int:
+        return int(self._redis.zcard(self.key("queue")))
+
+    def in_flight(self) -> int:
+        return int(self._redis.hlen(self.key("inflight")))
+
+    # -- politeness ----------------------------------------------------------------------
+
+    def reserve(self, host: str, delay: float) -> float:
+        """Reserve ``host``'s next free moment for this worker; seconds to wait for it."""
+        keys = [f"{self._prefix}next:{host}", self.key("delays")]
+        return float(self._reserve(keys=keys, args=[delay, host]))
+
+    def set_delay(self, host: str, delay: float) -> None:
+        """A host's robots.txt Crawl-delay, held by every worker."""
+        self._redis.hset(self.key("delays"), host, delay)
+
+    def shared_robots(self, netloc: str) -> tuple[int | None, bytes] | None:
+        """A robots.txt another worker fetched: (status, body); status None if the fetch
+        failed. None when nobody has it yet."""
+        value = self._redis.hget(self.key("robots"), netloc)
+        if value is None:
+            return None
+        data = json.loads(value)
+        return data["status"], str(data["body"]).encode("latin-1")
+
+    def claim_robots(self, netloc: str) -> bool:
+        """True for the one worker that is to fetch ``netloc``'s robots.txt (the claim
+        lapses if that worker dies before sharing it)."""
+        key = f"{self._prefix}robots-fetch:{netloc}"
+        return bool(self._redis.set(key, self.worker, nx=True, ex=int(ROBOTS_WAIT_SECONDS)))
+
+    def share_robots(self, netloc: str, status: int | None, body: bytes) -> None:
+        value = json.dumps({"status": status, "body": body.decode("latin-1")})
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key("robots"), netloc, value)
+            pipe.delete(f"{self._prefix}robots-fetch:{netloc}")
+            pipe.execute()
+
+    # -- the crawl state (CrawlState's interface) -----------------------------------------
+
+    def claim(self, url: str, kind: str, depth: int, refetch: bool) -> str | None:
+        """Whether this worker should fetch ``url``: None if so, else why not. Exactly one
+        worker of a crawl gets None for a URL."""
+        if self.status(url) == "done" and (not refetch or self._kind(url) == "article"):
+            return "archived" if refetch else "archived_before"
+        if not self._redis.sadd(self.key("seen"), url):
+            return "taken"  # by this or another worker, in this crawl
+        return None
+
+    def status(self, url: str) -> str | None:
+        entry = self._entry(url)
+        return None if entry is None else str(entry["status"])
+
+    def _kind(self, url: str) -> str | None:
+        entry = self._entry(url)
+        return None if entry is None else str(entry.get("kind"))
+
+    def _entry(self, url: str) -> dict[str, Any] | None:
+        value = self._redis.hget(self.key("urls"), url)
+        return None if value is None else dict(json.loads(value))
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        entry = self._entry(url) or {}
+        return entry.get("etag"), entry.get("last_modified")
+
+    def queued(self, max_attempts: int = 3) -> Iterator[Any]:
+        return iter(())  # the queue itself lives in Redis: nothing to hand the spider
+
+    def finish(
+        self,
+        urls: Sequence[str],
+        status: str,
+        kind: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        warc: tuple[str, int] | None = None,
+    ) -> None:
+        """Mark ``urls`` done or failed; with ``warc``, that file's new committed length
+        is saved in the same transaction."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            for url in urls:
+                old = self._entry(url) or {}
+                attempts = int(old.get("attempts", 0)) + (status == "failed")
+                entry = {
+                    "status": status,
+                    "kind": kind,
+                    "attempts": attempts,
+                    "etag": etag or old.get("etag"),
+                    "last_modified": last_modified or old.get("last_modified"),
+                    "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                }
+                pipe.hset(self.key("urls"), url, json.dumps(entry))
+            if warc is not None:
+                pipe.hset(self.key("warc"), warc[0], warc[1])
+            pipe.execute()
+
+    def commit_warc(self, name: str, committed_bytes: int) -> None:
+        self._redis.hset(self.key("warc"), name, committed_bytes)
+
+    def committed_bytes(self, name: str) -> int:
+        value = self._redis.hget(self.key("warc"), name)
+        return 0 if value is None else int(value)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, value in self._redis.hscan_iter(self.key("urls"), count=1000):
+            status = str(json.loads(value)["status"])
+            counts[status] = counts.get(status, 0) + 1
+        counts["queued"] = self.queue_length()
+        counts["in_flight"] = self.in_flight()
+        return counts
+
+    def close(self) -> None:
+        self._redis.close()

@@ -1,0 +1,255 @@
+"""The scrapy parts of a crawl shared through a Redis frontier (``--frontier``): the
+scheduler, the politeness that holds across workers (a download handler), and
+robots.txt fetched once.
+
+Scrapy's own machinery does the rest as in a lone crawl; the spider and the WARC
+middleware see the frontier as their crawl state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet import reactor, task
+
+from newscorpus.crawl.frontier import HEARTBEAT_SECONDS, ROBOTS_WAIT_SECONDS, RedisFrontier
+from newscorpus.crawl.middlewares import HostDelays, StrictRobotsTxtMiddleware
+
+logger = logging.getLogger(__name__)
+
+# Request meta that never travels: set by the downloader for one attempt.
+_LOCAL_META = ("download_slot", "download_latency", "download_timeout", "depth")
+
+
+def _frontier(crawler: Crawler) -> RedisFrontier | None:
+    state = getattr(crawler.spider, "state", None)
+    return state if isinstance(state, RedisFrontier) else None
+
+
+def encode_request(request: Request) -> dict[str, Any]:
+    """A request as JSON: URL, headers, priority, the callbacks' names and the meta that
+    can travel (never pickle: a shared Redis must not be able to run code here)."""
+    meta = {}
+    for key, value in request.meta.items():
+        if key.startswith("_") or key in _LOCAL_META:
+            continue
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        meta[key] = value
+    return {
+        "url": request.url,
+        "headers": {
+            key.decode("latin-1"): [v.decode("latin-1") for v in values]
+            for key, values in request.headers.items()
+        },
+        "priority": request.priority,
+        "meta": meta,
+        "callback": getattr(request.callback, "__name__", None),
+        "errback": getattr(request.errback, "__name__", None),
+    }
+
+
+def decode_request(data: dict[str, Any], spider: Spider) -> Request:
+    return Request(
+        data["url"],
+        callback=getattr(spider, data["callback"]) if data.get("callback") else None,
+        errback=getattr(spider, data["errback"]) if data.get("errback") else None,
+        headers=data.get("headers") or {},
+        priority=int(data.get("priority", 0)),
+        meta=dict(data.get("meta") or {}),
+        dont_filter=True,
+    )
+
+
+class SharedScheduler(BaseScheduler):
+    """Requests go to the shared queue and come back from it, to any worker.
+
+    Every few seconds the worker announces itself and returns to the queue what dead
+    workers had in flight. The spider stays open while any worker may still queue
+    something (requests in flight anywhere).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.frontier: RedisFrontier | None = None
+        self.spider: Spider | None = None
+        self._ticker: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
+        scheduler = cls(crawler)
+        crawler.signals.connect(scheduler._idle, signal=signals.spider_idle)
+        crawler.signals.connect(scheduler._spider_error, signal=signals.spider_error)
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        frontier = _frontier(self.crawler)
+        if frontier is None:
+            raise RuntimeError("SharedScheduler needs a spider whose state is a RedisFrontier")
+        self.frontier, self.spider = frontier, spider
+        self._ticker = task.LoopingCall(self._tick)
+        self._ticker.start(HEARTBEAT_SECONDS, now=True)
+
+    def _tick(self) -> None:
+        assert self.frontier is not None
+        try:
+            self.frontier.heartbeat()
+            returned = self.frontier.return_lost()
+        except Exception as exc:  # Redis away for a moment: the next tick retries
+            logger.warning("frontier unreachable: %s", exc)
+            return
+        if returned:
+            logger.info("%d request(s) of a stopped worker returned to the queue", returned)
+            self.crawler.stats.inc_value("newscorpus/frontier/returned", returned)
+        if self.frontier.queue_length():
+            self._wake_engine()
+
+    def _wake_engine(self) -> None:
+        """Have the engine ask for requests now: other workers queue links while this
+        one waits, and scrapy would look again only at its next 5-second heartbeat (it
+        has no public call for this)."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def close(self, reason: str) -> None:
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        if self.frontier is not None:
+            self.frontier.leave()  # what is still in flight here goes back to the queue
+
+    def has_pending_requests(self) -> bool:
+        return self.frontier is not None and self.frontier.queue_length() > 0
+
+    def enqueue_request(self, request: Request) -> bool:
+        assert self.frontier is not None
+        self.frontier.push(encode_request(request), request.priority)
+        # A redirect is the same request in a new form: the old one is finished (after the
+        # new one is queued: a worker killed in between fetches it twice, never zero times).
+        # A retry has the old one's URL: it takes its place in flight when taken.
+        self.frontier.done_with(request.meta.get("redirect_urls", []))
+        self.crawler.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        assert self.frontier is not None and self.spider is not None
+        while True:
+            data = self.frontier.pop()
+            if data is None:
+                return None
+            kind = data.get("meta", {}).get("newscorpus_kind")
+            if kind == "article" and self.frontier.status(data["url"]) == "done":
+                # archived by a worker killed before it said so: nothing left to do
+                self.frontier.done_with([data["url"]])
+                continue
+            self.crawler.stats.inc_value("scheduler/dequeued/redis")
+            return decode_request(data, self.spider)
+
+    def _spider_error(self, failure: Any, response: Response, spider: Spider) -> None:
+        # a callback that raised is finished too: fetching it again would raise again
+        if self.frontier is not None and response.request is not None:
+            chain = [*response.request.meta.get("redirect_urls", []), response.request.url]
+            self.frontier.done_with(chain)
+
+    def _idle(self, spider: Spider) -> None:
+        frontier = self.frontier
+        if frontier is None:
+            return
+        self._tick()
+        # Idle: nothing of this worker is in progress, so nothing of it is in flight.
+        stale = frontier.release_own()
+        if stale:
+            logger.warning("%d request(s) recorded in flight here were lost; released", stale)
+            self.crawler.stats.inc_value("newscorpus/frontier/released_stale", stale)
+        if frontier.queue_length() or frontier.in_flight():
+            raise DontCloseSpider  # other workers may still queue links
+
+
+async def _sleep(seconds: float) -> None:
+    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+
+
+class SharedCrawlDelayMiddleware(HostDelays):
+    """The robots.txt Crawl-delay the spider reads, shared through Redis with every
+    worker (the download handler holds it)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedCrawlDelayMiddleware:
+        return cls(crawler)
+
+    def set_delay(self, host: str, delay: float) -> None:
+        super().set_delay(host, delay)
+        frontier = _frontier(self.crawler)
+        if frontier is not None:
+            frontier.set_delay(host, self.delays[host])
+
+
+class PoliteDownloadHandler(HTTP11DownloadHandler):
+    """scrapy's HTTP handler, after waiting for a moment of the host reserved in Redis:
+    requests to one host from all workers together start at least ``delay`` seconds
+    apart (or the host's Crawl-delay). Here, where the request is about to leave, and
+    not in a middleware: scrapy may hold a request in its slot queue after the
+    middlewares, which would bunch requests up again."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._delay_crawler = crawler
+        self.delay = crawler.settings.getfloat("NEWSCORPUS_DELAY")
+
+    async def download_request(self, request: Request) -> Response:
+        frontier = _frontier(self._delay_crawler)
+        if frontier is not None:
+            wait = frontier.reserve(urlsplit(request.url).hostname or "", self.delay)
+            if wait > 0:
+                await _sleep(wait)
+        response: Response = await super().download_request(request)
+        return response
+
+
+class SharedRobotsTxtMiddleware(StrictRobotsTxtMiddleware):
+    """robots.txt fetched by one worker for all: the others wait for it in Redis."""
+
+    async def robot_parser(self, request: Request) -> Any:
+        frontier = _frontier(self.crawler)
+        netloc = urlparse_cached(request).netloc
+        deadline = time.monotonic() + ROBOTS_WAIT_SECONDS
+        while frontier is not None and netloc not in self._parsers:
+            shared = frontier.shared_robots(netloc)
+            if shared is not None:
+                self._stats.inc_value("newscorpus/robots_shared")
+                parser = build_from_crawler(self._parserimpl, self.crawler, shared[1])
+                self._parsers[netloc] = parser
+                return parser
+            if frontier.claim_robots(netloc) or time.monotonic() > deadline:
+                break  # this worker fetches it (and shares it)
+            await _sleep(0.1)
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        frontier = _frontier(self.crawler)
+        if frontier is not None:
+            body = self.DISALLOW_ALL if response.status >= 500 else response.body
+            frontier.share_robots(netloc, response.status, body)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        super()._robots_error(exc, netloc)
+        frontier = _frontier(self.crawler)
+        if frontier is not None:
+            frontier.share_robots(netloc, None, self.DISALLOW_ALL)

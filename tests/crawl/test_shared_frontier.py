@@ -1,0 +1,236 @@
+"""Crawl workers sharing a Redis frontier: a real redis-server on loopback, a real site on
+loopback that logs every request, real `newscorpus crawl` processes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.crawl.site import LocalNewsSite, article_html, html
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on 127.0.0.1 (`.ci/run` installs Debian's)."""
+    if REDIS_SERVER is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run installs it")
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _site(articles: int, pause: float = 0.0) -> LocalNewsSite:
+    """Home -> two sections -> articles; robots.txt forbids /private/ (linked from home)."""
+    site = LocalNewsSite()
+
+    def slow(text: str) -> object:
+        def reply(request: object) -> tuple[int, dict[str, str], bytes]:
+            time.sleep(pause)  # a real server is not instantaneous
+            return html(text)
+
+        return reply
+
+    half = articles // 2
+    for number, numbers in (("1", range(half)), ("2", range(half, articles))):
+        links = "".join(f'<a href="/news/2026/03/story-{i}.html">S{i}</a> ' for i in numbers)
+        site.routes[f"/section/{number}"] = slow(f"<html><body>{links}</body></html>")
+    for i in range(articles):
+        site.routes[f"/news/2026/03/story-{i}.html"] = slow(
+            article_html(f"Story number {i} about the harbour")
+        )
+    site.page(
+        "/",
+        "<html><body><a href='/section/1'>One</a> <a href='/section/2'>Two</a> "
+        "<a href='/private/2026/03/secret.html'>Secret</a></body></html>",
+    )
+    site.page("/private/2026/03/secret.html", article_html("Secret"))
+    site.routes["/robots.txt"] = lambda request: (
+        200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private/\n"
+    )  # fmt: skip
+    return site.start()
+
+
+def _command(site: LocalNewsSite, run: Path, frontier: str, worker: str, delay: float) -> list[str]:
+    return [
+        sys.executable, "-m", "newscorpus", "-q", "crawl", f"{site.base}/", "--out", str(run),
+        "--allow-private", "--delay", str(delay), "--frontier", frontier, "--worker-id", worker,
+    ]  # fmt: skip
+
+
+_databases = iter(range(1, 16))
+
+
+def _frontier(redis_url: str) -> str:
+    """Each test its own Redis database: its own frontier."""
+    return f"{redis_url}/{next(_databases)}"
+
+
+def _archived(run: Path) -> Counter[str]:
+    """Response records per URL path, over every WARC file of the run."""
+    found: Counter[str] = Counter()
+    for path in sorted((run / "warc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "response":
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    found["/" + uri.split("/", 3)[3]] += 1
+    return found
+
+
+def test_two_workers_fetch_every_article_once_at_the_shared_rate(
+    tmp_path: Path, redis_url: str
+) -> None:
+    site = _site(40, pause=0.01)
+    delay = 0.05
+    run = tmp_path / "run"
+    frontier = _frontier(redis_url)
+    try:
+        commands = [_command(site, run, frontier, name, delay) for name in ("one", "two")]
+        workers = [subprocess.Popen(c, stderr=subprocess.PIPE, text=True) for c in commands]
+        for worker in workers:
+            _, errors = worker.communicate(timeout=180)
+            assert worker.returncode == 0, errors
+    finally:
+        site.stop()
+    articles = [f"/news/2026/03/story-{i}.html" for i in range(40)]
+    fetched = Counter(r.path for r in site.log)
+    assert {path: fetched[path] for path in articles} == dict.fromkeys(articles, 1)
+    assert fetched["/section/1"] == fetched["/section/2"] == fetched["/"] == 1
+    assert "/private/2026/03/secret.html" not in fetched  # robots.txt obeyed by both
+    assert fetched["/robots.txt"] <= 2  # the rules once, the sitemap reading once: not per worker
+    # the host's rate held across workers: requests leave at least `delay` apart; on
+    # arrival a gap may shrink by the time one waited for a busy CPU, never the rate
+    times = sorted(r.time for r in site.log)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= delay * 0.4, sorted(gaps)[:5]
+    spans = [times[i + 10] - times[i] for i in range(len(times) - 10)]
+    assert min(spans) >= 10 * delay * 0.9, min(spans)
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 1.05 / delay
+    # each worker wrote its own WARC files, named after it; every article archived once
+    archived = _archived(run)
+    assert {path: archived[path] for path in articles} == dict.fromkeys(articles, 1)
+    names = [p.name for p in (run / "warc").glob("*.warc.gz")]
+    by_worker = {name: [n for n in names if f"-{name}-" in n] for name in ("one", "two")}
+    assert all(by_worker.values()), names  # both did some of the work
+    for name in ("one", "two"):
+        stats = json.loads((run / f"crawl-stats-{name}.json").read_text())
+        assert stats["urls"]["queued"] == stats["urls"]["in_flight"] == 0
+
+
+def test_a_killed_workers_requests_are_fetched_by_the_other(tmp_path: Path, redis_url: str) -> None:
+    site = _site(60, pause=0.05)
+    run = tmp_path / "run"
+    frontier = _frontier(redis_url)
+
+    def command(name: str) -> list[str]:
+        return _command(site, run, frontier, name, 0.01)
+
+    try:
+        doomed = subprocess.Popen(command("doomed"), start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(site.requested("/news/")) < 5:
+            time.sleep(0.01)
+        survivor = subprocess.Popen(command("survivor"), stderr=subprocess.PIPE, text=True)
+        while time.monotonic() < deadline and len(site.requested("/news/")) < 15:
+            time.sleep(0.01)
+        os.killpg(doomed.pid, signal.SIGKILL)  # mid-crawl, with requests in flight
+        doomed.wait()
+        assert len(site.requested("/news/")) < 60, "the crawl ended before the kill"
+        _, errors = survivor.communicate(timeout=180)
+        assert survivor.returncode == 0, errors
+    finally:
+        site.stop()
+    articles = [f"/news/2026/03/story-{i}.html" for i in range(60)]
+    archived = _archived(run)
+    assert all(archived[path] >= 1 for path in articles), sorted(set(articles) - set(archived))
+    # at most the few in flight at the kill were fetched twice; none is archived twice
+    assert all(archived[path] == 1 for path in articles)
+    assert not list((run / "warc").glob("*.open"))  # the dead worker's file recovered
+    stats = json.loads((run / "crawl-stats-survivor.json").read_text())
+    assert stats["scrapy"].get("newscorpus/frontier/returned", 0) >= 1
+    assert stats["urls"]["queued"] == stats["urls"]["in_flight"] == 0
+
+
+def test_a_bad_frontier_is_one_line(tmp_path: Path) -> None:
+    def crawl(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "newscorpus", "crawl", "http://127.0.0.1:9/", "--out",
+             str(tmp_path / "run"), "--allow-private", *extra],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    port = _free_port()
+    result = crawl("--frontier", f"redis://127.0.0.1:{port}/0")
+    assert result.returncode != 0
+    assert result.stderr.startswith(
+        f"Error: cannot reach the frontier at redis://127.0.0.1:{port}/0"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert crawl("--frontier", "http://x/").stderr.strip() == (
+        "Error: frontier 'http://x/': expected redis://HOST:PORT/DB"
+    )
+    assert crawl("--worker-id", "w1").stderr.strip() == (
+        "Error: --worker-id names a worker of a shared crawl: give --frontier too"
+    )
+
+
+def test_a_later_crawl_on_the_frontier_fetches_only_what_is_new(
+    tmp_path: Path, redis_url: str
+) -> None:
+    site = _site(10)
+    run = tmp_path / "run"
+    frontier = _frontier(redis_url)
+    try:
+        subprocess.run(_command(site, run, frontier, "first", 0.0), check=True, timeout=120)
+        first = len(site.log)
+        links = "".join(f'<a href="/news/2026/03/story-{i}.html">S{i}</a> ' for i in range(12))
+        site.page("/section/1", f"<html><body>{links}</body></html>")
+        for i in (10, 11):
+            site.page(f"/news/2026/03/story-{i}.html", article_html(f"Late story {i} today"))
+        subprocess.run(_command(site, run, frontier, "later", 0.0), check=True, timeout=120)
+    finally:
+        site.stop()
+    again = Counter(r.path for r in site.log[first:])
+    assert again["/"] == again["/section/1"] == 1  # hubs: fetched on every crawl
+    news = sorted(path for path in again if path.startswith("/news/"))
+    assert news == ["/news/2026/03/story-10.html", "/news/2026/03/story-11.html"]
+    assert _archived(run)["/news/2026/03/story-10.html"] == 1
