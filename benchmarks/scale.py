@@ -207,7 +207,8 @@ def crawl_team(base: str, workers: int, frontier: str, run: Path) -> tuple[float
 
 
 def bench_crawl(articles: int, repeat: int, latency: float = 0.02) -> None:
-    from benchmarks.crawl_throughput import build_site
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script
+    from crawl_throughput import build_site
 
     redis_server = shutil.which("redis-server")
     if redis_server is None:

@@ -234,3 +234,20 @@ def test_a_later_crawl_on_the_frontier_fetches_only_what_is_new(
     news = sorted(path for path in again if path.startswith("/news/"))
     assert news == ["/news/2026/03/story-10.html", "/news/2026/03/story-11.html"]
     assert _archived(run)["/news/2026/03/story-10.html"] == 1
+
+
+def test_the_page_limit_of_a_site_counts_every_worker(tmp_path: Path, redis_url: str) -> None:
+    site = _site(40)
+    run = tmp_path / "run"
+    frontier = _frontier(redis_url)
+    try:
+        commands = [
+            [*_command(site, run, frontier, name, 0.0), "--max-pages-per-site", "12"]
+            for name in ("one", "two")
+        ]
+        workers = [subprocess.Popen(c) for c in commands]
+        assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    finally:
+        site.stop()
+    pages = [r.path for r in site.log if r.path == "/" or r.path.startswith(("/section", "/news"))]
+    assert 10 <= len(pages) <= 12

@@ -42,6 +42,7 @@ WORKER_TTL_SECONDS = 10.0  # ... and is taken for dead after this long without a
 ROBOTS_WAIT_SECONDS = 60.0  # longest wait for another worker's robots.txt fetch
 _KEY_NAMES = (
     "queue", "seq", "inflight", "workers", "seen", "session", "urls", "warc", "delays", "robots",
+    "pages",
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -67,7 +68,8 @@ local live = redis.call('ZCOUNT', KEYS[3], seconds, '+inf')
 local over = redis.call('ZCARD', KEYS[1]) == 0 and redis.call('HLEN', KEYS[2]) == 0
 local started = 0
 if over and live == 0 then
-    redis.call('DEL', KEYS[4], KEYS[6], KEYS[7])  -- seen URLs, robots.txt, Crawl-delays
+    -- seen URLs, robots.txt, Crawl-delays, pages per host
+    redis.call('DEL', KEYS[4], KEYS[6], KEYS[7], KEYS[8])
     redis.call('INCR', KEYS[5])
     started = 1
 end
@@ -184,7 +186,7 @@ class RedisFrontier:
 
     def join(self) -> bool:
         """Announce this worker; True when it starts a new crawl (the last one was over)."""
-        names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays")
+        names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays", "pages")
         keys = [self.key(name) for name in names]
         self.new_crawl = bool(self._join(keys=keys, args=[self.worker, WORKER_TTL_SECONDS]))
         return self.new_crawl
@@ -290,6 +292,13 @@ class RedisFrontier:
         if not self._redis.sadd(self.key("seen"), url):
             return "taken"  # by this or another worker, in this crawl
         return None
+
+    def pages(self, host: str) -> int:
+        """Pages requested from ``host`` in this crawl, by all workers."""
+        return int(self._redis.hget(self.key("pages"), host) or 0)
+
+    def add_page(self, host: str) -> None:
+        self._redis.hincrby(self.key("pages"), host, 1)
 
     def status(self, url: str) -> str | None:
         entry = self._entry(url)

@@ -113,7 +113,8 @@ def _lone_settings(options: CrawlOptions) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,  # an HTTP server that runs code: never on
         "HTTPERROR_ALLOWED_CODES": [304],
-        "LOG_LEVEL": "INFO",
+        # as the caller set logging up (the CLI: -q, -v); scrapy applies it to its loggers
+        "LOG_LEVEL": logging.getLevelName(logging.getLogger().getEffectiveLevel()),
         "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI owns logging
         "LOGSTATS_INTERVAL": 60.0,
         "DOWNLOADER_MIDDLEWARES": {
@@ -203,7 +204,10 @@ def run_crawl(
             "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
         },
     )
-    process = CrawlerProcess(_settings(options, shared=team is not None))
+    settings = _settings(options, shared=team is not None)
+    process = CrawlerProcess(settings)
+    # scrapy sets its own loggers to DEBUG; they follow the caller's logging instead
+    logging.getLogger("scrapy").setLevel(settings["LOG_LEVEL"])
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,

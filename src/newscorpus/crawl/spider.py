@@ -69,7 +69,6 @@ class NewsSpider(scrapy.Spider):
         self.max_pages_per_site = max_pages_per_site
         self.robots_agent = robots_agent  # the token robots.txt rules are matched against
         self.seen: set[str] = set()  # URLs requested in this run
-        self.pages: Counter[str] = Counter()  # requests per host in this run
         self.sitemaps: Counter[str] = Counter()  # sitemap requests per host in this run
         self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
         self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -130,7 +129,7 @@ class NewsSpider(scrapy.Spider):
                 return
         limit = source.max_pages if source.max_pages is not None else self.max_pages_per_site
         is_page = kind in ("home", "hub", "article")  # robots.txt, feeds, sitemaps: no page
-        if is_page and self.pages[host] >= limit:
+        if is_page and self.state.pages(host) >= limit:
             stats.inc_value("newscorpus/skipped/site_page_limit")
             return
         if kind == "sitemap":
@@ -145,7 +144,8 @@ class NewsSpider(scrapy.Spider):
             if refused != "archived":
                 stats.inc_value(f"newscorpus/skipped/{refused}")
             return
-        self.pages[host] += is_page
+        if is_page:
+            self.state.add_page(host)
         headers = {}
         if kind in HUB_KINDS and kind != "robots":
             etag, modified = self.state.validators(url)

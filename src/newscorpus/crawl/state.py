@@ -12,6 +12,7 @@ in flight, which is then fetched again.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class CrawlState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._pages: Counter[str] = Counter()  # page requests per host in this run
 
     def close(self) -> None:
         self._db.close()
@@ -105,6 +107,13 @@ class CrawlState:
             return "archived_before"
         self.enqueue(url, kind, depth)
         return None
+
+    def pages(self, host: str) -> int:
+        """Pages (not feeds, sitemaps, robots.txt) requested from ``host`` in this crawl."""
+        return self._pages[host]
+
+    def add_page(self, host: str) -> None:
+        self._pages[host] += 1
 
     def done_with(self, urls: Sequence[str]) -> None:
         """Nothing to release: a lone crawl shares no requests in flight."""
