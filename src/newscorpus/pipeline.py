@@ -688,6 +688,8 @@ def process(
     options = options or ProcessOptions()
     options.check()
     executor = executor or LocalExecutor()
+    # tasks may run in other folders (a Ray worker runs where its node was started)
+    corpus = corpus.absolute()
     if records_per_shard < 1:
         raise UserError("records per shard must be at least 1")
     files = expand_inputs(inputs)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow.dataset as ds
 
-from newscorpus.dedup.clusters import connected_components
+from newscorpus.dedup.clusters import Entries, connected_components, find_duplicates
 from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import process
 from tests.conftest import write_warc
@@ -44,11 +45,46 @@ def test_components_equal_a_graph_search_on_random_graphs() -> None:
         assert found == sorted(_reference_components(pairs))
 
 
-def test_a_long_chain_is_one_component() -> None:
-    chain = np.stack([np.arange(5000), np.arange(1, 5001)], axis=1)[::-1].copy()
+def test_a_long_chain_is_one_component_in_few_rounds() -> None:
+    # a story updated through the day: one long chain, its rows in random order
+    rows = np.random.default_rng(3).permutation(200_000)
+    chain = np.stack([rows[:-1], rows[1:]], axis=1)
+    started = time.perf_counter()
     (component,) = connected_components(chain)
-    assert component.tolist() == list(range(5001))
+    assert component.tolist() == list(range(200_000))
+    assert time.perf_counter() - started < 10  # one edge per round would take hours
     assert connected_components(np.zeros((0, 2), dtype=np.int64)) == []
+
+
+def _entries(stored: list[bool]) -> Entries:
+    size = len(stored)
+    return Entries(
+        ids=[f"https://x.test/{i}" for i in range(size)],
+        published=[f"2026-03-0{i + 1}T09:00:00" for i in range(size)],
+        words=np.full(size, 100, dtype=np.int64),
+        stored=np.array(stored),
+        url_keys=np.arange(size, dtype=np.uint64) + 1000,
+        text_keys=np.arange(size, dtype=np.uint64) + 5000,
+        counts=np.ones(size, dtype=np.int64),
+    )
+
+
+def test_every_pair_of_a_bucket_is_a_candidate() -> None:
+    """Four documents share one band (a common opening); the new one is close to the
+    second stored one only: it must be compared with it, not only with the bucket's
+    first member and its predecessor."""
+    distinct = [list(range(100 * k, 100 * k + 15)) for k in range(3)]
+    close = list(distinct[1])
+    close[0] += 7
+    close[5] += 7
+    close[10] += 7  # 17 of 20 values agree: 0.85
+    signatures = np.array([[0] * 5 + tail for tail in [*distinct, close]], dtype=np.uint32)
+    bands = [np.array([hash(tuple(s[b * 5 : b * 5 + 5])) % (2**62) for s in signatures],
+                      dtype=np.uint64) for b in range(4)]  # fmt: skip
+    outcome = find_duplicates(
+        _entries([True, True, True, False]), bands, lambda rows: signatures[rows], 0.7
+    )
+    assert {row: d.duplicate_of for row, d in outcome.decisions.items()} == {3: "https://x.test/1"}
 
 
 def _rows(corpus: Path) -> list[tuple]:

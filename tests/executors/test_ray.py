@@ -139,15 +139,15 @@ def test_a_task_whose_worker_is_killed_is_retried_and_exact(
 ) -> None:
     inputs = _inputs(tmp_path / "in", 60)
     expected = _local_reference(inputs, tmp_path / "local")
-    corpus = tmp_path / "ray"
+    corpus = Path("ray")  # relative to the driver's folder, not to where Ray was started
     subprocess.run(
         _command(inputs[:1], corpus, "--executor", "ray", "--ray-address", ray_cluster),
-        check=True, env=RAY_ENV, timeout=300,
+        check=True, env=RAY_ENV, timeout=300, cwd=tmp_path,
     )  # fmt: skip
     run = subprocess.Popen(
         _command(inputs[1:], corpus, "--executor", "ray", "--ray-address", ray_cluster),
-        env=RAY_ENV,
-    )
+        env=RAY_ENV, cwd=tmp_path,
+    )  # fmt: skip
     killed: list[int] = []
     deadline = time.monotonic() + 120
     while not killed and run.poll() is None and time.monotonic() < deadline:
@@ -158,7 +158,7 @@ def test_a_task_whose_worker_is_killed_is_retried_and_exact(
         time.sleep(0.005)
     assert run.wait(timeout=300) == 0
     assert killed, "no extract task was caught running"
-    assert _corpus(corpus) == expected
+    assert _corpus(tmp_path / corpus) == expected
 
 
 def test_a_killed_driver_resumes_from_the_markers(tmp_path: Path, ray_cluster: str) -> None:

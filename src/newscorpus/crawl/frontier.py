@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ from newscorpus.errors import UserError
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0  # a worker announces itself (and looks for work) this often ...
-WORKER_TTL_SECONDS = 10.0  # ... and is taken for dead after this long without a word
+WORKER_TTL_SECONDS = 30.0  # ... and is taken for dead after this long without a word
+REDIS_TIMEOUT_SECONDS = 5.0  # a Redis call never blocks a worker long enough to seem dead
+MAX_RETURNS = 2  # times a request lost in flight at a live worker is queued again
 ROBOTS_WAIT_SECONDS = 60.0  # longest wait for another worker's robots.txt fetch
 _KEY_NAMES = (
     "queue", "seq", "inflight", "workers", "seen", "session", "urls", "warc", "delays", "robots",
@@ -75,6 +78,15 @@ if over and live == 0 then
 end
 redis.call('ZADD', KEYS[3], seconds + tonumber(ARGV[2]), ARGV[1])
 return started
+"""
+# Finish requests in flight, only those of this worker.
+_DONE = """
+for i = 2, #ARGV do
+    local value = redis.call('HGET', KEYS[1], ARGV[i])
+    if value and cjson.decode(value)['worker'] == ARGV[1] then
+        redis.call('HDEL', KEYS[1], ARGV[i])
+    end
+end
 """
 _HEARTBEAT = """
 local now = redis.call('TIME')
@@ -161,8 +173,14 @@ class RedisFrontier:
         self.address = address
         self.crawl = crawl
         self.worker = worker
+        # this run of the worker: a worker restarted under the same id is another owner,
+        # so what the dead run had in flight is returned, not taken for its own
+        self.owner = f"{worker}#{secrets.token_hex(4)}"
         self._redis = redis.Redis.from_url(
-            address.url, socket_connect_timeout=10, socket_timeout=30, decode_responses=True
+            address.url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            decode_responses=True,
         )
         try:
             self._redis.ping()
@@ -176,6 +194,7 @@ class RedisFrontier:
         self._join = self._redis.register_script(_JOIN)
         self._heartbeat = self._redis.register_script(_HEARTBEAT)
         self._reap = self._redis.register_script(_REAP)
+        self._done = self._redis.register_script(_DONE)
         self._reserve = self._redis.register_script(_RESERVE)
         self.new_crawl = False
 
@@ -188,26 +207,27 @@ class RedisFrontier:
         """Announce this worker; True when it starts a new crawl (the last one was over)."""
         names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays", "pages")
         keys = [self.key(name) for name in names]
-        self.new_crawl = bool(self._join(keys=keys, args=[self.worker, WORKER_TTL_SECONDS]))
+        self.new_crawl = bool(self._join(keys=keys, args=[self.owner, WORKER_TTL_SECONDS]))
         return self.new_crawl
 
     def heartbeat(self) -> None:
-        self._heartbeat(keys=[self.key("workers")], args=[self.worker, WORKER_TTL_SECONDS])
+        self._heartbeat(keys=[self.key("workers")], args=[self.owner, WORKER_TTL_SECONDS])
 
     def return_lost(self, *, own: bool = False) -> int:
         """Requests in flight at dead workers (and with ``own``, at this one) back to the
         queue; returns how many."""
         keys = [self.key("inflight"), self.key("workers"), self.key("queue")]
-        return int(self._reap(keys=keys, args=[self.worker if own else ""]))
+        return int(self._reap(keys=keys, args=[self.owner if own else ""]))
 
     def leave(self) -> None:
         """This worker stops: what it still has in flight goes back to the queue."""
         self.return_lost(own=True)
-        self._redis.zrem(self.key("workers"), self.worker)
+        self._redis.zrem(self.key("workers"), self.owner)
 
     def live_workers(self) -> list[str]:
         now = self._now()
-        return [str(w) for w in self._redis.zrangebyscore(self.key("workers"), now, "+inf")]
+        owners = self._redis.zrangebyscore(self.key("workers"), now, "+inf")
+        return [str(owner).rsplit("#", 1)[0] for owner in owners]
 
     def _now(self) -> float:
         seconds, micros = self._redis.time()
@@ -223,25 +243,40 @@ class RedisFrontier:
 
     def pop(self) -> dict[str, Any] | None:
         """The next request, now in flight at this worker."""
-        taken = self._pop(keys=[self.key("queue"), self.key("inflight")], args=[self.worker])
+        taken = self._pop(keys=[self.key("queue"), self.key("inflight")], args=[self.owner])
         return None if taken is None else dict(json.loads(taken))
 
     def done_with(self, urls: Sequence[str]) -> None:
-        """The requests for ``urls`` are finished (archived and their links queued, or
-        failed, or given another form such as a redirect or a retry)."""
+        """This worker's requests for ``urls`` are finished (archived and their links
+        queued, or failed, or given another form such as a redirect). Another worker's
+        entry for the same URL (it took the request back from a worker taken for dead)
+        is left alone."""
         if urls:
-            self._redis.hdel(self.key("inflight"), *urls)
+            self._done(keys=[self.key("inflight")], args=[self.owner, *urls])
 
     def release_own(self) -> int:
-        """Forget what is recorded in flight at this worker while it has nothing in
-        progress (a request lost between scrapy's hands); returns how many."""
-        stale = [
-            str(url)
-            for url, value in self._redis.hgetall(self.key("inflight")).items()
-            if json.loads(value)["worker"] == self.worker
-        ]
-        self.done_with(stale)
-        return len(stale)
+        """Requests recorded in flight at this worker while it has nothing in progress
+        (lost between scrapy's hands) go back to the queue, twice at most; returns how
+        many."""
+        returned = 0
+        for url, value in self._redis.hgetall(self.key("inflight")).items():
+            entry = json.loads(value)
+            if entry["worker"] != self.owner:
+                continue
+            request = json.loads(entry["request"])
+            meta = request.setdefault("meta", {})
+            meta["newscorpus_returned"] = meta.get("newscorpus_returned", 0) + 1
+            with self._redis.pipeline(transaction=True) as pipe:
+                if meta["newscorpus_returned"] <= MAX_RETURNS:
+                    pipe.zadd(
+                        self.key("queue"), {json.dumps(request, sort_keys=True): entry["score"]}
+                    )
+                    returned += 1
+                else:
+                    logger.warning("%s was lost in flight %d times; dropped", url, MAX_RETURNS)
+                pipe.hdel(self.key("inflight"), url)
+                pipe.execute()
+        return returned
 
     def queue_length(self) -> int:
         return int(self._redis.zcard(self.key("queue")))
@@ -273,7 +308,7 @@ class RedisFrontier:
         """True for the one worker that is to fetch ``netloc``'s robots.txt (the claim
         lapses if that worker dies before sharing it)."""
         key = f"{self._prefix}robots-fetch:{netloc}"
-        return bool(self._redis.set(key, self.worker, nx=True, ex=int(ROBOTS_WAIT_SECONDS)))
+        return bool(self._redis.set(key, self.owner, nx=True, ex=int(ROBOTS_WAIT_SECONDS)))
 
     def share_robots(self, netloc: str, status: int | None, body: bytes) -> None:
         value = json.dumps({"status": status, "body": body.decode("latin-1")})

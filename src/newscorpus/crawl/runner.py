@@ -72,8 +72,8 @@ def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
         settings.update(
             SCHEDULER="newscorpus.crawl.shared.SharedScheduler",
             # the shared reservation spaces requests; scrapy's own delay would add to it
+            # (AutoThrottle still slows a worker down on a slow host)
             DOWNLOAD_DELAY=0.001,
-            AUTOTHROTTLE_ENABLED=False,
             NEWSCORPUS_DELAY=options.delay,
         )
         settings.pop("RANDOMIZE_DOWNLOAD_DELAY")
@@ -233,16 +233,33 @@ def run_crawl(
         ticker.start(1.0, now=False)
     process.start()
     writer.close()
-    if team is not None:  # the files of workers that died while this one ran
+    stats = _stats_json(crawler, _counts(state, team))
+    lost = stats["scrapy"].get("finish_reason") == "frontier_unreachable"
+    if team is not None and not lost:  # the files of workers that died while this one ran
         recover_open_files(warc_dir, state.committed_bytes)
-    stats = _stats_json(crawler, state)
     state.close()
     write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
     lock.close()
+    if lost and team is not None:
+        raise UserError(
+            f"lost the frontier at {FrontierAddress.parse(team.frontier).shown()}: this worker "
+            f"stopped (what it archived is kept in {warc_dir}); start it again once Redis is back"
+        )
     return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
 
 
-def _stats_json(crawler: Any, state: Any) -> dict[str, Any]:
+def _counts(state: Any, team: Team | None) -> dict[str, int]:
+    """URLs per status; a frontier that went away has none to give."""
+    try:
+        return dict(state.counts())
+    except Exception as exc:
+        if team is None:
+            raise
+        logger.warning("frontier unreachable: %s", exc)
+        return {}
+
+
+def _stats_json(crawler: Any, urls: dict[str, int]) -> dict[str, Any]:
     raw = crawler.stats.get_stats() if crawler.stats else {}
     scrapy_stats = {
         key: value.isoformat() if isinstance(value, datetime) else value
@@ -267,6 +284,6 @@ def _stats_json(crawler: Any, state: Any) -> dict[str, Any]:
         "per_host": {host: dict(counts) for host, counts in sorted(spider.host_stats.items())}
         if spider
         else {},
-        "urls": state.counts(),
+        "urls": urls,
         "scrapy": scrapy_stats,
     }

@@ -25,7 +25,12 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
 
-from newscorpus.crawl.frontier import HEARTBEAT_SECONDS, ROBOTS_WAIT_SECONDS, RedisFrontier
+from newscorpus.crawl.frontier import (
+    HEARTBEAT_SECONDS,
+    ROBOTS_WAIT_SECONDS,
+    WORKER_TTL_SECONDS,
+    RedisFrontier,
+)
 from newscorpus.crawl.middlewares import HostDelays, StrictRobotsTxtMiddleware
 
 logger = logging.getLogger(__name__)
@@ -89,6 +94,8 @@ class SharedScheduler(BaseScheduler):
         self.frontier: RedisFrontier | None = None
         self.spider: Spider | None = None
         self._ticker: task.LoopingCall | None = None
+        self._lost_since: float | None = None
+        self.lost = False  # Redis unreachable for longer than a worker may stay silent
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
@@ -106,17 +113,28 @@ class SharedScheduler(BaseScheduler):
         self._ticker.start(HEARTBEAT_SECONDS, now=True)
 
     def _tick(self) -> None:
-        assert self.frontier is not None
+        frontier = self.frontier
+        assert frontier is not None
         try:
-            self.frontier.heartbeat()
-            returned = self.frontier.return_lost()
-        except Exception as exc:  # Redis away for a moment: the next tick retries
+            frontier.heartbeat()
+            returned = frontier.return_lost()
+            waiting = frontier.queue_length()
+        except Exception as exc:  # Redis away: the next tick retries, for a while
+            self._lost_since = self._lost_since or time.monotonic()
             logger.warning("frontier unreachable: %s", exc)
+            if time.monotonic() - self._lost_since > WORKER_TTL_SECONDS:
+                # the others have taken this worker for dead: stop (what it archived is
+                # committed; its requests in flight are back in the queue)
+                self.lost = True
+                engine = self.crawler.engine
+                if engine is not None and self.spider is not None:
+                    engine.close_spider(self.spider, "frontier_unreachable")
             return
+        self._lost_since = None
         if returned:
             logger.info("%d request(s) of a stopped worker returned to the queue", returned)
             self.crawler.stats.inc_value("newscorpus/frontier/returned", returned)
-        if self.frontier.queue_length():
+        if waiting:
             self._wake_engine()
 
     def _wake_engine(self) -> None:
@@ -132,7 +150,10 @@ class SharedScheduler(BaseScheduler):
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
         if self.frontier is not None:
-            self.frontier.leave()  # what is still in flight here goes back to the queue
+            try:
+                self.frontier.leave()  # what is still in flight here goes back to the queue
+            except Exception as exc:  # the others return it once this worker is silent
+                logger.warning("could not leave the frontier: %s", exc)
 
     def has_pending_requests(self) -> bool:
         return self.frontier is not None and self.frontier.queue_length() > 0
@@ -172,12 +193,19 @@ class SharedScheduler(BaseScheduler):
         if frontier is None:
             return
         self._tick()
-        # Idle: nothing of this worker is in progress, so nothing of it is in flight.
-        stale = frontier.release_own()
-        if stale:
-            logger.warning("%d request(s) recorded in flight here were lost; released", stale)
-            self.crawler.stats.inc_value("newscorpus/frontier/released_stale", stale)
-        if frontier.queue_length() or frontier.in_flight():
+        if self.lost:
+            return
+        try:
+            # Idle: nothing of this worker is in progress, so nothing of it is in flight.
+            returned = frontier.release_own()
+            busy = frontier.queue_length() or frontier.in_flight()
+        except Exception as exc:
+            logger.warning("frontier unreachable: %s", exc)
+            raise DontCloseSpider from None  # the tick decides when to give up
+        if returned:
+            logger.warning("%d request(s) lost in flight here; queued again", returned)
+            self.crawler.stats.inc_value("newscorpus/frontier/requeued_lost", returned)
+        if busy:
             raise DontCloseSpider  # other workers may still queue links
 
 

@@ -126,9 +126,10 @@ def find_pairs(task: PairTask) -> Path:
     """Pairs of documents sharing a key of the task's column and range, at least one of
     them new; near-duplicate candidates are confirmed on their signatures here."""
     keys, rows = task.space.column(task.column, task.partition, task.partitions)
-    pairs = rows[equal_key_pairs(keys, ~task.space.stored(rows))]
+    exact = task.column in EXACT_COLUMNS
+    pairs = rows[equal_key_pairs(keys, ~task.space.stored(rows), every_pair=not exact)]
     confirmed = np.ones(len(pairs), dtype=bool)
-    if task.column not in EXACT_COLUMNS:
+    if not exact:
         options = task.options
         width = options.bands * options.rows
         pairs = unique_pairs(pairs)

@@ -106,29 +106,60 @@ def no_pairs() -> Pairs:
     return np.zeros((0, 2), dtype=np.int64)
 
 
-def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_]) -> Pairs:
-    """Pairs of rows with equal keys, at least one of them ``involved``.
+MAX_BUCKET = 64  # members of one LSH bucket compared pairwise; larger buckets are chained
 
-    Each member of a group is paired with the group's first member and with its
-    predecessor: enough to connect the group even when one member is an outlier.
-    """
+
+def _groups(keys: Keys) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """(rows in key order, start of each group of equal keys in that order, group sizes)."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    same = ordered[1:] == ordered[:-1]
-    if not same.any():
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sizes = np.diff(np.append(starts, len(keys)))
+    return order, starts, sizes
+
+
+def _chained(order: npt.NDArray[np.int64], starts: Any, sizes: Any) -> Pairs:
+    """Each member of the groups paired with its group's first member and its
+    predecessor: enough to connect a group even when one member is an outlier."""
+    if not len(starts):
         return no_pairs()
-    starts = np.concatenate([[True], ~same])
-    group = np.cumsum(starts) - 1
-    first_position = np.flatnonzero(starts)[group]
-    firsts = order[first_position]
-    previous = np.concatenate([[-1], order[:-1]])
-    member = np.arange(len(order))
-    to_first = member != first_position
-    to_previous = np.concatenate([[False], same]) & (first_position != member - 1)
-    left = np.concatenate([firsts[to_first], previous[to_previous]])
-    right = np.concatenate([order[to_first], order[to_previous]])
-    wanted = involved[left] | involved[right]
-    return np.stack([left[wanted], right[wanted]], axis=1)
+    first = np.repeat(starts, sizes)
+    positions = first + np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    later = positions != first
+    to_previous = later & (positions - 1 != first)
+    left = np.concatenate([order[first[later]], order[positions[to_previous] - 1]])
+    right = np.concatenate([order[positions[later]], order[positions[to_previous]]])
+    return np.stack([left, right], axis=1)
+
+
+def equal_key_pairs(keys: Keys, involved: npt.NDArray[np.bool_], every_pair: bool = False) -> Pairs:
+    """Pairs of rows with equal keys, at least one of them ``involved``.
+
+    Exact keys (URL, text): members are chained (first member and predecessor), which
+    connects the group. LSH band keys (``every_pair``): members of a bucket are only
+    candidates, each pair confirmed on its own, so every pair of a bucket is proposed (as
+    datatrove and text-dedup do); a bucket larger than ``MAX_BUCKET`` (a template
+    shared by many pages) is chained instead.
+    """
+    if len(keys) < 2:
+        return no_pairs()
+    order, starts, sizes = _groups(keys)
+    multi = sizes >= 2
+    if not multi.any():
+        return no_pairs()
+    parts = []
+    chained = multi & (sizes > MAX_BUCKET) if every_pair else multi
+    parts.append(_chained(order, starts[chained], sizes[chained]))
+    if every_pair:
+        small = multi & (sizes <= MAX_BUCKET)
+        for size in np.unique(sizes[small]).tolist():
+            firsts = starts[small & (sizes == size)]
+            upper, lower = np.triu_indices(size, 1)
+            left = order[(firsts[:, None] + upper[None, :]).ravel()]
+            right = order[(firsts[:, None] + lower[None, :]).ravel()]
+            parts.append(np.stack([left, right], axis=1))
+    pairs = np.concatenate(parts)
+    return pairs[involved[pairs[:, 0]] | involved[pairs[:, 1]]]
 
 
 def unique_pairs(pairs: Pairs) -> Pairs:
@@ -157,30 +188,31 @@ def agreeing(
 def connected_components(pairs: Pairs) -> list[npt.NDArray[np.int64]]:
     """The rows joined by ``pairs``, component by component (each sorted, two or more).
 
-    Min-label propagation with pointer jumping, on whole arrays: each round gives both
-    ends of every pair the smaller of their labels, then follows labels to their roots;
-    it stops when no label changes, which takes about log(diameter) rounds.
+    Hook and shortcut on whole arrays: each round, every pair whose ends have different
+    roots hooks the larger root under the smaller one, then every row follows its
+    pointers to its root. A root survives a round only when no neighbouring root is
+    smaller, so at least half of the roots go each round: about log2(rows) rounds, even
+    for one long chain.
     """
     if not len(pairs):
         return []
     nodes, inverse = np.unique(pairs, return_inverse=True)
     left, right = inverse.reshape(-1, 2).T
-    labels = np.arange(len(nodes))
+    parent = np.arange(len(nodes))
     while True:
-        lowest = np.minimum(labels[left], labels[right])
-        updated = labels.copy()
-        np.minimum.at(updated, left, lowest)
-        np.minimum.at(updated, right, lowest)
-        while True:  # pointer jumping: every label to its root
-            jumped = updated[updated]
-            if np.array_equal(jumped, updated):
-                break
-            updated = jumped
-        if np.array_equal(updated, labels):
+        first, second = parent[left], parent[right]
+        across = first != second
+        if not across.any():
             break
-        labels = updated
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        low, high = np.minimum(first, second)[across], np.maximum(first, second)[across]
+        np.minimum.at(parent, high, low)  # roots only: ``parent`` points at roots here
+        while True:  # shortcut: every row to its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    order = np.argsort(parent, kind="stable")
+    bounds = np.flatnonzero(np.diff(parent[order])) + 1
     return [nodes[part] for part in np.split(order, bounds)]
 
 
@@ -277,7 +309,7 @@ def find_duplicates(
             [equal_key_pairs(entries.url_keys, new), equal_key_pairs(entries.text_keys, new)]
         )
     )
-    near = [equal_key_pairs(keys, new) for keys in bands]
+    near = [equal_key_pairs(keys, new, every_pair=True) for keys in bands]
     candidates = unique_pairs(np.concatenate(near)) if near else no_pairs()
     confirmed = candidates[agreeing(candidates, signatures_of, min_similarity)]
     outcome = decide_components(

@@ -132,8 +132,11 @@ class RayExecutor(Executor):
                 done, pending = ray.wait(pending, num_returns=1)
                 try:
                     yield ray.get(done[0])
-                except ray.exceptions.RayTaskError as exc:  # the function raised: a bug
-                    raise exc.as_instanceof_cause() from None
+                except ray.exceptions.RayTaskError as exc:  # the function raised
+                    cause = getattr(exc, "cause", None)
+                    if isinstance(cause, BaseException):
+                        raise cause from None  # as the local executor would raise it
+                    raise
                 except ray.exceptions.RayError as exc:
                     raise WorkerLost(
                         f"a Ray task failed {self.max_retries + 1} times "

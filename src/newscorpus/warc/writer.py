@@ -47,7 +47,20 @@ def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue
+            try:  # locked, but is it still the file of that name? (closed and renamed)
+                if path.stat().st_ino != os.fstat(handle.fileno()).st_ino:
+                    continue
+            except FileNotFoundError:
+                continue
             length = committed_bytes(final.name)
+            size = os.fstat(handle.fileno()).st_size
+            if length > size:  # the machine went down before the disk had it all
+                logger.warning(
+                    "%s holds %d bytes, %d were recorded as complete: the last pages "
+                    "recorded as archived are missing from it",
+                    final.name, size, length,
+                )  # fmt: skip
+                length = size
             if length <= 0:
                 path.unlink()
                 continue
@@ -162,9 +175,13 @@ class WarcFileWriter:
             self._path = self.directory / f"{name}{OPEN_SUFFIX}"
             if not (self.directory / name).exists() and not self._path.exists():
                 break
-        self._stream = self._path.open("xb")
-        # held while the file is open: recovery never cuts a file a live writer appends to
+        # Created under a name recovery ignores, locked, then given its open name: recovery
+        # (by another crawl worker) never sees an open file that is not locked by its
+        # live writer, and the lock is held until the file has its final name.
+        creating = self._path.with_name(f".{self._path.name}.new")
+        self._stream = creating.open("xb")
         fcntl.flock(self._stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        creating.replace(self._path)
         self._writer = WARCWriter(self._stream, gzip=True, warc_version="WARC/1.1")
         self._writer.write_record(self._writer.create_warcinfo_record(name, self.info))
         return self._writer
@@ -174,9 +191,9 @@ class WarcFileWriter:
             return
         self._stream.flush()
         os.fsync(self._stream.fileno())
-        self._stream.close()
         final = self._path.with_name(self._path.name.removesuffix(OPEN_SUFFIX))
-        self._path.replace(final)
+        self._path.replace(final)  # renamed while still locked, then closed
+        self._stream.close()
         self.files.append(final)
         logger.info("wrote %s", final)
         self._stream = self._writer = self._path = None
