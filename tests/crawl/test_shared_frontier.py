@@ -251,3 +251,39 @@ def test_the_page_limit_of_a_site_counts_every_worker(tmp_path: Path, redis_url:
         site.stop()
     pages = [r.path for r in site.log if r.path == "/" or r.path.startswith(("/section", "/news"))]
     assert 10 <= len(pages) <= 12
+
+
+def test_a_worker_that_loses_redis_stops_with_one_line(tmp_path: Path) -> None:
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    redis = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    site = _site(200, pause=0.1)
+    run = tmp_path / "run"
+    try:
+        time.sleep(0.5)
+        worker = subprocess.Popen(
+            _command(site, run, f"redis://127.0.0.1:{port}/0", "alone", 0.0),
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(site.requested("/news/")) < 5:
+            time.sleep(0.02)
+        redis.kill()  # Redis goes away mid-crawl
+        _, errors = worker.communicate(timeout=120)
+    finally:
+        site.stop()
+        redis.kill()
+        redis.wait()
+    assert worker.returncode != 0
+    assert errors.strip().splitlines()[-1] == (
+        f"Error: lost the frontier at redis://127.0.0.1:{port}/0: this worker stopped (what "
+        f"it archived is kept in {run / 'warc'}); start it again once Redis is back"
+    )
+    assert "Traceback" not in errors
+    assert sum(_archived(run).values()) >= 1  # the pages archived before are kept
+    assert not list((run / "warc").glob("*.open"))

@@ -24,14 +24,15 @@ Redis time is the clock of every decision, so workers' clocks need not agree.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from newscorpus.errors import UserError
@@ -123,6 +124,29 @@ return string.format('%.6f', slot - seconds)
 """
 
 
+class FrontierUnreachable(ConnectionError):
+    """Redis did not answer (or failed) a frontier call."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _unreachable(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Redis errors of a frontier call become ``FrontierUnreachable``."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from redis import RedisError
+
+        try:
+            return method(*args, **kwargs)
+        except RedisError as exc:
+            raise FrontierUnreachable(str(exc)) from exc
+
+    return call
+
+
 @dataclass(slots=True)
 class FrontierAddress:
     """``redis://[:PASSWORD@]HOST:PORT/DB`` (or ``rediss://`` for TLS)."""
@@ -203,6 +227,7 @@ class RedisFrontier:
 
     # -- workers -------------------------------------------------------------------------
 
+    @_unreachable
     def join(self) -> bool:
         """Announce this worker; True when it starts a new crawl (the last one was over)."""
         names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays", "pages")
@@ -210,20 +235,24 @@ class RedisFrontier:
         self.new_crawl = bool(self._join(keys=keys, args=[self.owner, WORKER_TTL_SECONDS]))
         return self.new_crawl
 
+    @_unreachable
     def heartbeat(self) -> None:
         self._heartbeat(keys=[self.key("workers")], args=[self.owner, WORKER_TTL_SECONDS])
 
+    @_unreachable
     def return_lost(self, *, own: bool = False) -> int:
         """Requests in flight at dead workers (and with ``own``, at this one) back to the
         queue; returns how many."""
         keys = [self.key("inflight"), self.key("workers"), self.key("queue")]
         return int(self._reap(keys=keys, args=[self.owner if own else ""]))
 
+    @_unreachable
     def leave(self) -> None:
         """This worker stops: what it still has in flight goes back to the queue."""
         self.return_lost(own=True)
         self._redis.zrem(self.key("workers"), self.owner)
 
+    @_unreachable
     def live_workers(self) -> list[str]:
         now = self._now()
         owners = self._redis.zrangebyscore(self.key("workers"), now, "+inf")
@@ -235,17 +264,20 @@ class RedisFrontier:
 
     # -- queue ---------------------------------------------------------------------------
 
+    @_unreachable
     def push(self, request: dict[str, Any], priority: int) -> None:
         self._push(
             keys=[self.key("queue"), self.key("seq")],
             args=[priority, json.dumps(request, sort_keys=True)],
         )
 
+    @_unreachable
     def pop(self) -> dict[str, Any] | None:
         """The next request, now in flight at this worker."""
         taken = self._pop(keys=[self.key("queue"), self.key("inflight")], args=[self.owner])
         return None if taken is None else dict(json.loads(taken))
 
+    @_unreachable
     def done_with(self, urls: Sequence[str]) -> None:
         """This worker's requests for ``urls`` are finished (archived and their links
         queued, or failed, or given another form such as a redirect). Another worker's
@@ -254,6 +286,7 @@ class RedisFrontier:
         if urls:
             self._done(keys=[self.key("inflight")], args=[self.owner, *urls])
 
+    @_unreachable
     def release_own(self) -> int:
         """Requests recorded in flight at this worker while it has nothing in progress
         (lost between scrapy's hands) go back to the queue, twice at most; returns how
@@ -278,23 +311,28 @@ class RedisFrontier:
                 pipe.execute()
         return returned
 
+    @_unreachable
     def queue_length(self) -> int:
         return int(self._redis.zcard(self.key("queue")))
 
+    @_unreachable
     def in_flight(self) -> int:
         return int(self._redis.hlen(self.key("inflight")))
 
     # -- politeness ----------------------------------------------------------------------
 
+    @_unreachable
     def reserve(self, host: str, delay: float) -> float:
         """Reserve ``host``'s next free moment for this worker; seconds to wait for it."""
         keys = [f"{self._prefix}next:{host}", self.key("delays")]
         return float(self._reserve(keys=keys, args=[delay, host]))
 
+    @_unreachable
     def set_delay(self, host: str, delay: float) -> None:
         """A host's robots.txt Crawl-delay, held by every worker."""
         self._redis.hset(self.key("delays"), host, delay)
 
+    @_unreachable
     def shared_robots(self, netloc: str) -> tuple[int | None, bytes] | None:
         """A robots.txt another worker fetched: (status, body); status None if the fetch
         failed. None when nobody has it yet."""
@@ -304,12 +342,14 @@ class RedisFrontier:
         data = json.loads(value)
         return data["status"], str(data["body"]).encode("latin-1")
 
+    @_unreachable
     def claim_robots(self, netloc: str) -> bool:
         """True for the one worker that is to fetch ``netloc``'s robots.txt (the claim
         lapses if that worker dies before sharing it)."""
         key = f"{self._prefix}robots-fetch:{netloc}"
         return bool(self._redis.set(key, self.owner, nx=True, ex=int(ROBOTS_WAIT_SECONDS)))
 
+    @_unreachable
     def share_robots(self, netloc: str, status: int | None, body: bytes) -> None:
         value = json.dumps({"status": status, "body": body.decode("latin-1")})
         with self._redis.pipeline(transaction=True) as pipe:
@@ -319,6 +359,7 @@ class RedisFrontier:
 
     # -- the crawl state (CrawlState's interface) -----------------------------------------
 
+    @_unreachable
     def claim(self, url: str, kind: str, depth: int, refetch: bool) -> str | None:
         """Whether this worker should fetch ``url``: None if so, else why not. Exactly one
         worker of a crawl gets None for a URL."""
@@ -328,13 +369,16 @@ class RedisFrontier:
             return "taken"  # by this or another worker, in this crawl
         return None
 
+    @_unreachable
     def pages(self, host: str) -> int:
         """Pages requested from ``host`` in this crawl, by all workers."""
         return int(self._redis.hget(self.key("pages"), host) or 0)
 
+    @_unreachable
     def add_page(self, host: str) -> None:
         self._redis.hincrby(self.key("pages"), host, 1)
 
+    @_unreachable
     def status(self, url: str) -> str | None:
         entry = self._entry(url)
         return None if entry is None else str(entry["status"])
@@ -347,13 +391,16 @@ class RedisFrontier:
         value = self._redis.hget(self.key("urls"), url)
         return None if value is None else dict(json.loads(value))
 
+    @_unreachable
     def validators(self, url: str) -> tuple[str | None, str | None]:
         entry = self._entry(url) or {}
         return entry.get("etag"), entry.get("last_modified")
 
+    @_unreachable
     def queued(self, max_attempts: int = 3) -> Iterator[Any]:
         return iter(())  # the queue itself lives in Redis: nothing to hand the spider
 
+    @_unreachable
     def finish(
         self,
         urls: Sequence[str],
@@ -382,13 +429,16 @@ class RedisFrontier:
                 pipe.hset(self.key("warc"), warc[0], warc[1])
             pipe.execute()
 
+    @_unreachable
     def commit_warc(self, name: str, committed_bytes: int) -> None:
         self._redis.hset(self.key("warc"), name, committed_bytes)
 
+    @_unreachable
     def committed_bytes(self, name: str) -> int:
         value = self._redis.hget(self.key("warc"), name)
         return 0 if value is None else int(value)
 
+    @_unreachable
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for _, value in self._redis.hscan_iter(self.key("urls"), count=1000):
@@ -398,5 +448,6 @@ class RedisFrontier:
         counts["in_flight"] = self.in_flight()
         return counts
 
+    @_unreachable
     def close(self) -> None:
         self._redis.close()

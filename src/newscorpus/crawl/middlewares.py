@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
+from newscorpus.crawl.frontier import FrontierUnreachable
 from newscorpus.crawl.state import CrawlState
 from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
@@ -160,6 +161,13 @@ class WarcMiddleware:
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
+        try:
+            return self._archive(request, response)
+        except FrontierUnreachable as exc:  # not recorded as archived: fetched again later
+            self.stats.inc_value("newscorpus/frontier/unreachable")
+            raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
+
+    def _archive(self, request: Request, response: Response) -> Response:
         # The spider owns the writer and the state (settings are copied; these cannot be).
         owner = self.crawler.spider
         writer: WarcFileWriter | None = getattr(owner, "warc_writer", None)

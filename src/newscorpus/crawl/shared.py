@@ -8,6 +8,7 @@ middleware see the frontier as their crawl state.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -18,9 +19,9 @@ from scrapy import Request, Spider, signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import reactor, task
@@ -29,6 +30,7 @@ from newscorpus.crawl.frontier import (
     HEARTBEAT_SECONDS,
     ROBOTS_WAIT_SECONDS,
     WORKER_TTL_SECONDS,
+    FrontierUnreachable,
     RedisFrontier,
 )
 from newscorpus.crawl.middlewares import HostDelays, StrictRobotsTxtMiddleware
@@ -127,8 +129,8 @@ class SharedScheduler(BaseScheduler):
                 # committed; its requests in flight are back in the queue)
                 self.lost = True
                 engine = self.crawler.engine
-                if engine is not None and self.spider is not None:
-                    engine.close_spider(self.spider, "frontier_unreachable")
+                if engine is not None:
+                    deferred_from_coro(engine.close_spider_async(reason="frontier_unreachable"))
             return
         self._lost_since = None
         if returned:
@@ -156,11 +158,19 @@ class SharedScheduler(BaseScheduler):
                 logger.warning("could not leave the frontier: %s", exc)
 
     def has_pending_requests(self) -> bool:
-        return self.frontier is not None and self.frontier.queue_length() > 0
+        try:
+            return self.frontier is not None and self.frontier.queue_length() > 0
+        except FrontierUnreachable:
+            return False  # the heartbeat decides when to give up
 
     def enqueue_request(self, request: Request) -> bool:
         assert self.frontier is not None
-        self.frontier.push(encode_request(request), request.priority)
+        try:
+            self.frontier.push(encode_request(request), request.priority)
+        except FrontierUnreachable:
+            # the page that linked it stays in flight here: taken back and parsed again
+            self.crawler.stats.inc_value("newscorpus/frontier/not_queued")
+            return False
         # A redirect is the same request in a new form: the old one is finished (after the
         # new one is queued: a worker killed in between fetches it twice, never zero times).
         # A retry has the old one's URL: it takes its place in flight when taken.
@@ -171,7 +181,10 @@ class SharedScheduler(BaseScheduler):
     def next_request(self) -> Request | None:
         assert self.frontier is not None and self.spider is not None
         while True:
-            data = self.frontier.pop()
+            try:
+                data = self.frontier.pop()
+            except FrontierUnreachable:
+                return None  # the heartbeat decides when to give up
             if data is None:
                 return None
             kind = data.get("meta", {}).get("newscorpus_kind")
@@ -186,7 +199,8 @@ class SharedScheduler(BaseScheduler):
         # a callback that raised is finished too: fetching it again would raise again
         if self.frontier is not None and response.request is not None:
             chain = [*response.request.meta.get("redirect_urls", []), response.request.url]
-            self.frontier.done_with(chain)
+            with contextlib.suppress(FrontierUnreachable):  # then taken back, tried again
+                self.frontier.done_with(chain)
 
     def _idle(self, spider: Spider) -> None:
         frontier = self.frontier
@@ -243,7 +257,10 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
     async def download_request(self, request: Request) -> Response:
         frontier = _frontier(self._delay_crawler)
         if frontier is not None:
-            wait = frontier.reserve(urlsplit(request.url).hostname or "", self.delay)
+            try:
+                wait = frontier.reserve(urlsplit(request.url).hostname or "", self.delay)
+            except FrontierUnreachable as exc:  # no reservation, no request: politeness first
+                raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
             if wait > 0:
                 await _sleep(wait)
         response: Response = await super().download_request(request)

@@ -29,7 +29,7 @@ from newscorpus.crawl.discovery import (
     sitemaps_from_robots,
     trap_reason,
 )
-from newscorpus.crawl.frontier import RedisFrontier
+from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.middlewares import HostDelays, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
@@ -127,32 +127,19 @@ class NewsSpider(scrapy.Spider):
             if depth > (source.max_depth if source.max_depth is not None else self.max_depth):
                 stats.inc_value("newscorpus/skipped/too_deep")
                 return
-        limit = source.max_pages if source.max_pages is not None else self.max_pages_per_site
-        is_page = kind in ("home", "hub", "article")  # robots.txt, feeds, sitemaps: no page
-        if is_page and self.state.pages(host) >= limit:
-            stats.inc_value("newscorpus/skipped/site_page_limit")
-            return
         if kind == "sitemap":
             if depth > MAX_SITEMAP_NESTING or self.sitemaps[host] >= MAX_SITEMAPS_PER_HOST:
                 stats.inc_value("newscorpus/traps_cut/sitemaps")
                 return
             self.sitemaps[host] += 1
-        # hubs change: fetched on every crawl (unless archived as an article)
-        refused = self.state.claim(url, kind, depth, refetch=kind in HUB_KINDS)
-        self.seen.add(url)
-        if refused is not None:
-            if refused != "archived":
-                stats.inc_value(f"newscorpus/skipped/{refused}")
+        limit = source.max_pages if source.max_pages is not None else self.max_pages_per_site
+        try:
+            headers = self._claim(url, kind, depth, host, limit)
+        except FrontierUnreachable:  # the page that links it stays in flight: parsed again
+            stats.inc_value("newscorpus/skipped/frontier_unreachable")
             return
-        if is_page:
-            self.state.add_page(host)
-        headers = {}
-        if kind in HUB_KINDS and kind != "robots":
-            etag, modified = self.state.validators(url)
-            if etag:
-                headers["If-None-Match"] = etag
-            if modified:
-                headers["If-Modified-Since"] = modified
+        if headers is None:
+            return
         if kind == "article":
             self.host_stats[host]["articles_found"] += 1
             stats.inc_value("newscorpus/articles_found")
@@ -167,6 +154,34 @@ class NewsSpider(scrapy.Spider):
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
         )
+
+    def _claim(
+        self, url: str, kind: str, depth: int, host: str, limit: int
+    ) -> dict[str, str] | None:
+        """The crawl state's word on ``url``: the request headers to fetch it with, or
+        None when it is not to be fetched (page limit, archived, taken by a worker)."""
+        stats = self.crawler.stats
+        is_page = kind in ("home", "hub", "article")  # robots.txt, feeds, sitemaps: no page
+        if is_page and self.state.pages(host) >= limit:
+            stats.inc_value("newscorpus/skipped/site_page_limit")
+            return None
+        # hubs change: fetched on every crawl (unless archived as an article)
+        refused = self.state.claim(url, kind, depth, refetch=kind in HUB_KINDS)
+        self.seen.add(url)
+        if refused is not None:
+            if refused != "archived":
+                stats.inc_value(f"newscorpus/skipped/{refused}")
+            return None
+        if is_page:
+            self.state.add_page(host)
+        headers = {}
+        if kind in HUB_KINDS and kind != "robots":
+            etag, modified = self.state.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        return headers
 
     def _query_trap(self, url: str) -> str | None:
         parts = urlsplit(url)
@@ -198,16 +213,14 @@ class NewsSpider(scrapy.Spider):
             yield from self._parse_html(response, kind, depth)
         # Only now, with every link it holds queued, is a hub done: a crawl killed earlier
         # fetches it again.
-        if not response.meta.get("newscorpus_archived"):
-            self._finish(response, kind)
         chain = request_chain(response.request) if response.request else []
-        self.state.done_with([*chain, response.url])
-
-    def _finish(self, response: Response, kind: str) -> None:
-        chain = request_chain(response.request) if response.request else []
-        self.state.finish(
-            list(dict.fromkeys([*chain, response.url])), "done", kind, *validators(response)
-        )
+        urls = list(dict.fromkeys([*chain, response.url]))
+        try:
+            if not response.meta.get("newscorpus_archived"):
+                self.state.finish(urls, "done", kind, *validators(response))
+            self.state.done_with(urls)
+        except FrontierUnreachable:  # still in flight here: taken back and parsed again
+            self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
     def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
@@ -265,11 +278,13 @@ class NewsSpider(scrapy.Spider):
             self.host_stats[host]["feed_probes_missing"] += 1
         else:
             self.host_stats[host]["errors"] += 1
-        self.state.finish(
-            request_chain(request), "failed", request.meta.get("newscorpus_kind", "hub")
-        )
-        self.state.done_with(request_chain(request))
         logger.info("failed %s: %s", request.url, failure.getErrorMessage())
+        try:
+            kind = request.meta.get("newscorpus_kind", "hub")
+            self.state.finish(request_chain(request), "failed", kind)
+            self.state.done_with(request_chain(request))
+        except FrontierUnreachable:  # still in flight here: tried again later
+            self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
     def _middleware(self, cls: type) -> Any:
         engine = self.crawler.engine
