@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import shutil
@@ -95,16 +96,10 @@ def time_process(kind: str, workers: int, warc: Path, warm: Path, tmp: Path) -> 
                str(warm), str(RECORDS_PER_SHARD)]  # fmt: skip
     env = {"RAY_USAGE_STATS_ENABLED": "0", "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(
-        command, capture_output=True, text=True, check=True, env={**_environ(), **env}
+        command, capture_output=True, text=True, check=True, env={**os.environ, **env}
     )
     shutil.rmtree(corpus.parent, ignore_errors=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def bench_process(copies: int, repeat: int) -> None:
@@ -171,12 +166,6 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_for(port: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -208,7 +197,7 @@ def crawl_team(base: str, workers: int, frontier: str, run: Path) -> tuple[float
 
 def bench_crawl(articles: int, repeat: int, latency: float = 0.02) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script
-    from crawl_throughput import build_site
+    from crawl_throughput import build_site, free_port
 
     redis_server = shutil.which("redis-server")
     if redis_server is None:
@@ -218,7 +207,7 @@ def bench_crawl(articles: int, repeat: int, latency: float = 0.02) -> None:
         site = tmp / "site"
         site.mkdir()
         build_site(site, articles)
-        web_port, redis_port = _free_port(), _free_port()
+        web_port, redis_port = free_port(), free_port()
         base = f"http://127.0.0.1:{web_port}"
         sitemap = site / "sitemap.xml"
         sitemap.write_text(sitemap.read_text().replace("BASE", base))

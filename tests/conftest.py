@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,13 @@ FUNDUS = SHARED / "benchmarks" / "extraction" / "fundus"
 # No test may reach the internet; the datasets library must not try either.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+def free_port() -> int:
+    """A port nothing listens on at 127.0.0.1 (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def need_shared(path: Path) -> Path:

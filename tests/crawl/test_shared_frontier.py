@@ -19,26 +19,19 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.conftest import free_port
 from tests.crawl.site import LocalNewsSite, article_html, html
 
 REDIS_SERVER = shutil.which("redis-server")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real redis-server on 127.0.0.1 (`.ci/run` installs Debian's)."""
+def _start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A real redis-server on 127.0.0.1, answering (`.ci/run` installs Debian's)."""
     if REDIS_SERVER is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: .ci/run installs it")
         pytest.skip("redis-server is not installed")
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
     server = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(folder)],
@@ -51,6 +44,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             break
         except OSError:
             time.sleep(0.05)
+    return server, port
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server, port = _start_redis(tmp_path_factory.mktemp("redis"))
     try:
         yield f"redis://127.0.0.1:{port}"
     finally:
@@ -198,7 +197,7 @@ def test_a_bad_frontier_is_one_line(tmp_path: Path) -> None:
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
 
-    port = _free_port()
+    port = free_port()
     result = crawl("--frontier", f"redis://127.0.0.1:{port}/0")
     assert result.returncode != 0
     assert result.stderr.startswith(
@@ -254,18 +253,10 @@ def test_the_page_limit_of_a_site_counts_every_worker(tmp_path: Path, redis_url:
 
 
 def test_a_worker_that_loses_redis_stops_with_one_line(tmp_path: Path) -> None:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    redis = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    redis, port = _start_redis(tmp_path)
     site = _site(200, pause=0.1)
     run = tmp_path / "run"
     try:
-        time.sleep(0.5)
         worker = subprocess.Popen(
             _command(site, run, f"redis://127.0.0.1:{port}/0", "alone", 0.0),
             stderr=subprocess.PIPE, text=True,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import pytest
 from newscorpus.executors import ExecutorChoice, LocalExecutor
 from newscorpus.pipeline import process
 from newscorpus.store.manifest import read_manifest
-from tests.conftest import write_warc
+from tests.conftest import free_port, write_warc
 from tests.dedup.test_process_dedup import _first_run_pages, _options
 from tests.test_pipeline import _article
 
@@ -36,12 +35,6 @@ RAY_ENV = {
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _ray_command() -> str:
     return str(Path(sys.executable).parent / "ray")
 
@@ -49,7 +42,7 @@ def _ray_command() -> str:
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[str]:
     """A real Ray cluster of 2 CPUs, started as the README says (`ray start --head`)."""
-    port = _free_port()
+    port = free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths
     subprocess.run(
         [_ray_command(), "start", "--head", "--num-cpus", "2", "--port", str(port),
@@ -180,7 +173,7 @@ def test_a_killed_driver_resumes_from_the_markers(tmp_path: Path, ray_cluster: s
 
 def test_a_cluster_that_is_not_there_is_one_line(tmp_path: Path) -> None:
     warc = write_warc(tmp_path / "in", [("http://news.test/1", _article(1), HTML)])
-    port = _free_port()  # closed
+    port = free_port()  # closed
     result = subprocess.run(
         _command([warc], tmp_path / "c", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}"),
         capture_output=True, text=True, env=RAY_ENV, timeout=60,

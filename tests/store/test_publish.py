@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from newscorpus.store.publish import plan_publish
+from tests.conftest import free_port
 from tests.test_cli import _one_line_error
 
 
@@ -23,12 +23,6 @@ def _publish(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env={**base, "COLUMNS": "200", **env},
     )
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_plan_uploads_the_corpus_not_its_state(demo_corpus: Path) -> None:
@@ -65,7 +59,7 @@ def test_without_a_token_says_how_to_get_one(demo_corpus: Path, tmp_path: Path) 
 
 
 def test_unreachable_hub_is_one_clear_line(demo_corpus: Path, tmp_path: Path) -> None:
-    endpoint = f"http://127.0.0.1:{_closed_port()}"  # loopback only: nothing leaves the machine
+    endpoint = f"http://127.0.0.1:{free_port()}"  # loopback only: nothing leaves the machine
     corpus = tmp_path / "corpus"
     shutil.copytree(demo_corpus, corpus)
     result = _publish(

@@ -363,7 +363,8 @@ class RedisFrontier:
     def claim(self, url: str, kind: str, depth: int, refetch: bool) -> str | None:
         """Whether this worker should fetch ``url``: None if so, else why not. Exactly one
         worker of a crawl gets None for a URL."""
-        if self.status(url) == "done" and (not refetch or self._kind(url) == "article"):
+        entry = self._entry(url) or {}
+        if entry.get("status") == "done" and (not refetch or entry.get("kind") == "article"):
             return "archived" if refetch else "archived_before"
         if not self._redis.sadd(self.key("seen"), url):
             return "taken"  # by this or another worker, in this crawl
@@ -382,10 +383,6 @@ class RedisFrontier:
     def status(self, url: str) -> str | None:
         entry = self._entry(url)
         return None if entry is None else str(entry["status"])
-
-    def _kind(self, url: str) -> str | None:
-        entry = self._entry(url)
-        return None if entry is None else str(entry.get("kind"))
 
     def _entry(self, url: str) -> dict[str, Any] | None:
         value = self._redis.hget(self.key("urls"), url)

@@ -184,8 +184,10 @@ def run_crawl(
     except OSError as exc:
         raise UserError(f"{run_dir} is being crawled by another process") from exc
     prefix = options.warc_prefix
+    address = None
     if team is not None:
-        state = RedisFrontier(FrontierAddress.parse(team.frontier), run_dir.name, team.worker)
+        address = FrontierAddress.parse(team.frontier)
+        state = RedisFrontier(address, run_dir.name, team.worker)
         prefix = f"{prefix}-{team.worker}"
         if state.join():
             logger.info("a new crawl starts in frontier %s", state.address.shown())
@@ -240,9 +242,9 @@ def run_crawl(
     state.close()
     write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
     lock.close()
-    if lost and team is not None:
+    if lost and address is not None:
         raise UserError(
-            f"lost the frontier at {FrontierAddress.parse(team.frontier).shown()}: this worker "
+            f"lost the frontier at {address.shown()}: this worker "
             f"stopped (what it archived is kept in {warc_dir}); start it again once Redis is back"
         )
     return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)

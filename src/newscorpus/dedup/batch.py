@@ -178,24 +178,23 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         near,
         options.min_similarity,
     )
-    decisions: dict[str, list[Any]] = {name: [] for name in DECISIONS_SCHEMA.names}
-    ids: dict[int, str] = {}
-    for row, decision in sorted(outcome.decisions.items()):
-        (file_number,), (file_row,) = space.origin(np.array([row]))
-        values = (space.files[file_number].shard, int(file_row), decision.keep,
-                  decision.duplicate_count, decision.duplicate_of, decision.reason)  # fmt: skip
-        for name, value in zip(DECISIONS_SCHEMA.names, values, strict=True):
-            decisions[name].append(value)
+    rows = np.array(sorted(outcome.decisions), dtype=np.int64)
+    chosen = [outcome.decisions[row] for row in rows.tolist()]
+    numbers, file_rows = space.origin(rows)
+    decisions = {
+        "shard": [space.files[n].shard for n in numbers.tolist()],
+        "row": file_rows.tolist(),
+        "keep": [d.keep for d in chosen],
+        "duplicate_count": [d.duplicate_count for d in chosen],
+        "duplicate_of": [d.duplicate_of for d in chosen],
+        "reason": [d.reason for d in chosen],
+    }
     stored_rows = np.array(sorted(outcome.stored_counts), dtype=np.int64)
-    if len(stored_rows):
-        stored = space.entries(stored_rows)
-        ids = {row: stored.id_of(n) for n, row in enumerate(stored_rows.tolist())}
-    updates: dict[str, list[Any]] = {name: [] for name in UPDATES_SCHEMA.names}
-    for row in stored_rows.tolist():
-        (file_number,), _ = space.origin(np.array([row]))
-        updates["shard"].append(space.files[file_number].shard)
-        updates["id"].append(str(ids[row]))
-        updates["duplicate_count"].append(outcome.stored_counts[row])
+    updates = {
+        "shard": [space.files[n].shard for n in space.origin(stored_rows)[0].tolist()],
+        "id": [outcome.stored_ids[row] for row in stored_rows.tolist()],
+        "duplicate_count": [outcome.stored_counts[row] for row in stored_rows.tolist()],
+    }
     for path, schema, columns in (
         (_decisions_path(corpus), DECISIONS_SCHEMA, decisions),
         (_updates_path(corpus), UPDATES_SCHEMA, updates),

@@ -98,6 +98,7 @@ class Decision:
 class Outcome:
     decisions: dict[int, Decision]  # new document row -> decision
     stored_counts: dict[int, int]  # stored document row -> its new duplicate_count
+    stored_ids: dict[int, str] = field(default_factory=dict)  # ... and its id
     candidate_pairs: int = 0
     confirmed_pairs: int = 0
 
@@ -233,6 +234,7 @@ def decide(
     """
     decisions: dict[int, Decision] = {}
     stored_counts: dict[int, int] = {}
+    stored_ids: dict[int, str] = {}
 
     def close(row: int, keeper: int) -> bool:
         if entries.url_keys[row] == entries.url_keys[keeper]:
@@ -258,6 +260,7 @@ def decide(
                     continue
                 total = int(stored_counts.get(keeper, entries.counts[keeper])) + len(copies)
                 stored_counts[keeper] = total
+                stored_ids[keeper] = entries.id_of(keeper)
             else:
                 total = 1 + len(copies)
                 if copies:
@@ -269,7 +272,7 @@ def decide(
                     duplicate_of=entries.id_of(keeper),
                     reason=_reason(entries, copy, keeper),
                 )
-    return Outcome(decisions, stored_counts)
+    return Outcome(decisions, stored_counts, stored_ids)
 
 
 def decide_components(
@@ -292,6 +295,7 @@ def decide_components(
     return Outcome(
         {int(rows[r]): d for r, d in local.decisions.items()},
         {int(rows[r]): c for r, c in local.stored_counts.items()},
+        {int(rows[r]): i for r, i in local.stored_ids.items()},
     )
 
 
