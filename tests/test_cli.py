@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -68,15 +69,37 @@ def test_user_mistakes_give_one_clear_line(
         ("[process]\nlanguages = ['xx']", ["unknown language code(s): xx"]),
         ("[process.quality]\nmax_top_ngram_chars = [0.2]", ["expected a list of 3 values"]),
         ("[process.dedup]\nbands = 0", ["at least 1"]),
+        ("[proces]\nmin_words = 3", ["unknown table or key 'proces'", "[process]"]),
+        ("min_words = 3", ["unknown table or key 'min_words'"]),
+        ("[process]\nmax_body_bytes = 0", ["max_body_bytes must be at least 1024"]),
+        ("[process]\nmax_body_bytes = '16M'", ["max_body_bytes", "expected int"]),
+        ("[process.quality]\nmax_words = 0", ["max_words must be at least 1"]),
+        ("[process.quality]\nmax_short_lines = 1.5", ["max_short_lines", "within 0..1"]),
+        ("[process.dedup]\nbands = 2.5", ["dedup.bands", "expected int"]),
+        ("[process]\nlanguages = ['fr']\n# caf\xe9".encode("latin-1"), ["not UTF-8"]),
     ],
 )
 def test_a_broken_config_is_one_clear_line(
-    tmp_path: Path, config: str, fragments: list[str]
+    tmp_path: Path, config: str | bytes, fragments: list[str]
 ) -> None:
     warc = write_warc(tmp_path, [("http://a.test/", html_page("t", ["x"]), [])])
-    (tmp_path / "nc.toml").write_text(config, encoding="utf-8")
+    data = config.encode() if isinstance(config, str) else config
+    (tmp_path / "nc.toml").write_bytes(data)
     result = run("process", str(warc), "--out", "c", "--config", "nc.toml", cwd=tmp_path)
     _one_line_error(result, *fragments)
+    assert not (tmp_path / "c").exists()  # refused before any work
+
+
+def test_the_library_refuses_what_the_command_line_refuses(tmp_path: Path) -> None:
+    from newscorpus import ProcessOptions, process
+    from newscorpus.errors import UserError
+
+    with pytest.raises(UserError, match="nothing to process"):
+        process([], tmp_path / "corpus")
+    warc = write_warc(tmp_path, [("http://a.test/", html_page("t", ["x"]), [])])
+    with pytest.raises(UserError, match="max_body_bytes"):
+        process([warc], tmp_path / "corpus", ProcessOptions(max_body_bytes=0))
+    assert not (tmp_path / "corpus").exists()
 
 
 def test_unwritable_output_is_one_clear_line(tmp_path: Path) -> None:
@@ -175,3 +198,25 @@ def test_json_and_quiet_for_scripts(demo_warc: Path, tmp_path: Path) -> None:
     assert stats["documents"] == manifest["documents"] and stats["files"] >= 6
     exported = run("--json", "export", str(corpus), "--out", str(tmp_path / "txt"))
     assert json.loads(exported.stdout)["documents"] == manifest["documents"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_demo_that_keeps_serving_stops_on_a_signal(tmp_path: Path, how: int) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "newscorpus", "demo", "--keep-serving"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert demo.stderr is not None
+    try:
+        for line in demo.stderr:
+            if "press Ctrl-C to stop" in line:
+                break
+        else:
+            pytest.fail(f"the demo ended without serving (status {demo.wait()})")
+        demo.send_signal(how)  # after the crawl: scrapy's handlers must be gone by now
+        assert demo.wait(timeout=10) == 0
+        assert "Traceback" not in demo.stderr.read()
+    finally:
+        demo.kill()

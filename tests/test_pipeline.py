@@ -313,6 +313,63 @@ def test_killed_run_resumes_to_exactly_the_uninterrupted_result(tmp_path: Path) 
     assert read_manifest(corpus)["documents"] == len(expected)
 
 
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_workers_die_with_their_run_and_the_rerun_finishes(tmp_path: Path, how: int) -> None:
+    warc = _article_warc(tmp_path / "w", 400)
+    reference = tmp_path / "reference"
+    subprocess.run(
+        _process_command([warc], reference, "--records-per-shard", "8", "-w", "1"), check=True
+    )
+    corpus = tmp_path / "corpus"
+    command = _process_command([warc], corpus, "--records-per-shard", "8", "-w", "2")
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    extracted = corpus / ".state" / "extracted"  # the first stage's pool is at work
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(extracted.glob("*.json")):
+        time.sleep(0.01)
+    workers = _children(run.pid)
+    assert len(workers) >= 2, "the run has no worker processes"
+    os.kill(run.pid, how)  # the run only: its workers must not outlive it
+    _, errors = run.communicate(timeout=60)
+    if how == signal.SIGTERM:  # stopped cleanly: one line, the shell's status for Ctrl-C
+        assert run.returncode == 130, errors
+        assert "interrupted" in errors and "Traceback" not in errors, errors
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(map(_alive, workers)):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived their run"
+    assert not (corpus / "manifest.json").exists(), "the run was not interrupted mid-way"
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr  # the lock died with the run
+    assert [(r["id"], r["text"]) for r in _rows(corpus)] == [
+        (r["id"], r["text"]) for r in _rows(reference)
+    ]
+    assert not list(corpus.rglob(".*.tmp"))  # half-written files of the killed run removed
+
+
 def test_single_stream_gzip_warc_is_read_whole(tmp_path: Path) -> None:
     import gzip
 

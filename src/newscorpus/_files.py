@@ -46,3 +46,16 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path``, durably and atomically."""
     with open_atomic(path) as handle:
         json.dump(data, handle, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Remove the half-written files (``.NAME.*.tmp``) a killed writer left under ``root``;
+    only call it while holding the lock that keeps every other writer out. Returns how
+    many were removed."""
+    removed = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                Path(folder, name).unlink(missing_ok=True)
+                removed += 1
+    return removed

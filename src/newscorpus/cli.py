@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,21 +37,38 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(
         level=level,
         format="%(message)s",
-        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+        # the level on the handler too: libraries that reset their own loggers' levels
+        # (scrapy sets its loggers to DEBUG when a crawl starts) still print nothing below it
+        handlers=[RichHandler(level=level, console=console, show_path=False, show_time=False)],
     )
     # trafilatura and htmldate are chatty about every page they cannot parse.
     for noisy in ("trafilatura", "htmldate", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
 
 
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
+
+
 class _Group(click.Group):
-    """Turns UserError into one red line and exit status 2, never a traceback."""
+    """Turns UserError into one red line and exit status 2, never a traceback; an
+    interrupted run (Ctrl-C, SIGTERM) into one line and exit status 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            console.print(
+                "interrupted: what was finished is kept; run the same command again to go on",
+                style="yellow",
+                highlight=False,
+            )
+            ctx.exit(INTERRUPTED)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -305,6 +323,9 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+CONFIG_TABLES = frozenset({"process"})  # the tables a --config file may hold
+
+
 def process_options(
     config_file: Path | None,
     min_words: int | None,
@@ -316,7 +337,14 @@ def process_options(
 
     values: dict[str, Any] = {}
     if config_file is not None:
-        values = _read_toml(config_file).get("process", {})
+        config = _read_toml(config_file)
+        unknown = sorted(set(config) - CONFIG_TABLES)
+        if unknown:  # a typo ([proces]) would silently build with the defaults
+            raise UserError(
+                f"{config_file}: unknown table or key {unknown[0]!r} "
+                f"(known: {', '.join(f'[{name}]' for name in sorted(CONFIG_TABLES))})"
+            )
+        values = config.get("process", {})
         if not isinstance(values, dict):
             raise UserError(f"{config_file}: [process] must be a table")
     options = ProcessOptions.from_dict(values, where=f"{config_file}: [process]")
@@ -339,6 +367,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text, as TOML must be ({exc.reason})") from exc
 
 
 @cli.command("process")
@@ -747,15 +777,15 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(min=0),
             default=1.0,
             show_default=True,
-            help="Seconds between requests to one host (raised by auto-throttle "
-            "and robots.txt Crawl-delay).",
+            help="Seconds from the end of one request to a host to the next (one at a "
+            "time; a larger robots.txt Crawl-delay wins; auto-throttle may add more).",
         ),
         click.option(
             "--concurrency-per-host",
             type=click.IntRange(min=1),
             default=2,
             show_default=True,
-            help="Requests in flight to one host at most.",
+            help="Requests in flight to one host at most (with --delay 0; with a delay, one).",
         ),
         click.option(
             "--max-depth",
@@ -1161,6 +1191,7 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
 def main() -> None:
     # Worker processes inherit this: library deprecation chatter is not for users.
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    signal.signal(signal.SIGTERM, _interrupt)  # stops a run as Ctrl-C does: cleanly
     cli(prog_name="newscorpus")
 
 

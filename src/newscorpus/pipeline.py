@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newscorpus import __version__
-from newscorpus._files import write_json_atomic
+from newscorpus._files import remove_stale_temporaries, write_json_atomic
 from newscorpus.dedup.batch import (
     close_batch,
     count_updates,
@@ -110,6 +111,8 @@ from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 
 logger = logging.getLogger(__name__)
 
+LOCK_WAIT_SECONDS = 3.0
+
 
 @dataclass(slots=True)
 class ProcessOptions:
@@ -142,6 +145,11 @@ class ProcessOptions:
             raise UserError("min_words must be >= 0 and min_language_score within 0..1")
         if self.boilerplate_min_documents < 2:
             raise UserError("boilerplate_min_documents must be at least 2")
+        if self.max_body_bytes < 1024:
+            raise UserError(f"max_body_bytes must be at least 1024, not {self.max_body_bytes}")
+        problem = _impossible_threshold(self.quality)
+        if problem:
+            raise UserError(problem)
         problem = self.dedup.check()
         if problem:
             raise UserError(problem)
@@ -165,6 +173,26 @@ class ProcessOptions:
             else:
                 kwargs[key] = _typed(value, getattr(cls(), key), f"{where}.{key}")
         return cls(**kwargs)
+
+
+def _impossible_threshold(quality: QualityThresholds) -> str | None:
+    """A threshold that could only drop every document (or none, where it must drop)."""
+    if quality.max_words < 1 or quality.max_words < quality.min_words:
+        return f"quality: max_words must be at least 1 and min_words ({quality.min_words})"
+    if quality.short_line_words < 1:
+        return "quality: short_line_words must be at least 1"
+    if not 0 <= quality.min_mean_word_length <= quality.max_mean_word_length:
+        return "quality: need 0 <= min_mean_word_length <= max_mean_word_length"
+    for field_ in fields(quality):
+        if field_.name in ("min_words", "max_words", "short_line_words") or "word_length" in (
+            field_.name
+        ):
+            continue
+        values = getattr(quality, field_.name)
+        for value in values if isinstance(values, tuple) else (values,):
+            if not 0 <= value <= 1:
+                return f"quality: {field_.name} is a share of the text, within 0..1 (not {value})"
+    return None
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -521,6 +549,8 @@ def expand_inputs(inputs: Sequence[Path | RemoteWarc]) -> list[Path | RemoteWarc
     """WARC files named, or found (recursively) in folders named; a clear error otherwise.
 
     Streamed sources (RemoteWarc) pass through as they are."""
+    if not inputs:
+        raise UserError("nothing to process: give WARC files or folders")
     files: list[Path | RemoteWarc] = []
     for path in inputs:
         if isinstance(path, RemoteWarc):
@@ -649,10 +679,21 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
 def _corpus_lock(corpus: Path) -> Iterator[None]:
     """One ``process`` at a time per corpus: two would redo each other's shards."""
     with (state_dir(corpus) / "lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise UserError(f"{corpus} is being written by another process") from exc
+        # The lock dies with the run that holds it (and with its workers, which exit
+        # within a second of their parent): a killed run's lock is gone by the time it
+        # is run again. Wait that long before calling the corpus busy.
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise UserError(f"{corpus} is being written by another process") from exc
+                time.sleep(0.1)
+        removed = remove_stale_temporaries(corpus)
+        if removed:
+            logger.info("removed %d half-written file(s) of an interrupted run", removed)
         yield
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import time
 
+from scrapy.robotstxt import ProtegoRobotParser
+
 from newscorpus.crawl.discovery import (
     canonical_request_url,
     page_links,
@@ -72,8 +74,9 @@ def test_feeds_robots_and_links() -> None:
         b'<link rel="alternate" href="/2026/b"/></entry></feed>'
     )
     assert parse_feed(atom, "https://a.example/") == ["https://a.example/2026/b"]
-    robots = "User-agent: *\nsitemap: /news.xml\nSitemap: https://cdn.example/s.xml\n"
-    assert sitemaps_from_robots(robots, "https://a.example/robots.txt") == [
+    robots = b"User-agent: *\nsitemap: /news.xml\nSitemap: https://cdn.example/s.xml\n"
+    parsed = ProtegoRobotParser(robots, None)  # as scrapy's robots.txt middleware parses it
+    assert sitemaps_from_robots(parsed, "https://a.example/robots.txt") == [
         "https://a.example/news.xml",
         "https://cdn.example/s.xml",
     ]

@@ -135,15 +135,12 @@ def test_two_workers_fetch_every_article_once_at_the_shared_rate(
     assert {path: fetched[path] for path in articles} == dict.fromkeys(articles, 1)
     assert fetched["/section/1"] == fetched["/section/2"] == fetched["/"] == 1
     assert "/private/2026/03/secret.html" not in fetched  # robots.txt obeyed by both
-    assert fetched["/robots.txt"] <= 2  # the rules once, the sitemap reading once: not per worker
-    # the host's rate held across workers: requests leave at least `delay` apart; on
-    # arrival a gap may shrink by the time one waited for a busy CPU, never the rate
+    assert fetched["/robots.txt"] == 1  # fetched by one worker for both
+    # the host's turns are held across workers: each request leaves `delay` after the
+    # previous one (of either worker) ended, so the site sees them at least that far apart
     times = sorted(r.time for r in site.log)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= delay * 0.4, sorted(gaps)[:5]
-    spans = [times[i + 10] - times[i] for i in range(len(times) - 10)]
-    assert min(spans) >= 10 * delay * 0.9, min(spans)
-    assert (len(times) - 1) / (times[-1] - times[0]) <= 1.05 / delay
+    assert min(gaps) >= delay * 0.99, sorted(gaps)[:5]
     # each worker wrote its own WARC files, named after it; every article archived once
     archived = _archived(run)
     assert {path: archived[path] for path in articles} == dict.fromkeys(articles, 1)

@@ -31,6 +31,7 @@ RAY_ENV = {
     **os.environ,
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_worker_niceness": "0",  # as the local Ray of newscorpus: not starved on a busy machine
 }
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 

@@ -20,7 +20,6 @@ COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/in
 _XML_PARSER = lxml.etree.XMLParser(
     resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True
 )
-_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 _SESSION_PATH_PARAM = re.compile(r";(jsessionid|phpsessid|sid|sessionid)=[^/?#]*", re.IGNORECASE)
 
@@ -45,8 +44,10 @@ def canonical_request_url(url: str) -> str:
     return normalize_url(_SESSION_PATH_PARAM.sub("", url))
 
 
-def sitemaps_from_robots(text: str, base: str) -> list[str]:
-    return [urljoin(base, found) for found in _SITEMAP_LINE.findall(text)]
+def sitemaps_from_robots(robotparser: object, robots_url: str) -> list[str]:
+    """The Sitemap lines of a robots.txt that scrapy parsed (its Protego parser), as URLs."""
+    rules = getattr(robotparser, "rp", None)
+    return [urljoin(robots_url, found) for found in getattr(rules, "sitemaps", ())]
 
 
 def _local(tag: object) -> str:

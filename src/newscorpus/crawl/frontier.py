@@ -8,9 +8,9 @@ polite, crash-proof crawl needs:
   links queued (or it failed). Workers announce themselves every few seconds; the
   requests of a worker that stopped announcing itself (killed, machine lost) go back to
   the queue, taken up by the others.
-- **politeness across workers**: before a request leaves, its worker reserves the next
-  free moment of the host in Redis (at least ``delay`` seconds, or the host's robots.txt
-  Crawl-delay, after the previous reservation by any worker) and waits for it.
+- **politeness across workers**: a host's turn (``crawl/politeness.py``) is held in
+  Redis: one request at a time to a host from all workers together, the next one
+  ``delay`` seconds (or the host's robots.txt Crawl-delay) after the previous one ended.
 - **robots.txt once**: the first worker to need a host's robots.txt fetches it and shares
   it; the others wait for it instead of fetching it again.
 - **the crawl's memory**, as ``crawl-state.sqlite`` keeps it for a lone crawl: per URL
@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from newscorpus.crawl.politeness import poll_wait
 from newscorpus.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -111,16 +112,31 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seconds)
 return returned
 """
-# The next moment a host may be sent a request, reserved; returns the seconds to wait.
-_RESERVE = """
+# A host's turn (see crawl/politeness.py): taken when the host is free now, for one
+# holder, until it ends or its lease runs out; returns {wait, delay}.
+_TAKE_TURN = """
 local now = redis.call('TIME')
 local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
-local delay = math.max(tonumber(ARGV[1]), tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0'))
-local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(seconds, free)
-local expiry = math.ceil(slot + delay - seconds) + 3600
-redis.call('SET', KEYS[1], string.format('%.6f', slot + delay), 'EX', expiry)
-return string.format('%.6f', slot - seconds)
+local delay = math.max(tonumber(ARGV[3]), tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'))
+if delay <= 0 then return {'0', '0'} end
+local free = tonumber(redis.call('HGET', KEYS[1], 'free') or '0')
+if seconds >= free then
+    local lease = tonumber(ARGV[4])
+    redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + lease), 'holder', ARGV[2])
+    redis.call('EXPIRE', KEYS[1], math.ceil(lease) + 3600)
+    return {'0', string.format('%.6f', delay)}
+end
+return {string.format('%.6f', free - seconds), string.format('%.6f', delay)}
+"""
+# The holder's request ended: the host is free `delay` seconds from now.
+_END_TURN = """
+if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[2] then return 0 end
+local now = redis.call('TIME')
+local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local delay = math.max(tonumber(ARGV[3]), tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'))
+redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + delay), 'holder', '')
+redis.call('EXPIRE', KEYS[1], math.ceil(delay) + 3600)
+return 1
 """
 
 
@@ -219,7 +235,8 @@ class RedisFrontier:
         self._heartbeat = self._redis.register_script(_HEARTBEAT)
         self._reap = self._redis.register_script(_REAP)
         self._done = self._redis.register_script(_DONE)
-        self._reserve = self._redis.register_script(_RESERVE)
+        self._take_turn = self._redis.register_script(_TAKE_TURN)
+        self._end_turn = self._redis.register_script(_END_TURN)
         self.new_crawl = False
 
     def key(self, name: str) -> str:
@@ -321,15 +338,21 @@ class RedisFrontier:
 
     # -- politeness ----------------------------------------------------------------------
 
-    @_unreachable
-    def reserve(self, host: str, delay: float) -> float:
-        """Reserve ``host``'s next free moment for this worker; seconds to wait for it."""
-        keys = [f"{self._prefix}next:{host}", self.key("delays")]
-        return float(self._reserve(keys=keys, args=[delay, host]))
+    # (politeness.HostTurns, shared by every worker of the crawl)
 
     @_unreachable
-    def set_delay(self, host: str, delay: float) -> None:
-        """A host's robots.txt Crawl-delay, held by every worker."""
+    def take_turn(self, host: str, token: str, delay: float, lease: float) -> float:
+        keys = [f"{self._prefix}turn:{host}", self.key("delays")]
+        wait, delay = self._take_turn(keys=keys, args=[host, token, delay, lease])
+        return 0.0 if float(wait) <= 0 else poll_wait(float(wait), float(delay))
+
+    @_unreachable
+    def end_turn(self, host: str, token: str, delay: float) -> None:
+        keys = [f"{self._prefix}turn:{host}", self.key("delays")]
+        self._end_turn(keys=keys, args=[host, token, delay])
+
+    @_unreachable
+    def set_crawl_delay(self, host: str, delay: float) -> None:
         self._redis.hset(self.key("delays"), host, delay)
 
     @_unreachable

@@ -1,23 +1,32 @@
-"""Downloader middlewares: address safety, robots.txt Crawl-delay, and WARC archiving."""
+"""The downloader's parts: address safety, robots.txt, per-host politeness (a download
+handler), and WARC archiving."""
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
+import secrets
 import socket
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
-from newscorpus.crawl.frontier import FrontierUnreachable
+from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
+from newscorpus.crawl.politeness import HostTurns, LocalTurns
 from newscorpus.crawl.state import CrawlState
 from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
@@ -26,6 +35,13 @@ logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_CRAWL_DELAY = 60.0  # seconds; beyond this a site is better crawled another day
+REFUSED = "newscorpus_refused"  # request meta: why the crawler itself refused a request
+
+
+def crawl_frontier(crawler: Crawler) -> RedisFrontier | None:
+    """The Redis frontier of a shared crawl (the spider's crawl state), else None."""
+    state = getattr(crawler.spider, "state", None)
+    return state if isinstance(state, RedisFrontier) else None
 
 
 @lru_cache(maxsize=4096)
@@ -68,12 +84,14 @@ class SafetyMiddleware:
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https"):
             self.stats.inc_value("newscorpus/refused/scheme")
+            request.meta[REFUSED] = "scheme"
             raise IgnoreRequest(f"not an HTTP URL: {request.url}")
         if self.allow_private:
             return
         address = refused_address(parts.hostname or "")
         if address is not None:
             self.stats.inc_value("newscorpus/refused/private_address")
+            request.meta[REFUSED] = "private_address"
             logger.warning(
                 "refused %s: %s is not a public address (use --allow-private for local sites)",
                 request.url,
@@ -83,60 +101,147 @@ class SafetyMiddleware:
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """scrapy's robots.txt middleware, with RFC 9309's rule for an unreachable robots.txt:
-    a server error or a failed fetch means "disallow everything" (a 4xx still means no
-    rules), where scrapy would crawl the whole site."""
+    """scrapy's robots.txt middleware, with RFC 9309's rule for an unreachable robots.txt
+    (a server error or a failed fetch means "disallow everything", where scrapy would
+    crawl the whole site; a 4xx still means no rules), and every request that waited
+    for a host's robots.txt judged by it.
+
+    scrapy 2.19 hands the parsed rules to the first request waiting for them only (it
+    awaits one Deferred from several requests, and the first ``asFuture`` consumes its
+    result), so the others went out unchecked: every request waiting for the rules reads
+    them back from the table they are kept in.
+    """
 
     DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._unreachable: set[str] = set()  # hosts whose robots.txt could not be had
+        # scrapy logs an unreachable robots.txt, and a request that failed after its
+        # retries, as errors (the first with a traceback): they are facts about a site,
+        # counted in the crawl's figures, said in one line below, and the crawl's result
+        # says what they cost
+        for name in (
+            "scrapy.downloadermiddlewares.robotstxt",
+            "scrapy.downloadermiddlewares.retry",
+        ):
+            logging.getLogger(name).addFilter(_drop_download_errors)
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc)
+        return parser if isinstance(stored, Deferred) else stored
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            netloc = urlparse_cached(request).netloc
+            request.meta[REFUSED] = (
+                "robots_unreachable" if netloc in self._unreachable else "robots"
+            )
+            raise
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
             self._stats.inc_value("newscorpus/robots_unreachable")
+            self._unreachable.add(netloc)
+            logger.info(
+                "robots.txt of %s answers %d: nothing there is fetched (RFC 9309)",
+                netloc,
+                response.status,
+            )
             response = response.replace(body=self.DISALLOW_ALL)
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        super()._robots_error(exc, netloc)
+        if not isinstance(exc, IgnoreRequest):
+            self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._stats.inc_value("newscorpus/robots_unreachable")
-        self._parsers[netloc] = build_from_crawler(
-            self._parserimpl, self.crawler, self.DISALLOW_ALL
-        )
+        self._unreachable.add(netloc)
+        logger.info("robots.txt of %s unreachable (%s): nothing there is fetched", netloc, exc)
+        waiting = self._parsers[netloc]
+        # the rules stored before the waiting requests are woken: they read them there
+        parser = build_from_crawler(self._parserimpl, self.crawler, self.DISALLOW_ALL)
+        self._parsers[netloc] = parser
+        if isinstance(waiting, Deferred):
+            waiting.callback(parser)
 
 
-class HostDelays:
-    """The robots.txt Crawl-delay of each host, as the spider reads them (capped)."""
+_SCRAPY_DOWNLOAD_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+)
+
+
+def _drop_download_errors(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Error downloading", "Gave up retrying"))
+
+
+class PoliteDownloadHandler(HTTP11DownloadHandler):
+    """scrapy's HTTP handler, once the request has its host's turn (``politeness.py``):
+    with a delay, one request at a time per host, the next ``delay`` seconds (or the
+    host's robots.txt Crawl-delay) after the previous one ended. Here, where the request
+    leaves and its end is seen, not in a middleware: scrapy may hold a request in its
+    slot queue after the middlewares, which would bunch requests up again.
+
+    A lone crawl keeps the turns in this process; a shared one in the Redis frontier, so
+    that they hold across workers.
+    """
+
+    lazy = False  # made at start: it hears of every robots.txt parsed
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.delays: dict[str, float] = {}
+        super().__init__(crawler)
+        self._politeness_crawler = crawler
+        self.delay = crawler.settings.getfloat("NEWSCORPUS_DELAY")
+        # a turn whose holder died (a killed worker) is free again after this: a live
+        # holder's request ends before, at its download timeout
+        self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 2.0
+        self.robots_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or "*"
+        self._local = LocalTurns()
+        self._tokens = (f"{secrets.token_hex(4)}-{n}" for n in itertools.count())
+        crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
 
-    def set_delay(self, host: str, delay: float) -> None:
+    def _turns(self) -> HostTurns:
+        return crawl_frontier(self._politeness_crawler) or self._local
+
+    async def download_request(self, request: Request) -> Response:
+        host = urlsplit(request.url).hostname or ""
+        turns, token = self._turns(), next(self._tokens)
+        try:
+            while (wait := turns.take_turn(host, token, self.delay, self.lease)) > 0:
+                await sleep(wait)
+        except FrontierUnreachable as exc:  # no turn, no request: politeness first
+            raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
+        try:
+            response: Response = await super().download_request(request)
+        finally:
+            try:
+                turns.end_turn(host, token, self.delay)
+            except FrontierUnreachable:
+                logger.warning("could not end the turn at %s: its lease runs out", host)
+        return response
+
+    def _robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        """A host's Crawl-delay, known before any request waiting for its rules leaves
+        (scrapy sends this signal before it wakes them)."""
+        delay = robotparser.crawl_delay(self.robots_agent)
+        if not delay:
+            return
+        host = urlsplit(request.url).hostname or ""
         if delay > MAX_CRAWL_DELAY:
             logger.warning(
                 "%s asks for a Crawl-delay of %s s; using %s s", host, delay, MAX_CRAWL_DELAY
             )
-        self.delays[host] = min(delay, MAX_CRAWL_DELAY)
+        self._turns().set_crawl_delay(host, min(delay, MAX_CRAWL_DELAY))
 
 
-class CrawlDelayMiddleware(HostDelays):
-    """Holds each host's download slot to at least its robots.txt Crawl-delay."""
+async def sleep(seconds: float) -> None:
+    # imported here: importing the reactor installs one, and scrapy installs its own first
+    from twisted.internet import reactor, task
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
-        return cls(crawler)
-
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        delay = self.delays.get(urlsplit(request.url).hostname or "")
-        engine = self.crawler.engine
-        if not delay or engine is None:
-            return
-        downloader = engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            # auto-throttle lowers the delay and jitter shortens it: neither may go below
-            # what robots.txt asked
-            slot.delay = max(slot.delay, delay)
-            slot.jitter = 0.0
+    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
 
 
 class WarcMiddleware:
@@ -175,7 +280,7 @@ class WarcMiddleware:
         if writer is None or state is None:  # not our spider: nothing to archive into
             return response
         kind = request.meta.get("newscorpus_kind")
-        if response.status != 200 or kind in (None, "robots"):
+        if response.status != 200 or kind is None:
             return response
         if not owner.in_scope(request.url):  # type: ignore[union-attr]
             self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")

@@ -10,6 +10,7 @@ import fcntl
 import logging
 import os
 import re
+import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class CrawlOptions:
 
     allow_private: bool = False
     contact: str = DEFAULT_CONTACT
-    delay: float = 1.0  # seconds between requests to one host (auto-throttled upwards)
+    delay: float = 1.0  # seconds from the end of one request to a host to the next one
     concurrency_per_host: int = 2
     timeout: float = 30.0
     max_page_bytes: int = 5 * 1024 * 1024  # received, and again after decompression
@@ -67,36 +68,20 @@ class CrawlSummary:
 
 
 def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
-    settings = _lone_settings(options)
-    if shared:  # the queue, the politeness and robots.txt are the team's (Redis)
-        settings.update(
-            SCHEDULER="newscorpus.crawl.shared.SharedScheduler",
-            # the shared reservation spaces requests; scrapy's own delay would add to it
-            # (AutoThrottle still slows a worker down on a slow host)
-            DOWNLOAD_DELAY=0.001,
-            NEWSCORPUS_DELAY=options.delay,
-        )
-        settings.pop("RANDOMIZE_DOWNLOAD_DELAY")
-        middlewares = settings["DOWNLOADER_MIDDLEWARES"]
-        middlewares.pop("newscorpus.crawl.middlewares.StrictRobotsTxtMiddleware")
-        middlewares.pop("newscorpus.crawl.middlewares.CrawlDelayMiddleware")
-        middlewares["newscorpus.crawl.shared.SharedRobotsTxtMiddleware"] = 100
-        middlewares["newscorpus.crawl.shared.SharedCrawlDelayMiddleware"] = 110
-        handler = "newscorpus.crawl.shared.PoliteDownloadHandler"
-        settings["DOWNLOAD_HANDLERS"] = {"http": handler, "https": handler}
-    return settings
-
-
-def _lone_settings(options: CrawlOptions) -> dict[str, Any]:
-    return {
+    handler = "newscorpus.crawl.middlewares.PoliteDownloadHandler"
+    settings: dict[str, Any] = {
         "BOT_NAME": "newscorpus",
         "USER_AGENT": options.user_agent,
         "ROBOTSTXT_OBEY": True,
         "ROBOTSTXT_USER_AGENT": "newscorpus",
-        # Never 0: with no delay, scrapy 2.19's downloader starts every queued request of a
-        # slot at once and CONCURRENT_REQUESTS_PER_DOMAIN is not held (seen in our tests).
-        "DOWNLOAD_DELAY": max(options.delay, 0.001),
-        "RANDOMIZE_DOWNLOAD_DELAY": options.delay > 0,
+        # The delay between requests to a host is the download handler's (counted from
+        # the end of the previous one, across workers when shared). scrapy's own is kept
+        # at its least but never 0: with none, scrapy 2.19's downloader starts every
+        # queued request of a slot at once and CONCURRENT_REQUESTS_PER_DOMAIN is not held
+        # (seen in our tests). AutoThrottle may still slow a slow host down further.
+        "DOWNLOAD_DELAY": 0.001,
+        "NEWSCORPUS_DELAY": options.delay,
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "AUTOTHROTTLE_ENABLED": options.delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(options.delay, 0.1),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(options.concurrency_per_host),
@@ -121,13 +106,18 @@ def _lone_settings(options: CrawlOptions) -> dict[str, Any]:
             "newscorpus.crawl.middlewares.SafetyMiddleware": 40,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "newscorpus.crawl.middlewares.StrictRobotsTxtMiddleware": 100,
-            "newscorpus.crawl.middlewares.CrawlDelayMiddleware": 110,
             # nearest the downloader: sees bodies as received, before decompression
             "newscorpus.crawl.middlewares.WarcMiddleware": 950,
         },
         "NEWSCORPUS_ALLOW_PRIVATE": options.allow_private,
         "NEWSCORPUS_ARCHIVE_NON_HTML": options.archive_non_html,
     }
+    if shared:  # the queue and robots.txt are the team's (Redis)
+        settings["SCHEDULER"] = "newscorpus.crawl.shared.SharedScheduler"
+        middlewares = settings["DOWNLOADER_MIDDLEWARES"]
+        middlewares.pop("newscorpus.crawl.middlewares.StrictRobotsTxtMiddleware")
+        middlewares["newscorpus.crawl.shared.SharedRobotsTxtMiddleware"] = 100
+    return settings
 
 
 @dataclass(slots=True)
@@ -218,7 +208,6 @@ def run_crawl(
         warc_writer=writer,
         max_depth=options.max_depth,
         max_pages_per_site=options.max_pages_per_site,
-        robots_agent="newscorpus",
     )
     if on_progress is not None:
 
@@ -233,7 +222,14 @@ def run_crawl(
 
         ticker = task.LoopingCall(report)
         ticker.start(1.0, now=False)
-    process.start()
+    # scrapy leaves its own Ctrl-C and SIGTERM handlers installed after the crawl: the
+    # caller's come back (a demo that keeps serving must still stop on Ctrl-C)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        process.start()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     writer.close()
     stats = _stats_json(crawler, _counts(state, team))
     lost = stats["scrapy"].get("finish_reason") == "frontier_unreachable"
@@ -242,6 +238,13 @@ def run_crawl(
     state.close()
     write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
     lock.close()
+    if stats["scrapy"].get("finish_reason") == "shutdown":  # Ctrl-C or SIGTERM, handled
+        raise KeyboardInterrupt  # by scrapy: stopped cleanly, resumable, but not finished
+    outcomes = getattr(crawler.spider, "seed_outcomes", {})
+    if outcomes and all(outcome != "ok" for outcome in outcomes.values()):
+        reasons = "; ".join(f"{url}: {why}" for url, why in list(outcomes.items())[:3])
+        more = f" (and {len(outcomes) - 3} more)" if len(outcomes) > 3 else ""
+        raise UserError(f"nothing crawled, no home page could be fetched: {reasons}{more}")
     if lost and address is not None:
         raise UserError(
             f"lost the frontier at {address.shown()}: this worker "
@@ -273,6 +276,7 @@ def _stats_json(crawler: Any, urls: dict[str, int]) -> dict[str, Any]:
         if key.startswith("downloader/response_status_count/")
     }
     spider = crawler.spider
+    hosts = spider.host_stats if spider else {}
     return {
         "requests": raw.get("downloader/request_count", 0),
         "responses_by_status": responses,
@@ -281,11 +285,10 @@ def _stats_json(crawler: Any, urls: dict[str, int]) -> dict[str, Any]:
         "traps_cut": sum(v for k, v in raw.items() if k.startswith("newscorpus/traps_cut/")),
         "articles_found": raw.get("newscorpus/articles_found", 0),
         "warc_records": raw.get("newscorpus/warc/records", 0),
-        "errors": raw.get("log_count/ERROR", 0)
-        + sum(v for k, v in raw.items() if k.startswith("downloader/exception_type_count/")),
-        "per_host": {host: dict(counts) for host, counts in sorted(spider.host_stats.items())}
-        if spider
-        else {},
+        # one count everywhere (status line, summary, per host): requests that failed;
+        # a refusal (robots.txt, an address) is not an error
+        "errors": sum(counts["errors"] for counts in hosts.values()),
+        "per_host": {host: dict(counts) for host, counts in sorted(hosts.items())},
         "urls": urls,
         "scrapy": scrapy_stats,
     }

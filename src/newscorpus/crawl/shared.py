@@ -1,6 +1,6 @@
 """The scrapy parts of a crawl shared through a Redis frontier (``--frontier``): the
-scheduler, the politeness that holds across workers (a download handler), and
-robots.txt fetched once.
+scheduler and robots.txt fetched once (the per-host politeness, the download handler of
+every crawl, keeps its turns in the frontier).
 
 Scrapy's own machinery does the rest as in a lone crawl; the spider and the WARC
 middleware see the frontier as their crawl state.
@@ -13,18 +13,16 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
-from twisted.internet import reactor, task
+from twisted.internet import task
 
 from newscorpus.crawl.frontier import (
     HEARTBEAT_SECONDS,
@@ -33,17 +31,12 @@ from newscorpus.crawl.frontier import (
     FrontierUnreachable,
     RedisFrontier,
 )
-from newscorpus.crawl.middlewares import HostDelays, StrictRobotsTxtMiddleware
+from newscorpus.crawl.middlewares import StrictRobotsTxtMiddleware, crawl_frontier, sleep
 
 logger = logging.getLogger(__name__)
 
 # Request meta that never travels: set by the downloader for one attempt.
 _LOCAL_META = ("download_slot", "download_latency", "download_timeout", "depth")
-
-
-def _frontier(crawler: Crawler) -> RedisFrontier | None:
-    state = getattr(crawler.spider, "state", None)
-    return state if isinstance(state, RedisFrontier) else None
 
 
 def encode_request(request: Request) -> dict[str, Any]:
@@ -107,7 +100,7 @@ class SharedScheduler(BaseScheduler):
         return scheduler
 
     def open(self, spider: Spider) -> None:
-        frontier = _frontier(self.crawler)
+        frontier = crawl_frontier(self.crawler)
         if frontier is None:
             raise RuntimeError("SharedScheduler needs a spider whose state is a RedisFrontier")
         self.frontier, self.spider = frontier, spider
@@ -223,55 +216,11 @@ class SharedScheduler(BaseScheduler):
             raise DontCloseSpider  # other workers may still queue links
 
 
-async def _sleep(seconds: float) -> None:
-    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
-
-
-class SharedCrawlDelayMiddleware(HostDelays):
-    """The robots.txt Crawl-delay the spider reads, shared through Redis with every
-    worker (the download handler holds it)."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SharedCrawlDelayMiddleware:
-        return cls(crawler)
-
-    def set_delay(self, host: str, delay: float) -> None:
-        super().set_delay(host, delay)
-        frontier = _frontier(self.crawler)
-        if frontier is not None:
-            frontier.set_delay(host, self.delays[host])
-
-
-class PoliteDownloadHandler(HTTP11DownloadHandler):
-    """scrapy's HTTP handler, after waiting for a moment of the host reserved in Redis:
-    requests to one host from all workers together start at least ``delay`` seconds
-    apart (or the host's Crawl-delay). Here, where the request is about to leave, and
-    not in a middleware: scrapy may hold a request in its slot queue after the
-    middlewares, which would bunch requests up again."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self._delay_crawler = crawler
-        self.delay = crawler.settings.getfloat("NEWSCORPUS_DELAY")
-
-    async def download_request(self, request: Request) -> Response:
-        frontier = _frontier(self._delay_crawler)
-        if frontier is not None:
-            try:
-                wait = frontier.reserve(urlsplit(request.url).hostname or "", self.delay)
-            except FrontierUnreachable as exc:  # no reservation, no request: politeness first
-                raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
-            if wait > 0:
-                await _sleep(wait)
-        response: Response = await super().download_request(request)
-        return response
-
-
 class SharedRobotsTxtMiddleware(StrictRobotsTxtMiddleware):
     """robots.txt fetched by one worker for all: the others wait for it in Redis."""
 
     async def robot_parser(self, request: Request) -> Any:
-        frontier = _frontier(self.crawler)
+        frontier = crawl_frontier(self.crawler)
         netloc = urlparse_cached(request).netloc
         deadline = time.monotonic() + ROBOTS_WAIT_SECONDS
         while frontier is not None and netloc not in self._parsers:
@@ -283,18 +232,18 @@ class SharedRobotsTxtMiddleware(StrictRobotsTxtMiddleware):
                 return parser
             if frontier.claim_robots(netloc) or time.monotonic() > deadline:
                 break  # this worker fetches it (and shares it)
-            await _sleep(0.1)
+            await sleep(0.1)
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         await super()._parse_robots(response, netloc, request)
-        frontier = _frontier(self.crawler)
+        frontier = crawl_frontier(self.crawler)
         if frontier is not None:
             body = self.DISALLOW_ALL if response.status >= 500 else response.body
             frontier.share_robots(netloc, response.status, body)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         super()._robots_error(exc, netloc)
-        frontier = _frontier(self.crawler)
+        frontier = crawl_frontier(self.crawler)
         if frontier is not None:
             frontier.share_robots(netloc, None, self.DISALLOW_ALL)

@@ -1,8 +1,10 @@
 """The news spider: from home pages to articles through robots.txt, sitemaps, feeds, links.
 
-Kinds of request: ``home`` (a seed), ``robots``, ``sitemap``, ``feed``, ``hub`` (a listing,
-section or tag page: walked, not an article) and ``article``. Hubs are fetched again on
-every crawl (with conditional headers); an article already archived never is.
+Kinds of request: ``home`` (a seed), ``sitemap``, ``feed``, ``hub`` (a listing, section or
+tag page: walked, not an article) and ``article``. Hubs are fetched again on every crawl
+(with conditional headers); an article already archived never is. robots.txt is
+scrapy's to fetch, before any other request to its host: the spider hears of it (the
+``robots_parsed`` signal) for its Sitemap lines.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from protego import Protego
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from twisted.python.failure import Failure
 
 from newscorpus.crawl.discovery import (
@@ -30,7 +34,7 @@ from newscorpus.crawl.discovery import (
     trap_reason,
 )
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
-from newscorpus.crawl.middlewares import HostDelays, request_chain, validators
+from newscorpus.crawl.middlewares import REFUSED, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
@@ -40,7 +44,8 @@ from newscorpus.warc.writer import WarcFileWriter
 logger = logging.getLogger(__name__)
 
 # "probe": a common feed path tried on a home page that links no feed (404 is no error)
-HUB_KINDS = ("home", "robots", "sitemap", "feed", "probe", "hub")
+HUB_KINDS = ("home", "sitemap", "feed", "probe", "hub")
+PRIORITIES = {"sitemap": 10, "feed": 10, "probe": 10, "article": 5}  # else 0
 MAX_QUERY_VARIANTS = 5  # distinct query strings per path before the rest count as a trap
 MAX_SITEMAP_NESTING = 3  # sitemap index -> index -> index -> urlset
 MAX_SITEMAPS_PER_HOST = 1000
@@ -57,7 +62,6 @@ class NewsSpider(scrapy.Spider):
         warc_writer: WarcFileWriter,
         max_depth: int = 3,
         max_pages_per_site: int = 10_000,
-        robots_agent: str = "newscorpus",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,11 +71,18 @@ class NewsSpider(scrapy.Spider):
         self.warc_writer = warc_writer
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
-        self.robots_agent = robots_agent  # the token robots.txt rules are matched against
         self.seen: set[str] = set()  # URLs requested in this run
         self.sitemaps: Counter[str] = Counter()  # sitemap requests per host in this run
         self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
         self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        # what became of each home page this worker requested: "ok", or why not
+        self.seed_outcomes: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        return spider
 
     # -- requests -------------------------------------------------------------------------
 
@@ -81,8 +92,6 @@ class NewsSpider(scrapy.Spider):
 
     def _start_requests(self) -> Iterator[scrapy.Request]:
         for source in self.sources:
-            for root in dict.fromkeys(urljoin(url, "/") for url in source.start_urls):
-                yield from self._request(urljoin(root, "/robots.txt"), "robots", 0)
             for url in source.start_urls:
                 yield from self._request(url, "home", 0)
             for url in source.feeds:
@@ -111,7 +120,7 @@ class NewsSpider(scrapy.Spider):
         source = self.source_of(url)
         if url in self.seen or source is None:
             return
-        if kind != "robots" and not source.allows(url):
+        if not source.allows(url):
             stats.inc_value("newscorpus/skipped/excluded")
             return
         if kind == "article" and not source.wants_article(url):
@@ -148,9 +157,7 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.failed,
             headers=headers,
-            priority=10
-            if kind in ("robots", "sitemap", "feed", "probe")
-            else (5 if kind == "article" else 0),
+            priority=PRIORITIES.get(kind, 0),
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
         )
@@ -161,7 +168,7 @@ class NewsSpider(scrapy.Spider):
         """The crawl state's word on ``url``: the request headers to fetch it with, or
         None when it is not to be fetched (page limit, archived, taken by a worker)."""
         stats = self.crawler.stats
-        is_page = kind in ("home", "hub", "article")  # robots.txt, feeds, sitemaps: no page
+        is_page = kind in ("home", "hub", "article")  # feeds, sitemaps: no page
         if is_page and self.state.pages(host) >= limit:
             stats.inc_value("newscorpus/skipped/site_page_limit")
             return None
@@ -175,7 +182,7 @@ class NewsSpider(scrapy.Spider):
         if is_page:
             self.state.add_page(host)
         headers = {}
-        if kind in HUB_KINDS and kind != "robots":
+        if kind in HUB_KINDS:
             etag, modified = self.state.validators(url)
             if etag:
                 headers["If-None-Match"] = etag
@@ -198,13 +205,13 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta["newscorpus_depth"]
         host = urlsplit(response.url).hostname or ""
         self.host_stats[host][f"status_{response.status}"] += 1
+        if kind == "home" and response.request is not None:
+            self.seed_outcomes[request_chain(response.request)[0]] = "ok"
         self.seen.add(response.url)  # where a redirect ended
         if response.status == 304:
             self.crawler.stats.inc_value("newscorpus/not_modified")
         elif not self.in_scope(response.url):
             self.crawler.stats.inc_value("newscorpus/skipped/offsite_redirect")
-        elif kind == "robots":
-            yield from self._parse_robots(response)
         elif kind in ("sitemap", "feed") or (kind != "article" and is_xml(response.body)):
             yield from self._parse_xml(response, depth)
         else:
@@ -222,16 +229,15 @@ class NewsSpider(scrapy.Spider):
         except FrontierUnreachable:  # still in flight here: taken back and parsed again
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
-    def _parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        text = response.body.decode("utf-8", "replace") if response.status == 200 else ""
-        host = urlsplit(response.url).hostname or ""
-        delay = Protego.parse(text).crawl_delay(self.robots_agent) if text else None
-        if delay:
-            middleware = self._middleware(HostDelays)
-            if middleware is not None:
-                middleware.set_delay(host, float(delay))
-        for sitemap in sitemaps_from_robots(text, response.url):
-            yield from self._request(sitemap, "sitemap", 0)
+    def _robots_parsed(self, robotparser: RobotParser, request: scrapy.Request) -> None:
+        """A host's robots.txt is parsed (before any request waiting for it leaves): its
+        Sitemap lines are followed."""
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        for sitemap in sitemaps_from_robots(robotparser, urljoin(request.url, "/robots.txt")):
+            for sitemap_request in self._request(sitemap, "sitemap", 0):
+                engine.crawl(sitemap_request)
 
     def _parse_xml(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
         body = response.body
@@ -274,26 +280,41 @@ class NewsSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         host = urlsplit(request.url).hostname or ""
-        if request.meta.get("newscorpus_kind") == "probe":
+        kind = request.meta.get("newscorpus_kind", "hub")
+        refused = request.meta.get(REFUSED)
+        if kind == "home":
+            self.seed_outcomes[request_chain(request)[0]] = _failure_reason(refused, failure)
+        if refused is not None:  # robots.txt or an address: refused, not failed
+            self.host_stats[host][f"refused_{refused}"] += 1
+            status = "refused"  # not retried; checked again whenever it is linked again
+        elif kind == "probe":  # no feed there: probed again with the home page next time
             self.host_stats[host]["feed_probes_missing"] += 1
+            status = "missing"
         else:
             self.host_stats[host]["errors"] += 1
-        logger.info("failed %s: %s", request.url, failure.getErrorMessage())
+            logger.info("failed %s: %s", request.url, failure.getErrorMessage())
+            status = "failed"
         try:
-            kind = request.meta.get("newscorpus_kind", "hub")
-            self.state.finish(request_chain(request), "failed", kind)
+            self.state.finish(request_chain(request), status, kind)
             self.state.done_with(request_chain(request))
         except FrontierUnreachable:  # still in flight here: tried again later
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
-    def _middleware(self, cls: type) -> Any:
-        engine = self.crawler.engine
-        if engine is None:
-            return None
-        for middleware in engine.downloader.middleware.middlewares:
-            if isinstance(middleware, cls):
-                return middleware
-        return None
+
+def _failure_reason(refused: str | None, failure: Failure) -> str:
+    if refused == "robots":
+        return "disallowed by its robots.txt"
+    if refused == "robots_unreachable":
+        return "its robots.txt could not be fetched, which means disallow all (RFC 9309)"
+    if refused == "private_address":
+        return "not a public address (--allow-private for local sites)"
+    if refused is not None:
+        return f"refused ({refused})"
+    return (
+        failure.getErrorMessage().strip().splitlines()[0]
+        if failure.getErrorMessage()
+        else (failure.type.__name__ if failure.type else "failed")
+    )
 
 
 def _unique(urls: Iterable[str]) -> list[str]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from newscorpus.executors.base import Executor, Item, Result, WorkerLost
+
+PARENT_CHECK_SECONDS = 0.5  # a worker whose parent died exits within this long
 
 
 def _start_method() -> str:
@@ -19,6 +23,26 @@ def _start_method() -> str:
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return "fork"
     return "spawn"
+
+
+def _start_worker(parent: int) -> None:
+    """Set up a worker process: it dies with its parent, and leaves Ctrl-C to it.
+
+    A parent killed outright (SIGKILL, the out-of-memory killer) cannot stop its workers;
+    they would wait for work forever, holding memory and the corpus lock they inherited.
+    Each worker watches its parent and exits when it is gone.
+    """
+    # Ctrl-C reaches every process of the terminal's group: the parent alone handles it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != parent:  # died before this worker started
+        os._exit(1)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 class LocalExecutor(Executor):
@@ -37,9 +61,32 @@ class LocalExecutor(Executor):
         context = multiprocessing.get_context(_start_method())
         # concurrent.futures, not multiprocessing.Pool: a worker killed by the system (out
         # of memory) fails its futures instead of hanging the run forever.
-        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=context) as pool:
-            try:
-                for future in as_completed([pool.submit(function, item) for item in items]):
-                    yield future.result()
-            except BrokenProcessPool as exc:
-                raise WorkerLost("a worker process died (killed, or out of memory?)") from exc
+        pool = ProcessPoolExecutor(
+            min(self.workers, len(items)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
+        finished = False
+        try:
+            futures: list[Future[Result]] = [pool.submit(function, item) for item in items]
+            for future in as_completed(futures):
+                yield future.result()
+            finished = True
+        except BrokenProcessPool as exc:
+            raise WorkerLost("a worker process died (killed, or out of memory?)") from exc
+        finally:
+            if finished:
+                pool.shutdown(wait=True)
+            else:  # interrupted (Ctrl-C, SIGTERM), failed or abandoned: stop the workers
+                _stop(pool)  # (their shards have no completion marker: the next run redoes them)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers now, without waiting for the work in their hands."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
