@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -1184,8 +1185,10 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             print_stats(corpus, output)
             console.print(f"report: {report} (open it in a browser)")
         if keep_serving:
-            console.print("serving; press Ctrl-C to stop")
-            site.wait()
+            # Ctrl-C is how serving ends: a normal end, even as the line below is printed
+            with contextlib.suppress(KeyboardInterrupt):
+                console.print("serving; press Ctrl-C to stop")
+                site.wait()
 
 
 def main() -> None:

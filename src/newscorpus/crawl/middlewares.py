@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_CRAWL_DELAY = 60.0  # seconds; beyond this a site is better crawled another day
 REFUSED = "newscorpus_refused"  # request meta: why the crawler itself refused a request
+REFUSED_WHY = "newscorpus_refused_why"  # and in a few words, where there is more to say
 
 
 def crawl_frontier(crawler: Crawler) -> RedisFrontier | None:
@@ -116,7 +117,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._unreachable: set[str] = set()  # hosts whose robots.txt could not be had
+        self._unreachable: dict[str, str] = {}  # hosts whose robots.txt failed: why
         # scrapy logs an unreachable robots.txt, and a request that failed after its
         # retries, as errors (the first with a traceback): they are facts about a site,
         # counted in the crawl's figures, said in one line below, and the crawl's result
@@ -137,15 +138,17 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             super().process_request_2(rp, request)
         except IgnoreRequest:
             netloc = urlparse_cached(request).netloc
-            request.meta[REFUSED] = (
-                "robots_unreachable" if netloc in self._unreachable else "robots"
-            )
+            if netloc in self._unreachable:
+                request.meta[REFUSED] = "robots_unreachable"
+                request.meta[REFUSED_WHY] = self._unreachable[netloc]
+            else:
+                request.meta[REFUSED] = "robots"
             raise
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if response.status >= 500:
             self._stats.inc_value("newscorpus/robots_unreachable")
-            self._unreachable.add(netloc)
+            self._unreachable[netloc] = f"HTTP {response.status}"
             logger.info(
                 "robots.txt of %s answers %d: nothing there is fetched (RFC 9309)",
                 netloc,
@@ -158,7 +161,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if not isinstance(exc, IgnoreRequest):
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._stats.inc_value("newscorpus/robots_unreachable")
-        self._unreachable.add(netloc)
+        self._unreachable[netloc] = _in_a_line(exc)
         logger.info("robots.txt of %s unreachable (%s): nothing there is fetched", netloc, exc)
         waiting = self._parsers[netloc]
         # the rules stored before the waiting requests are woken: they read them there
@@ -166,6 +169,11 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self._parsers[netloc] = parser
         if isinstance(waiting, Deferred):
             waiting.callback(parser)
+
+
+def _in_a_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 _SCRAPY_DOWNLOAD_LOGGERS = (

@@ -34,7 +34,7 @@ from newscorpus.crawl.discovery import (
     trap_reason,
 )
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
-from newscorpus.crawl.middlewares import REFUSED, request_chain, validators
+from newscorpus.crawl.middlewares import REFUSED, REFUSED_WHY, request_chain, validators
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
@@ -283,7 +283,8 @@ class NewsSpider(scrapy.Spider):
         kind = request.meta.get("newscorpus_kind", "hub")
         refused = request.meta.get(REFUSED)
         if kind == "home":
-            self.seed_outcomes[request_chain(request)[0]] = _failure_reason(refused, failure)
+            why = _failure_reason(refused, request.meta.get(REFUSED_WHY), failure)
+            self.seed_outcomes[request_chain(request)[0]] = why
         if refused is not None:  # robots.txt or an address: refused, not failed
             self.host_stats[host][f"refused_{refused}"] += 1
             status = "refused"  # not retried; checked again whenever it is linked again
@@ -301,11 +302,11 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
 
-def _failure_reason(refused: str | None, failure: Failure) -> str:
+def _failure_reason(refused: str | None, detail: str | None, failure: Failure) -> str:
     if refused == "robots":
         return "disallowed by its robots.txt"
     if refused == "robots_unreachable":
-        return "its robots.txt could not be fetched, which means disallow all (RFC 9309)"
+        return f"its robots.txt could not be fetched ({detail}): disallow all (RFC 9309)"
     if refused == "private_address":
         return "not a public address (--allow-private for local sites)"
     if refused is not None:
