@@ -220,3 +220,16 @@ def test_a_demo_that_keeps_serving_stops_on_a_signal(tmp_path: Path, how: int) -
         assert "Traceback" not in demo.stderr.read()
     finally:
         demo.kill()
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    target = tmp_path / "corpus"
+    target.write_text("a file where a folder should go")
+    _one_line_error(run("demo", "--out", str(target), cwd=tmp_path), "is a file")
+    assert not (tmp_path / "corpus-crawl").exists()  # no crawl was started
+    seed = "http://127.0.0.1:9/"  # never contacted: the check comes first
+    _one_line_error(
+        run("build", seed, "--out", str(target), "--allow-private", cwd=tmp_path), "is a file"
+    )
+    assert not (tmp_path / "corpus-crawl").exists()
+    assert target.read_text() == "a file where a folder should go"

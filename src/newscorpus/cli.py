@@ -975,8 +975,12 @@ def build_command(
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
+    from newscorpus.pipeline import prepare_corpus
+
     output: Output = ctx.obj
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
+    _output_folders(corpus, run_dir)
+    prepare_corpus(corpus)  # a corpus that cannot be written is said before the crawl
     warcs = run_crawl_command(list(seeds), run_dir, output.inner(), **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
@@ -1119,6 +1123,13 @@ def ccnews_command(
 DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes
 
 
+def _output_folders(*folders: Path) -> None:
+    """Outputs that must be folders: a clear line before any work, never a traceback."""
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder} is a file, not a folder to write into; choose another --out")
+
+
 def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
     """A rerun of the demo starts afresh; anything that is not a demo output is kept."""
     import shutil
@@ -1159,6 +1170,7 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
 
     output: Output = ctx.obj
     run_dir = corpus.parent / f"{corpus.name}-crawl"
+    _output_folders(corpus, run_dir)
     _clear_previous_demo(corpus, run_dir)
     with DemoSite() as site:
         for base in site.base_urls:
