@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +49,7 @@ class LocalNewsSite:
     def base(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
 
     def page(self, path: str, text: str, **headers: str) -> None:
         self.routes[path] = lambda request: html(text, **headers)
@@ -56,7 +57,8 @@ class LocalNewsSite:
     def requested(self, prefix: str) -> list[str]:
         return [r.path for r in self.log if r.path.startswith(prefix)]
 
-    def start(self) -> LocalNewsSite:
+    def start(self, host: str = "127.0.0.1") -> LocalNewsSite:
+        """Serve on ``host`` (``::1`` for IPv6 loopback), on a free port."""
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,7 +83,14 @@ class LocalNewsSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server_class = ThreadingHTTPServer
+        if ":" in host:
+
+            class ServerV6(ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+
+            server_class = ServerV6
+        self.server = server_class((host, 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

@@ -774,3 +774,19 @@ def test_the_per_host_delay_is_held(site: LocalNewsSite, tmp_path: Path) -> None
     times = sorted(r.time for r in site.log)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.3 * 0.99, sorted(gaps)[:3]
+
+
+def test_an_ipv6_literal_site_is_crawled(tmp_path: Path) -> None:
+    try:
+        site = LocalNewsSite().start("::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        site.page("/", '<a href="/2026/03/01/a-story-served-over-ipv6.html">x</a>')
+        site.page("/2026/03/01/a-story-served-over-ipv6.html", article_html("over IPv6"))
+        run_dir = tmp_path / "run"
+        ok(crawl([f"{site.base}/"], run_dir))
+    finally:
+        site.stop()
+    assert site.base.startswith("http://[::1]:")
+    assert "/2026/03/01/a-story-served-over-ipv6.html" in paths(archived(run_dir))

@@ -67,6 +67,17 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def _resolver_setting() -> str:
+    from scrapy.settings import default_settings
+
+    # renamed in scrapy 2.19 (the old name still works there, with a warning)
+    return (
+        "TWISTED_DNS_RESOLVER"
+        if hasattr(default_settings, "TWISTED_DNS_RESOLVER")
+        else ("DNS_RESOLVER")
+    )
+
+
 def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
     handler = "newscorpus.crawl.middlewares.PoliteDownloadHandler"
     settings: dict[str, Any] = {
@@ -93,6 +104,9 @@ def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": options.max_redirects,
         "RETRY_TIMES": options.retries,
         "DEPTH_LIMIT": 0,  # the spider counts hops itself (feeds and sitemaps reset them)
+        # resolves IPv6 too (scrapy's default resolver knows IPv4 only: http://[::1]/
+        # was a failed DNS lookup)
+        _resolver_setting(): "scrapy.resolver.CachingHostnameResolver",
         "COOKIES_ENABLED": False,  # no sessions: no session-id traps, no tracking
         "HTTPPROXY_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
