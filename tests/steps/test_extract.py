@@ -127,3 +127,28 @@ def test_hostile_pages_do_not_fail_the_shard() -> None:
     assert all("regional parliament" in d.text for d in docs)
     assert docs[1].canonical_url == "https://news.test/2026/03/night-train.html"
     assert docs[1].translations == [] and docs[1].published is None
+
+
+def test_comments_cost_neither_the_article_nor_its_words() -> None:
+    # A comment right under the headline once made a metadata helper raise, and the page
+    # was counted as having no text; text after a comment inside a paragraph was lost.
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:])
+    html = (
+        "<html><body><article><h1>Night trains return</h1><!-- byline goes here -->"
+        f"<?php echo 'x'; ?><p>{PARAGRAPHS[0][:60]}<!-- ad slot -->{PARAGRAPHS[0][60:]}</p>"
+        f"{body}</article></body></html>"
+    )
+    document, step = _extract(html)
+    assert document is not None, step.stats
+    assert PARAGRAPHS[0] in document.text
+    assert not [key for key in step.stats if "error" in key], step.stats
+
+
+def test_a_failing_metadata_helper_costs_only_its_metadata() -> None:
+    step = Extract()
+
+    def broken_helper(tree: object) -> str:
+        raise ValueError("a bug in a helper")
+
+    assert step._helper("https://news.test/", broken_helper, None) is None
+    assert step.stats["helper_error.broken_helper"] == 1

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import lxml.etree
@@ -35,6 +35,8 @@ _SPACE_RUN = re.compile(r"[^\S\u3000]+")
 _TITLE_SEPARATOR = re.compile(r"^[|\-–—:·•»]\s*")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_T = TypeVar("_T")
 
 
 class Extract(Step):
@@ -72,35 +74,55 @@ class Extract(Step):
         if not html.strip():
             self.drop("empty_page")
             return None
+        failure: Exception | None = None
         try:
             document = self._extract_html(html, response)
-        except ValueError:
-            document = None
+        except ValueError as exc:
+            document, failure = None, exc
         if document is None and _CONTROL_CHARS.search(html):
             # C0 control characters make lxml or trafilatura give up. They are rare, and
             # searching every page for them costs ~1 ms: cleaned only when extraction failed.
-            document = self._extract_html(_CONTROL_CHARS.sub("", html), response)
-        if document is None:
+            try:
+                document = self._extract_html(_CONTROL_CHARS.sub("", html), response)
+                failure = None
+            except ValueError as exc:
+                failure = exc
+        if failure is not None:  # the parser or the extractor gave up: not a property of the page
+            logger.debug("cannot parse %s: %s", response.url, failure)
+            self.drop("unparsable_html")
+        elif document is None:  # parsed, and no article text in it
             self.drop("no_text")
         return document
 
+    def _helper(self, url: str, helper: Callable[..., _T], *args: Any) -> _T | None:
+        """A metadata helper's answer, or None when it fails: a bug in a helper costs that
+        piece of metadata, never the article, and is counted by what failed."""
+        try:
+            return helper(*args)
+        except Exception as exc:
+            name = helper.__name__.strip("_")
+            self.count(f"helper_error.{name}")
+            logger.debug("%s failed on %s: %r", name, url, exc)
+            return None
+
     def _extract_html(self, html: str, response: WarcResponse) -> Document | None:
-        tree = lxml.html.fromstring(html)
-        page = page_metadata(tree, response.url)
+        # parsed as trafilatura parses: comments and processing instructions left out, so
+        # that no helper meets them and no text after them (their tail) is lost
+        tree = lxml.html.fromstring(html, parser=_HTML_PARSER)
+        url = response.url
+        page = self._helper(url, page_metadata, tree, url) or PageMetadata()
         if page.published is None or not page.authors:
             # Dates and bylines written for readers ("12 mars 2024", "Автор: …"): fast.
-            visible = visible_metadata(tree, page.language)
-            page.published = page.published or visible.published
-            page.modified = page.modified or visible.modified
-            page.authors = page.authors or visible.authors
+            visible = self._helper(url, visible_metadata, tree, page.language)
+            if visible is not None:
+                page.published = page.published or visible.published
+                page.modified = page.modified or visible.modified
+                page.authors = page.authors or visible.authors
         if page.title is None or page.published is None:
             # No structured data for these: trafilatura's heuristics (title element, bylines,
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
-            try:
-                _fill_from_trafilatura(page, tree, response.url)
-            except (ValueError, OverflowError, RecursionError) as exc:  # htmldate on odd dates
-                logger.debug("no fallback metadata for %s: %s", response.url, exc)
+            self._helper(url, _fill_from_trafilatura, page, tree, url)
         result = trafilatura.bare_extraction(
             tree,
             url=response.url,
@@ -111,7 +133,7 @@ class Extract(Step):
         )
         if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
             return None
-        page.sitename = page.sitename or _sitename_from_title(tree, page.title)
+        page.sitename = page.sitename or self._helper(url, _sitename_from_title, tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
         return Document(
             id=document_id(canonical),

@@ -319,6 +319,15 @@ _BEFORE_HEADING = lxml.etree.XPath(f"preceding::{_MARKED}")
 _ALL_MARKED = lxml.etree.XPath(f".//{_MARKED}")
 
 
+def _next_element(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The next sibling that is an element (a comment or processing instruction has no
+    text content to read)."""
+    sibling = element.getnext()
+    while sibling is not None and not isinstance(sibling.tag, str):
+        sibling = sibling.getnext()
+    return sibling
+
+
 def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, bool]]:
     """Elements that may hold a date or byline: after the headline first, then before it.
 
@@ -330,12 +339,12 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
     chosen: list[tuple[lxml.html.HtmlElement, bool]] = []
     if heading is not None:
         # The lines right under the headline, whatever their markup ("김민수 기자").
-        sibling = heading.getnext()
+        sibling = _next_element(heading)
         for _ in range(3):
             if sibling is None or len(sibling.text_content()) > MAX_SIBLING_CHARS:
                 break  # the body starts: its dates and "Por la tarde" are not metadata
             chosen += [(e, False) for e in sibling.iter() if isinstance(e.tag, str)]
-            sibling = sibling.getnext()
+            sibling = _next_element(sibling)
         groups = [_AFTER_HEADING(heading), _BEFORE_HEADING(heading)]
     else:
         groups = [_ALL_MARKED(root)]
