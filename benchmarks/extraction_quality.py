@@ -205,7 +205,9 @@ def run_process(pages: list[Page], scratch: Path) -> Path:
     return corpus
 
 
-def newscorpus_predictions(pages: list[Page]) -> dict[str, Prediction]:
+def process_rows(pages: list[Page]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The rows ``process`` stores for the pages, by page name, and why the others were
+    dropped (with ``--keep-dropped``: the step and its reason)."""
     with tempfile.TemporaryDirectory() as scratch:
         corpus = run_process(pages, Path(scratch))
         kept = ds.dataset(corpus / "data", format="parquet").to_table().to_pylist()
@@ -216,19 +218,25 @@ def newscorpus_predictions(pages: list[Page]) -> dict[str, Prediction]:
             else []
         )
     by_url = {page.url: page.name for page in pages}
+    rows = {by_url[row["url"]]: row for row in kept if row["url"] in by_url}
+    reasons = {
+        by_url[row["url"]]: f"dropped: {row['drop_reason']}"
+        for row in dropped
+        if row["url"] in by_url and by_url[row["url"]] not in rows
+    }
+    return rows, reasons
+
+
+def newscorpus_predictions(pages: list[Page]) -> dict[str, Prediction]:
+    rows, reasons = process_rows(pages)
     found: dict[str, Prediction] = {}
-    for row in kept:
-        name = by_url.get(row["url"])
-        if name is not None:
-            found[name] = Prediction(
-                row["text"], row["title"], row["authors"] or [], row["published"]
-            )
-    for row in dropped:
-        name = by_url.get(row["url"])
-        if name is not None and name not in found:
-            found[name] = Prediction(lost=f"dropped: {row['drop_reason']}")
     for page in pages:
-        found.setdefault(page.name, Prediction(lost="no document (extraction)"))
+        row = rows.get(page.name)
+        if row is None:
+            found[page.name] = Prediction(lost=reasons.get(page.name, "no document (extraction)"))
+        else:
+            authors = row["authors"] or []
+            found[page.name] = Prediction(row["text"], row["title"], authors, row["published"])
     return found
 
 

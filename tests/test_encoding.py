@@ -42,3 +42,31 @@ def test_codecs_that_are_not_text_encodings_are_ignored() -> None:
     raw = f"<p>{RUSSIAN}</p>".encode()
     for label in ("rot13", "base64", "zlib", "hex"):
         assert RUSSIAN in decode_html(raw, label)
+
+
+CHINESE = "习近平主席向首届中国－拉美和加勒比国家航天合作论坛致贺信，为中拉深化航天合作指明方向。"
+
+
+def test_a_legacy_label_on_utf8_bytes_gives_way_to_utf8() -> None:
+    # a page moved to UTF-8 that still says GB2312 (or a header that says ISO-8859-1)
+    head = '<meta http-equiv="content-type" content="text/html;charset=GB2312"/>'
+    raw = f"<html><head>{head}</head><body>{CHINESE}</body></html>".encode()
+    assert CHINESE in decode_html(raw)
+    assert RUSSIAN in decode_html(f"<p>{RUSSIAN}</p>".encode(), "iso-8859-1")
+    # what the label says still holds for bytes of that encoding
+    legacy = f"<html><head>{head}</head><body>{CHINESE}</body></html>".encode("gb18030")
+    assert sniff_encoding(legacy) == "gb18030" and CHINESE in decode_html(legacy)
+    latin = "<meta charset='windows-1252'><p>Café, crème brûlée, déjà vu.</p>"
+    assert "Café, crème brûlée" in decode_html(latin.encode("cp1252"))
+
+
+def test_a_real_page_labelled_gb2312_in_utf8_reads_right() -> None:
+    import gzip
+
+    from tests.conftest import SHARED, need_shared
+
+    page = need_shared(
+        SHARED / "benchmarks/extraction/fundus-multilingual/html/cn_People_2024_04_24.html.gz"
+    )
+    text = decode_html(gzip.decompress(page.read_bytes()))
+    assert "习近平主席" in text and "促进航天技术更好惠及人民" in text

@@ -1,7 +1,8 @@
 """Turn the bytes of an HTML page into text, the way a browser decides its encoding.
 
 Order (WHATWG): byte order mark, then the HTTP Content-Type charset, then a
-``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then detection.
+``<meta charset>`` / ``http-equiv`` declaration in the first bytes, then detection; a
+declared legacy encoding gives way to UTF-8 when the bytes are valid UTF-8 (not ASCII).
 """
 
 from __future__ import annotations
@@ -63,19 +64,33 @@ def sniff_encoding(body: bytes, header_charset: str | None = None) -> str:
             return name
     declared = _codec(header_charset)
     if declared:
-        return declared
+        return _utf8_if_mislabelled(body, declared)
     match = _META_CHARSET.search(body[:4096])
     if match:
         declared = _codec(match.group(1).decode("ascii", "ignore"))
         # A page that says "utf-16" in ASCII bytes is not UTF-16.
         if declared and not declared.startswith("utf-16"):
-            return declared
+            return _utf8_if_mislabelled(body, declared)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
         best = from_bytes(body[:65536]).best()
         if best is not None:
             return _codec(best.encoding) or "utf-8"
+    return "utf-8"
+
+
+def _utf8_if_mislabelled(body: bytes, declared: str) -> str:
+    """UTF-8 for a page declared in a legacy encoding whose bytes are valid UTF-8 with
+    non-ASCII characters in them: a label left over from before a move to UTF-8 (or a
+    page saved again as UTF-8), a common case. The reverse almost never happens: text in
+    a legacy encoding with non-ASCII characters is very rarely valid UTF-8 by chance."""
+    if declared in ("utf-8", "utf-8-sig") or body.isascii():
+        return declared
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return declared
     return "utf-8"
 
 
