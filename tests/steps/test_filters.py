@@ -177,3 +177,39 @@ def test_real_articles_in_25_languages_pass(name: str) -> None:
         for file, page in truth.items()
     }
     assert {file: why for file, why in dropped.items() if why} == {}
+
+
+def test_lines_leaked_into_an_article_go_and_the_article_stays() -> None:
+    placeholder = "External content not available. Change your privacy settings to see it."
+    paragraphs = _stories("en")[0].split("\n\n")
+    text = "\n\n".join(p for paragraph in paragraphs for p in (paragraph, placeholder))
+    step = QualityFilter()
+    (kept,) = list(step.run([_doc(text)]))
+    assert placeholder not in kept.text
+    assert kept.text.split("\n\n") == paragraphs
+    assert kept.word_count == count_words(kept.text)
+    assert step.stats["leaked_lines_removed"] == len(paragraphs)
+    # twice is not a leak: a pull quote may repeat a sentence of the body
+    twice = "\n\n".join([*paragraphs, paragraphs[0]])
+    (kept,) = list(QualityFilter().run([_doc(twice)]))
+    assert kept.text == twice
+
+
+def test_a_real_article_with_a_leaked_consent_placeholder_is_kept() -> None:
+    import gzip
+
+    from newscorpus.steps import CleanText, Extract
+    from newscorpus.warc.reader import WarcResponse
+    from tests.conftest import SHARED
+
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / "fundus-multilingual")
+    name = "de_BusinessInsiderDE_2024_01_29.html.gz"
+    url = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[name]["url"]
+    html = gzip.decompress((folder / "html" / name).read_bytes())
+    response = WarcResponse(url, html, None, 200, None, "x.warc.gz", 0)
+    (doc,) = list(CleanText().run(Extract().run([response])))
+    doc.language = "de"
+    assert doc.text.count("Externer Inhalt nicht verfügbar") >= 3  # what leaked
+    (kept,) = list(QualityFilter().run([doc]))
+    assert "Externer Inhalt nicht verfügbar" not in kept.text
+    assert "Evergrande" in kept.text

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from newscorpus.document import UNSPACED_CHARS, Document, words_of
+from newscorpus.document import UNSPACED_CHARS, Document, count_words, words_of
 from newscorpus.steps.base import Step
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
@@ -25,6 +25,8 @@ _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
 _UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
 # Korean words (eojeol) are short syllable blocks: Gopher's word-length bounds do not apply.
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# A line repeated this often inside one document leaked into it (removed, not judged).
+LEAKED_LINE_TIMES = 3
 # Characters a word is made of, about, where each character is counted as a word.
 CHARACTERS_PER_WORD = 2
 # Thai, Lao, Khmer, Burmese end sentences with a space, not a mark.
@@ -71,11 +73,27 @@ class QualityFilter(Step):
             if self.languages and doc.language not in self.languages:
                 reason: str | None = "language_not_selected"
             else:
+                self._remove_leaked_lines(doc)
                 reason = quality_problem(doc.text, doc.language, self.thresholds)
             if reason:
                 self.drop(reason, doc)
             else:
                 yield doc
+
+
+    def _remove_leaked_lines(self, doc: Document) -> None:
+        """A line said three times or more in one article is not the article's: a
+        placeholder of a blocked embed ("Externer Inhalt nicht verfügbar"), an ad slot, a
+        photo credit. Its copies go, before the document is judged; the article stays."""
+        lines = doc.text.split("\n\n")
+        counts = Counter(line for line in lines if line.strip())
+        leaked = {line for line, times in counts.items() if times >= LEAKED_LINE_TIMES}
+        if not leaked:
+            return
+        kept = [line for line in lines if line not in leaked]
+        self.count("leaked_lines_removed", len(lines) - len(kept))
+        doc.text = "\n\n".join(kept)
+        doc.word_count = count_words(doc.text)
 
 
 def quality_problem(text: str, language: str, limits: QualityThresholds) -> str | None:
