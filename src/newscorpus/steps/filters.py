@@ -80,7 +80,6 @@ class QualityFilter(Step):
             else:
                 yield doc
 
-
     def _remove_leaked_lines(self, doc: Document) -> None:
         """A line said three times or more in one article is not the article's: a
         placeholder of a blocked embed ("Externer Inhalt nicht verfügbar"), an ad slot, a
