@@ -122,10 +122,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         # retries, as errors (the first with a traceback): they are facts about a site,
         # counted in the crawl's figures, said in one line below, and the crawl's result
         # says what they cost
-        for name in (
-            "scrapy.downloadermiddlewares.robotstxt",
-            "scrapy.downloadermiddlewares.retry",
-        ):
+        for name in _SCRAPY_DOWNLOAD_LOGGERS:
             logging.getLogger(name).addFilter(_drop_download_errors)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
@@ -161,7 +158,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if not isinstance(exc, IgnoreRequest):
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._stats.inc_value("newscorpus/robots_unreachable")
-        self._unreachable[netloc] = _in_a_line(exc)
+        self._unreachable[netloc] = in_a_line(exc)
         logger.info("robots.txt of %s unreachable (%s): nothing there is fetched", netloc, exc)
         waiting = self._parsers[netloc]
         # the rules stored before the waiting requests are woken: they read them there
@@ -171,7 +168,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             waiting.callback(parser)
 
 
-def _in_a_line(exc: BaseException) -> str:
+def in_a_line(exc: BaseException) -> str:
+    """What went wrong, in one line."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

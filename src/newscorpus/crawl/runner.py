@@ -71,11 +71,8 @@ def _resolver_setting() -> str:
     from scrapy.settings import default_settings
 
     # renamed in scrapy 2.19 (the old name still works there, with a warning)
-    return (
-        "TWISTED_DNS_RESOLVER"
-        if hasattr(default_settings, "TWISTED_DNS_RESOLVER")
-        else ("DNS_RESOLVER")
-    )
+    renamed = hasattr(default_settings, "TWISTED_DNS_RESOLVER")
+    return "TWISTED_DNS_RESOLVER" if renamed else "DNS_RESOLVER"
 
 
 def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:

@@ -34,7 +34,13 @@ from newscorpus.crawl.discovery import (
     trap_reason,
 )
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
-from newscorpus.crawl.middlewares import REFUSED, REFUSED_WHY, request_chain, validators
+from newscorpus.crawl.middlewares import (
+    REFUSED,
+    REFUSED_WHY,
+    in_a_line,
+    request_chain,
+    validators,
+)
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
@@ -311,11 +317,7 @@ def _failure_reason(refused: str | None, detail: str | None, failure: Failure) -
         return "not a public address (--allow-private for local sites)"
     if refused is not None:
         return f"refused ({refused})"
-    return (
-        failure.getErrorMessage().strip().splitlines()[0]
-        if failure.getErrorMessage()
-        else (failure.type.__name__ if failure.type else "failed")
-    )
+    return in_a_line(failure.value) if failure.value is not None else "failed"
 
 
 def _unique(urls: Iterable[str]) -> list[str]:

@@ -118,7 +118,13 @@ def quality_problem(text: str, language: str, limits: QualityThresholds) -> str 
     problem = _line_problem(lines, language, limits)
     if problem:
         return problem
-    return _repetition_problem(lines, words, limits)
+    # Gopher's n-grams are of words. Where each character counts as a word (Chinese,
+    # Japanese, Thai), a word is about two of them: n-grams of 2n characters, or a name
+    # written in every paragraph (習近平, イオン) is a "repeated 5-gram" (two real articles
+    # of ../shared were dropped so: 21% and 24% of their characters in repeated 5-grams,
+    # 10% and 14% in repeated 10-grams).
+    unspaced = len(spaced) < len(words) / 2
+    return _repetition_problem(lines, words, limits, CHARACTERS_PER_WORD if unspaced else 1)
 
 
 def _line_problem(lines: list[str], language: str, limits: QualityThresholds) -> str | None:
@@ -138,15 +144,9 @@ def _line_problem(lines: list[str], language: str, limits: QualityThresholds) ->
 
 
 def _repetition_problem(
-    lines: list[str], words: list[str], limits: QualityThresholds
+    lines: list[str], words: list[str], limits: QualityThresholds, scale: int
 ) -> str | None:
-    # Gopher's n-grams are of words. Where each character counts as a word (Chinese,
-    # Japanese, Thai), a word is about two of them: n-grams of 2n characters, or a name
-    # written in every paragraph (習近平, イオン) is a "repeated 5-gram" (two real articles
-    # of ../shared were dropped so: 21% and 24% of their characters in repeated 5-grams,
-    # 10% and 14% in repeated 10-grams).
-    unspaced = sum(1 for word in words if _UNSPACED.match(word)) > len(words) / 2
-    scale = CHARACTERS_PER_WORD if unspaced else 1
+    """Gopher's repetition rules; n-grams of ``scale`` x n tokens."""
     line_counts = Counter(lines)
     repeated = [line for line, n in line_counts.items() for _ in range(n - 1)]
     if len(repeated) > limits.max_repeated_lines * len(lines):
