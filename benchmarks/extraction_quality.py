@@ -20,7 +20,7 @@ prediction, counted as lost and listed with the reason. The baselines are trafil
 
 Metrics, per set, per language and over the set (averaged over pages):
 - body: the Zyte benchmark's precision/recall/F1 of 4-token shingles (multisets); tokens
-  are ``\\w+`` runs, lower-cased, and each CJK, kana, Hangul or Thai character is a token;
+  are ``\\w+`` runs, lower-cased (NFC), and each CJK, kana, Hangul or Thai character is a token;
 - metadata, where the truth has it: title exact (whitespace normalised), authors as a set
   (F1, case-insensitive), published on the same day;
 - time per page: ``process`` (everything, Parquet included, one worker) against
@@ -95,7 +95,9 @@ class Score:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    # NFC on both sides: a truth stored decomposed ("u" + combining diaeresis) is the same
+    # text as a prediction stored composed
+    return _TOKEN.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def shingle_score(extracted: str, truth: str, size: int = 4) -> Score:

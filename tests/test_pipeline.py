@@ -455,3 +455,35 @@ def test_progress_is_reported_stage_by_stage(tmp_path: Path) -> None:
     assert [stage for stage, _, _ in events] == ["extract"] * 3 + ["filter"] * 3 + ["store"] * 3
     assert [done for _, done, _ in events] == list(range(1, 10))
     assert {total for _, _, total in events} == {9}
+
+
+def test_a_list_article_that_says_it_is_one_is_kept_through_process(tmp_path: Path) -> None:
+    """The page's own type reaches the quality filter across the stages of ``process``: a
+    list of nominees in a NewsArticle is kept, the same list in an undeclared page is not."""
+    groups = ["Best album", "Best song", "Best new artist", "Group of the year", "Best video"]
+    artists = ["Calvin Harris", "Little Simz", "Young Fathers", "Olivia Dean", "Central Cee"]
+    items = "".join(
+        f"<h2>{group}</h2><ul>"
+        + "".join(f"<li>{a}, {group.lower()}</li>" for a in artists)
+        + "</ul>"
+        for group in groups
+    )
+    declared = '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+    pages = [
+        (
+            f"http://news.test/2026/03/nominees-{n}.html",
+            f"<html><head>{head}</head><body><article><h1>The nominees, list {n}</h1>{items}"
+            "</article></body></html>".encode(),
+            [("Content-Type", "text/html; charset=utf-8")],
+        )
+        for n, head in enumerate([declared, ""])
+    ]
+    warc = write_warc(tmp_path / "warc", pages)
+    corpus = tmp_path / "corpus"
+    options = ProcessOptions(quality=QualityThresholds(min_words=30))
+    process([warc], corpus, options, executor=LocalExecutor(1), keep_dropped=True)
+    assert [row["url"] for row in _rows(corpus)] == [pages[0][0]]
+    dropped = ds.dataset(corpus / "dropped", format="parquet").to_table().to_pylist()
+    assert [(row["url"], row["drop_reason"]) for row in dropped] == [
+        (pages[1][0], "few_sentence_lines")
+    ]

@@ -107,7 +107,9 @@ SCHEMA = pa.schema(
 _FIELDS = frozenset(Document.__slots__) - {"translations"}
 
 # Between the per-shard stages of ``process``: the stored columns plus working state.
-STAGED_SCHEMA = SCHEMA.append(pa.field("declared_language", pa.string()))
+STAGED_SCHEMA = SCHEMA.append(pa.field("declared_language", pa.string())).append(
+    pa.field("page_type", pa.string())
+)
 
 # Documents kept aside by ``--keep-dropped``: which step dropped them and why.
 DROPPED_SCHEMA = SCHEMA.append(pa.field("drop_step", pa.string())).append(

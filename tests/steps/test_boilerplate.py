@@ -75,8 +75,43 @@ def test_rules_leave_news_sentences_alone() -> None:
         "© AFP photographers were among those detained.",
         "Related-party transactions rose sharply.",
         "Watch-makers in Geneva expect a slow year.",
+        "Getty Images said on Monday it would cut 300 jobs.",
+        "Police released photos: two men were seen near the station.",
+        "He said the AP had reported it first.",
+        "Comments by the minister angered farmers.",
+        "More than 400 comments were posted under the video.",
+        "有料記事の割合を増やす方針だ。",
+        "Les mer om saken i avisen i morgen.",
+        "Source: a senior official who asked not to be named, because talks are ongoing.",
     ]:
         assert fallback_rule(line) is None, line
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("STR/AFP via Getty Images", "credit"),
+        ("Noel Celis/Getty Images", "credit"),
+        ("Foto: dpa", "credit"),
+        ("Bild: SN/APA/KEYSTONE/CYRIL ZINGARO", "credit"),
+        ("Fotos: NIKOLAI VON BISMARCK", "credit"),
+        ("Join our commenting forum", "comments"),
+        ("Comments", "comments"),
+        ("Du musst dich EINLOGGEN um einen Kommentar abzugeben.", "comments"),
+        ("This is a breaking news story - more to follow", "comments"),
+        ("Ähnliche Artikel", "see_also"),
+        ("Mehr Themen auf VOGUE.de:", "see_also"),
+        ("有料会員になると会員限定の有料記事もお読みいただけます。", "subscribe"),
+        ("Les også: Tone Damli ofret musikkarrieren for barna", "see_also"),
+        ("Ein Klick für den Datenschutz", "consent"),
+        ("Externer Inhalt nicht verfügbar", "consent"),
+        ("Quelle: AFP", "credit"),
+    ],
+)
+def test_credits_comment_prompts_and_paywall_prompts_are_boilerplate(line: str, rule: str) -> None:
+    """Lines found on real pages (Business Insider, Salzburger Nachrichten, The Independent,
+    Tageszeitung, Vogue, Asahi Shimbun)."""
+    assert fallback_rule(line) == rule
 
 
 def _site_docs(line: str, count: int, start: int = 0) -> list[Document]:

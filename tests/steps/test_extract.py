@@ -152,3 +152,94 @@ def test_a_failing_metadata_helper_costs_only_its_metadata() -> None:
 
     assert step._helper("https://news.test/", broken_helper, None) is None
     assert step.stats["helper_error.broken_helper"] == 1
+
+
+def _page(head: str, headline: str = "Night trains return to the valleys", byline: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return (
+        f'<html lang="en"><head>{head}</head><body><article><h1>{headline}</h1>{byline}'
+        f"{body}</article></body></html>"
+    )
+
+
+def _ld(**article: object) -> str:
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", **article}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_the_title_loses_what_the_site_adds_to_the_headline() -> None:
+    # the visible headline followed by section and site: the headline
+    doc, _ = _extract(_page(_ld(headline="Night trains return to the valleys | Travel | VP")))
+    assert doc is not None and doc.title == "Night trains return to the valleys"
+    # no such headline in the page: a trailing part naming the site itself is cut
+    head = '<meta property="og:title" content="Sleeper cars are back - Valley Post">'
+    head += '<meta property="og:site_name" content="Valley Post">'
+    doc, _ = _extract(_page(head, headline="Elsewhere"))
+    assert doc is not None and doc.title == "Sleeper cars are back"
+    # a kicker is part of the title the site chose: kept, as is a dash inside a headline
+    head = '<meta property="og:title" content="Rail: night trains are back - and full">'
+    doc, _ = _extract(_page(head, headline="Rail"))
+    assert doc is not None and doc.title == "Rail: night trains are back - and full"
+
+
+def test_authors_are_people_and_agencies_not_the_outlet() -> None:
+    url = "https://www.n-tv.de/politik/night-trains-return-to-the-valleys-1234567.html"
+    authors = ["Ana Ruiz and Tom Berg", "Twitter", "123456", "AP"]
+    doc, _ = _extract(_page(_ld(headline="Night trains", author=authors)), url)
+    assert doc is not None and doc.authors == ["Ana Ruiz", "Tom Berg", "AP"]
+    affiliation = "Lina Petraitė, professor at the University of Vilnius, Lrt.lt"
+    doc, _ = _extract(_page(_ld(headline="Night trains", author=affiliation)), url)
+    assert doc is not None and doc.authors == ["Lina Petraitė"]
+    # the outlet as the only author: the page's visible byline replaces it, else it stays
+    outlet = _ld(headline="Night trains", author="n-tv NACHRICHTEN")
+    doc, _ = _extract(_page(outlet, byline='<p class="author">Von Seb Dumitru</p>'), url)
+    assert doc is not None and doc.authors == ["Seb Dumitru"]
+    doc, _ = _extract(_page(outlet), url)
+    assert doc is not None and doc.authors == ["n-tv NACHRICHTEN"]
+
+
+def test_the_next_story_appended_under_the_article_is_removed() -> None:
+    """Endless scrolling: a second full <article> with its own headline follows the page's."""
+    other = "The city council approved the new budget after a long debate on Tuesday night. "
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><main><article><h1>Night trains return to the valleys</h1>"
+        f"{body}<article><h2>Teaser</h2><p>A short teaser.</p></article></article></main>"
+        f"<div><article><h1>Council budget</h1><p>{other * 12}</p><p>{other * 10}</p>"
+        "</article></div></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["other_articles_removed"] == 1
+    assert doc.text.split("\n\n")[:3] == PARAGRAPHS and "council" not in doc.text
+    # one story only: nothing is removed
+    doc, step = _extract(_page(""))
+    assert doc is not None and step.stats["other_articles_removed"] == 0
+
+
+def test_an_article_cut_into_several_body_containers_is_joined() -> None:
+    """Text split into sibling containers of one class with an insert between them: every
+    part is kept, in order, and the insert is not."""
+    more = [
+        "Rail unions welcomed the decision but asked for more staff on the night shifts, "
+        "saying that the current rota already stretches the crews on the southern lines.",
+        "The first tickets go on sale next month, and the operator expects the sleeping "
+        "cars to be fully booked over the winter holidays, when the valleys are busiest.",
+    ]
+    first = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    second = "".join(f"<p>{p}</p>" for p in more)
+    html = (
+        "<html><body><main><h1>Night trains return</h1><div class='story'>"
+        f"<div class='body article-body'>{first}</div>"
+        "<div class='insert'><p>Read also: Buses to replace ferries on the lake</p></div>"
+        f"<div class='body article-body'>{second}</div>"
+        "</div></main></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["body_parts_joined"] == 1
+    assert doc.text.split("\n\n") == PARAGRAPHS + more
+    # paragraphs that each carry the class's name as a prefix are not body parts
+    paragraphs = "".join(f"<div class='article-body__paragraph'>{p}</div>" for p in PARAGRAPHS)
+    doc, step = _extract(
+        f"<html><body><main><h1>Night trains</h1>{paragraphs}</main></body></html>"
+    )
+    assert doc is not None and step.stats["body_parts_joined"] == 0

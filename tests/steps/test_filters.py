@@ -142,6 +142,55 @@ def test_real_news_articles_pass() -> None:
     assert len(dropped) <= 4, dropped
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CNBC_4.html.gz",  # a table of 50 names: "| Name | Company | Title |"
+        "TheTelegraph_2.html.gz",  # award nominees, one per line, no sentence at all
+        "TheIndependent_0.html.gz",  # award winners under a few paragraphs
+    ],
+)
+def test_real_list_articles_that_say_they_are_articles_are_kept(name: str) -> None:
+    """The whole page through extraction and the filter: kept (these three were lost)."""
+    import gzip
+
+    from newscorpus.steps import Extract
+    from newscorpus.warc.reader import WarcResponse
+
+    folder = need_shared(FUNDUS)
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[name]
+    html = gzip.decompress((folder / "html" / name).read_bytes())
+    response = WarcResponse(truth["url"], html, None, 200, None, "real.warc.gz", 0)
+    document = Extract().extract(response)
+    assert document is not None and document.page_type == "newsarticle"
+    document.language = "en"
+    step = QualityFilter()
+    assert list(step.run([document])) == [document], step.stats
+
+
+def test_a_list_is_kept_as_an_article_only_when_the_page_says_it_is_one() -> None:
+    artists = ["Calvin Harris", "Little Simz", "Young Fathers", "Olivia Dean", "Central Cee"]
+    nominees = "\n\n".join(
+        f"{group}\n\n" + "\n\n".join(f"- {artist}, {group.lower()}" for artist in artists)
+        for group in ("Best album", "Best song", "Best new artist", "Group of the year")
+    )
+    limits = QualityThresholds(min_words=20)
+    assert quality_problem(nominees, "en", limits) == "few_sentence_lines"
+    assert quality_problem(nominees, "en", limits, declared_article=True) is None
+    # a table's pipes and rules are not words that lack letters
+    firsts = ["Ana", "Tom", "Lea", "Omar", "Ines", "Kofi"]
+    lasts = ["Ruiz", "Berg", "Okafor", "Lindqvist", "Moreau"]
+    firms = ["Valley", "Northwind", "Harbour", "Cedar", "Opal", "Granite"]
+    kinds = ["Rail", "Energy", "Bank", "Health", "Foods"]
+    rows = "\n\n".join(
+        f"| {first} {last} | {firms[(i + j) % 6]} {kinds[j]} | {2000 + 5 * i + j} |"
+        for i, first in enumerate(firsts)
+        for j, last in enumerate(lasts)
+    )
+    table = f"{PROSE['en']}\n\n| Name | Company | Title |\n\n|---|---|---|\n\n{rows}"
+    assert quality_problem(table, "en", limits, declared_article=True) is None
+
+
 def test_names_in_every_paragraph_of_a_cjk_article_are_not_repetition() -> None:
     # Each character counts as a word; names of a few characters in every paragraph made
     # real Chinese and Japanese articles "repeat" their 5-grams. Repetition is measured in

@@ -35,3 +35,61 @@ def test_no_real_page_is_lost_to_an_error(name: str) -> None:
             lost.append((file, errors))
     assert lost == []
     assert helper_errors == 0  # a helper failing on a real page is a bug to look at
+
+
+def _real_page(name: str) -> tuple[WarcResponse, dict[str, object]]:
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / "fundus-multilingual")
+    entry = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[name]
+    html = gzip.decompress((folder / "html" / name).read_bytes())
+    return WarcResponse(entry["url"], html, None, 200, None, "real.warc.gz", 0), entry
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "de_Golem_2025_09_09.html.gz",  # "… - Golem.de"
+        "de_Bild_2023_05_15.html.gz",  # "… | Sport | BILD.de": the <h1>
+        "de_DW_2023_04_28.html.gz",  # "… | DW | 28.04.2023"
+        "it_Tageszeitung_2025_04_16.html.gz",  # no site name given: the host names it
+    ],
+)
+def test_real_titles_lose_the_site_name(name: str) -> None:
+    response, truth = _real_page(name)
+    document = Extract().extract(response)
+    assert document is not None and document.title == truth["title"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ca_GlobalNews_2026_05_24.html.gz",  # "A and B"
+        "de_LTO_2025_10_20.html.gz",  # the outlet in JSON-LD, the person in the byline
+        "lt_LRT_2024_03_31.html.gz",  # "Name, affiliation…, Lrt.lt"
+        "jp_MainichiShimbun_2025_01_14.html.gz",  # 毎日新聞 (the outlet) -> the reporter
+    ],
+)
+def test_real_authors_are_people_not_outlets(name: str) -> None:
+    response, truth = _real_page(name)
+    document = Extract().extract(response)
+    assert document is not None and document.authors == truth["authors"]
+
+
+def test_a_real_page_loses_the_next_story_it_appends() -> None:
+    """Dagbladet appends the next article (football) under a story about North Korea."""
+    response, truth = _real_page("no_Dagbladet_2026_01_06.html.gz")
+    document = Extract().extract(response)
+    assert document is not None
+    assert "Nord-Korea" in document.text and "Solskjær" not in document.text
+    assert truth["body"][-1][:40] in document.text
+
+
+def test_a_real_article_in_several_body_containers_is_whole() -> None:
+    """Rzeczpospolita cuts its text into three ``articleBody`` containers with boxes
+    between them: the paragraphs of each part are found, in order."""
+    response, truth = _real_page("pl_Rzeczpospolita_2025_02_02.html.gz")
+    document = Extract().extract(response)
+    assert document is not None
+    starts = ["Na trzy tygodnie przed", "Tym samym piątkowa debata", "Trudno sobie dzisiaj"]
+    assert all(any(p.startswith(s) for p in truth["body"]) for s in starts)
+    positions = [document.text.find(s) for s in starts]  # one from each container
+    assert -1 not in positions and positions == sorted(positions)

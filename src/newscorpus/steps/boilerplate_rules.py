@@ -48,6 +48,18 @@ _SEE_ALSO_LABELS = [
     r"weiterlesen",
     r"das k[öo]nnte sie auch interessieren",
     r"zum thema",
+    r"[äa]hnliche artikel",
+    # nb, nn, da, sv, fi
+    r"les ogs[åa]",
+    r"les mer",
+    r"l[æa]s ogs[åa]",
+    r"l[æa]s mere",
+    r"l[äa]s [äo]ven",
+    r"l[äa]s ocks[åa]",
+    r"l[äa]s mer",
+    r"lue my[öo]s",
+    r"weitere artikel",
+    r"mehr themen(?: auf [^:]{1,40})?",
     # es, it, pt, nl, pl, tr
     r"ver tambi[ée]n",
     r"vea tambi[ée]n",
@@ -175,6 +187,7 @@ _SUBSCRIBE = re.compile(
             r"theo dõi chúng tôi", r"ikuti kami",
             r"ctrl\s*\+\s*enter",  # "found a typo? select it and press Ctrl+Enter"
             r"\bsend us (?:a|your) (?:tip|news tip)",
+            r"有料会員に(?:なると|登録)", r"会員限定の?(?:有料)?記事", r"読み放題",
         ]
     ),
     re.IGNORECASE,
@@ -227,11 +240,61 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )  # fmt: skip
 
+# A picture's credit left between paragraphs: "STR/AFP via Getty Images", "Foto: dpa",
+# "Bild: SN/APA/KEYSTONE". Only a short line that is nothing but the credit.
+MAX_CREDIT_CHARS = 100
+_CREDIT = re.compile(
+    "|".join(
+        [
+            r"^\W*(?:fotos?|photos?|bild(?:er)?|bildquelle|image|picture|credits?|photo credit"
+            r"|crédits? photo|fotograf[íi]a|imagen|immagine|zdj[ęe]cie|фото)\s*(?::|©)",
+            r"(?:getty ?images|shutterstock|imago(?: images)?|picture[- ]alliance|istock(?:photo)?"
+            r"|alamy(?: stock photo)?)\W*$",
+            r"^[^.!?]{0,60}/\s*(?:afp|dpa|reuters|ap|epa|anp|apa|keystone|ansa)\W*$",
+            r"^\W*(?:quellen?|source)\s*:\s*[^.!?]{0,40}$",
+        ]
+    ),
+    re.IGNORECASE,
+)  # fmt: skip
+
+# The comment section's prompts and the notes of a developing story, not its text.
+_COMMENTS = re.compile(
+    "|".join(
+        [
+            r"^\W*(?:comments?|kommentare?|commentaires?|comentarios?|commenti|reacties)\W*$",
+            r"\bjoin (?:our|the) (?:commenting|conversation|discussion)",
+            r"\bjoin thought-provoking conversations\b", r"\bleave a (?:comment|reply)\b",
+            r"\bkommentar (?:abgeben|schreiben|verfassen)\b", r"\bum einen kommentar\b",
+            r"\blaisser un commentaire\b", r"\bdeja (?:un|tu) comentario\b",
+            r"\bthis is a (?:breaking|developing) news? story\b", r"\bmore to follow\W*$",
+            r"\bthis (?:story|article) (?:is developing|will be updated)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)  # fmt: skip
+
+# The placeholder of an embed (video, chart, post) blocked until the reader consents.
+_CONSENT = re.compile(
+    "|".join(
+        [
+            r"\bein klick f[üu]r den datenschutz\b", r"\bexterner inhalt\b",
+            r"\binhalte? (?:von )?(?:externen anbietern|drittanbietern)\b",
+            r"\bum (?:diesen|den|externe) inhalte? (?:zu sehen|anzuzeigen|zu laden)\b",
+            r"\bto (?:view|see|display) this (?:content|embed)\b",
+            r"\bthis content is (?:not available|blocked)\b",
+            r"\bcontenu (?:externe|bloqué)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)  # fmt: skip
+
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("see_also", _SEE_ALSO),
     ("subscribe", _SUBSCRIBE),
     ("share", _SHARE),
     ("copyright", _COPYRIGHT),
+    ("comments", _COMMENTS),
+    ("consent", _CONSENT),
 ]
 
 
@@ -242,4 +305,6 @@ def fallback_rule(line: str) -> str | None:
     for name, pattern in _RULES:
         if pattern.search(line):
             return name
+    if len(line) <= MAX_CREDIT_CHARS and _CREDIT.search(line):
+        return "credit"
     return None

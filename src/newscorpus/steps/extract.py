@@ -25,7 +25,12 @@ from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
-from newscorpus.steps.visible_metadata import visible_metadata
+from newscorpus.steps.visible_metadata import (
+    author_names,
+    looks_like_name,
+    squeezed,
+    visible_metadata,
+)
 from newscorpus.urls import normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
 
@@ -33,6 +38,21 @@ logger = logging.getLogger(__name__)
 
 _SPACE_RUN = re.compile(r"[^\S\u3000]+")
 _TITLE_SEPARATOR = re.compile(r"^[|\-–—:·•»]\s*")
+# What joins a headline to the site's name or section in a <title> or og:title:
+# "Headline - Golem.de", "Headline | Sport | BILD.de", "見出し | 毎日新聞", "제목ㅣ한국일보".
+_DECORATION = re.compile(r"\s+[|\-–—·•»/*]\s+|\s*[|｜ㅣ]\s*")
+_SECOND_LEVEL = frozenset({"com", "co", "org", "net", "ac", "gov", "ne", "or", "go"})
+MAX_HEADINGS = 5
+# The class names of an article's text container ("article-body", "articleBody",
+# "story-body", "entry-content"...): a site that cuts the text into several of them, with
+# ads and "read also" boxes between, has them joined.
+_BODY_CLASS = re.compile(
+    r"(?:[a-z0-9]+[-_])?(?:(?:article|story|post|entry)[-_]?(?:body|content|text)"
+    r"|body[-_]text|text[-_]body)(?:--[\w-]+)?",
+    re.IGNORECASE,
+)
+_BLOCKS = ("p", "h2", "h3", "ul", "ol", "blockquote")
+MIN_STORY_CHARS = 1500  # an <article> this long with its own headline is a story, not a teaser
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
@@ -111,18 +131,28 @@ class Extract(Step):
         tree = lxml.html.fromstring(html, parser=_HTML_PARSER)
         url = response.url
         page = self._helper(url, page_metadata, tree, url) or PageMetadata()
-        if page.published is None or not page.authors:
+        if page.published is None or not page.authors or page.byline_is_outlet:
             # Dates and bylines written for readers ("12 mars 2024", "Автор: …"): fast.
             visible = self._helper(url, visible_metadata, tree, page.language)
             if visible is not None:
                 page.published = page.published or visible.published
                 page.modified = page.modified or visible.modified
-                page.authors = page.authors or visible.authors
+                people, only_outlet = author_names(
+                    [name for name in visible.authors if looks_like_name(name)], page.outlets
+                )
+                if people and not only_outlet and (not page.authors or page.byline_is_outlet):
+                    page.authors, page.byline_is_outlet = people, False
         if page.title is None or page.published is None:
             # No structured data for these: trafilatura's heuristics (title element, bylines,
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
             self._helper(url, _fill_from_trafilatura, page, tree, url)
+        page.title = self._helper(url, _headline, tree, page.title, page.outlets) or page.title
+        if self._helper(url, _remove_other_articles, tree):
+            self.count("other_articles_removed")
+        if self._helper(url, _join_body_parts, tree):
+            self.count("body_parts_joined")
+        headings = self._helper(url, _headings, tree) or []
         result = trafilatura.bare_extraction(
             tree,
             url=response.url,
@@ -141,7 +171,7 @@ class Extract(Step):
             canonical_url=canonical,
             domain=url_domain(response.url),
             title=page.title,
-            text=_body_text(result.text or "", page.title),
+            text=_body_text(result.text or "", [page.title, *headings]),
             authors=page.authors,
             published=page.published,
             modified=page.modified,
@@ -172,15 +202,108 @@ class PageMetadata:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     page_type: str | None = None  # schema.org or OpenGraph type, lower case
+    outlets: list[str] = field(default_factory=list)  # names the site gives itself
+    byline_is_outlet: bool = False  # the only author named is the outlet itself
 
 
-def _body_text(text: str, title: str | None) -> str:
-    """trafilatura's lines as paragraphs separated by one blank line, title left out."""
+def _body_text(text: str, headlines: list[str | None]) -> str:
+    """trafilatura's lines as paragraphs separated by one blank line; a first line that
+    repeats the title or the visible headline left out."""
     paragraphs = [_clean_space(line) for line in text.splitlines()]
     paragraphs = [p for p in paragraphs if p]
-    if paragraphs and title and paragraphs[0] == title:
+    if paragraphs and squeezed(paragraphs[0]) in {squeezed(h) for h in headlines if h}:
         paragraphs = paragraphs[1:]
     return "\n\n".join(paragraphs)
+
+
+def _headings(tree: lxml.html.HtmlElement) -> list[str]:
+    """The texts of the page's first ``<h1>`` elements."""
+    found = []
+    for index, element in enumerate(tree.iter("h1")):
+        if index >= MAX_HEADINGS:
+            break
+        found.append(element.text_content())
+    return found
+
+
+def _join_body_parts(tree: lxml.html.HtmlElement) -> bool:
+    """Joins an article's text cut into several containers of the same kind.
+
+    trafilatura takes the first container that looks like an article's body; when a
+    site splits the text into sibling containers of one class (or ``itemprop=
+    "articleBody"``) with inserts between them, the parts after the first are moved into
+    it, in order, and the inserts stay outside. Parts must share a section of the page
+    (not only ``<body>``). True when parts were joined.
+    """
+    groups: dict[tuple[str, str], list[lxml.html.HtmlElement]] = {}
+    for element in tree.iter("div", "section"):
+        if (element.get("itemprop") or "").lower() == "articlebody":
+            groups.setdefault(("itemprop", ""), []).append(element)
+            continue
+        # whole class names: "article-body__paragraph" is one paragraph, not a body part;
+        # parts share that name, not always the rest ("body articleBody -bottom-space")
+        for mark in (element.get("class") or "").split():
+            if _BODY_CLASS.fullmatch(mark):
+                groups.setdefault((element.tag, mark.lower()), []).append(element)
+                break
+    joined = False
+    for members in groups.values():
+        chosen = set(members)
+        parts = [m for m in members if not any(a in chosen for a in m.iterancestors())]
+        if len(parts) < 2 or _common_ancestor(parts).tag in ("body", "html"):
+            continue
+        if not all(next(part.iter(*_BLOCKS), None) is not None for part in parts):
+            continue  # parts of paragraphs, not of the text
+        first = parts[0]
+        for part in parts[1:]:
+            if part.text and part.text.strip():
+                lead = lxml.html.Element("p")
+                lead.text = part.text
+                first.append(lead)
+            for child in list(part):
+                first.append(child)  # moved, with its tail
+            part.drop_tree()
+        joined = True
+    return joined
+
+
+def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
+    shared = set(elements[0].iterancestors())
+    for element in elements[1:]:
+        shared &= set(element.iterancestors())
+    return next(a for a in elements[0].iterancestors() if a in shared)
+
+
+def _remove_other_articles(tree: lxml.html.HtmlElement) -> bool:
+    """Removes the next stories a page appends under its own (endless scrolling).
+
+    Among the ``<article>`` elements that have a headline and sit inside no other, the one
+    with the page's first ``<h1>`` is the page's article; every other one long enough to
+    be a story (teasers are not) goes. True when one was removed.
+    """
+    stories = [
+        element
+        for element in tree.iter("article")
+        if next(element.iter("h1", "h2"), None) is not None
+        and not any(parent.tag == "article" for parent in element.iterancestors())
+    ]
+    if len(stories) < 2:
+        return False
+    first_heading = next(tree.iter("h1"), None)
+    kept = next(
+        (story for story in stories if any(h is first_heading for h in story.iter("h1"))),
+        None,
+    )
+    if kept is None:  # the headline is outside them all: they are not the page's story
+        return False
+    others = [
+        story
+        for story in stories
+        if story is not kept and len(story.text_content()) >= MIN_STORY_CHARS
+    ]
+    for story in others:
+        story.drop_tree()
+    return bool(others)
 
 
 def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
@@ -243,13 +366,17 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     page.authors = _json_ld_authors(ld.get("author")) or [
         a for a in meta.get("author", []) + meta.get("article:author", []) if "://" not in a
     ]
-    page.authors = _unique(page.authors)
     publisher = ld.get("publisher")
-    page.sitename = first("og:site_name", "application-name") or (
+    publisher_name = (
         _clean_space(publisher["name"])
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str)
         else None
     )
+    page.sitename = first("og:site_name", "application-name") or publisher_name
+    page.outlets = [
+        name for name in (page.sitename, publisher_name, _host_name(url)) if name is not None
+    ]
+    page.authors, page.byline_is_outlet = author_names(_unique(page.authors), page.outlets)
     page.description = first("description", "og:description", "twitter:description")
     tags = meta.get("article:tag", []) + meta.get("article:section", [])
     keywords = ld.get("keywords")
@@ -278,7 +405,10 @@ def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url:
     found = extract_metadata(tree, url)
     page.title = page.title or _clean_space(found.title or "") or None
     page.published = page.published or _iso_date(found.date)
-    page.authors = page.authors or _split_authors(found.author)
+    if not page.authors:
+        page.authors, page.byline_is_outlet = author_names(
+            _split_authors(found.author), page.outlets
+        )
     page.sitename = page.sitename or _clean_space(found.sitename or "") or None
     page.description = page.description or _clean_space(found.description or "") or None
     page.tags = _unique([*page.tags, *(found.categories or []), *(found.tags or [])])
@@ -358,6 +488,42 @@ def _iso_date(value: str | None) -> str | None:
         return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
     except (ValueError, OverflowError):
         return None
+
+
+def _host_name(url: str) -> str | None:
+    """The name a host is registered under: "ntv" for www.ntv.com.tr, "cnn" for
+    edition.cnn.com."""
+    labels = url_domain(url).split(".")[:-1]  # the top-level domain left out
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    return labels[-1] if labels and labels[-1] else None
+
+
+def _headline(tree: lxml.html.HtmlElement, title: str | None, outlets: list[str]) -> str | None:
+    """The headline without what the site adds to it in its titles.
+
+    A title that is a visible ``<h1>`` followed by decoration ("| Sport | BILD.de",
+    "| DW | 28.04.2023", "- 毎日新聞") gives way to that ``<h1>``; otherwise a trailing part
+    that names the site itself ("- Golem.de") is cut. A kicker before a colon is kept: it
+    may be part of the headline.
+    """
+    if not title:
+        return title
+    flat = " ".join(title.split())
+    for index, element in enumerate(tree.iter("h1")):
+        if index >= MAX_HEADINGS:
+            break
+        heading = " ".join(element.text_content().split())
+        decorated = heading and len(heading) < len(flat) and flat.startswith(heading)
+        if decorated and _DECORATION.match(flat[len(heading) :]):
+            return _clean_space(element.text_content())
+    own = {squeezed(name) for name in outlets}
+    joins = list(_DECORATION.finditer(title))
+    for index, join in enumerate(joins):
+        after = joins[index + 1].start() if index + 1 < len(joins) else len(title)
+        if join.start() > 0 and squeezed(title[join.end() : after]) in own:
+            return title[: join.start()].strip()
+    return title
 
 
 def _sitename_from_title(tree: lxml.html.HtmlElement, headline: str | None) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from newscorpus.document import UNSPACED_CHARS, Document, count_words, words_of
 from newscorpus.steps.base import Step
+from newscorpus.steps.pages import ARTICLE_TYPES
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
 # scripts, possibly followed by closing quotes or brackets.
@@ -74,7 +75,8 @@ class QualityFilter(Step):
                 reason: str | None = "language_not_selected"
             else:
                 self._remove_leaked_lines(doc)
-                reason = quality_problem(doc.text, doc.language, self.thresholds)
+                declared = doc.page_type in ARTICLE_TYPES
+                reason = quality_problem(doc.text, doc.language, self.thresholds, declared)
             if reason:
                 self.drop(reason, doc)
             else:
@@ -95,8 +97,16 @@ class QualityFilter(Step):
         doc.word_count = count_words(doc.text)
 
 
-def quality_problem(text: str, language: str, limits: QualityThresholds) -> str | None:
-    """The first quality rule ``text`` breaks, or None."""
+def quality_problem(
+    text: str, language: str, limits: QualityThresholds, declared_article: bool = False
+) -> str | None:
+    """The first quality rule ``text`` breaks, or None.
+
+    ``declared_article``: the page's structured data says it is an article. Then the
+    shape of its lines (short, without sentence marks) does not drop it: a list of award
+    nominees or a results table is an article's text, while the same shape in a page that
+    says nothing is a listing's.
+    """
     words = words_of(text)
     if len(words) < limits.min_words:
         return "too_short"
@@ -108,14 +118,16 @@ def quality_problem(text: str, language: str, limits: QualityThresholds) -> str 
         mean = sum(map(len, spaced)) / len(spaced)
         if not limits.min_mean_word_length <= mean <= limits.max_mean_word_length:
             return "mean_word_length"
-    alphabetic = sum(1 for w in words if any(c.isalpha() for c in w))
-    if alphabetic < limits.min_alphabetic_words * len(words):
+    # a table's "|" and a dash are no words: "| Name | Company |" is all alphabetic
+    counted = [w for w in words if any(c.isalnum() for c in w)]
+    alphabetic = sum(1 for w in counted if any(c.isalpha() for c in w))
+    if alphabetic < limits.min_alphabetic_words * len(counted):
         return "few_alphabetic_words"
     symbols = text.count("#") + text.count("...") + text.count("…")
     if symbols > limits.max_symbol_ratio * len(words):
         return "symbols"
     lines = [line for line in text.split("\n\n") if line.strip()]
-    problem = _line_problem(lines, language, limits)
+    problem = _line_problem(lines, language, limits, declared_article)
     if problem:
         return problem
     # Gopher's n-grams are of words. Where each character counts as a word (Chinese,
@@ -127,12 +139,16 @@ def quality_problem(text: str, language: str, limits: QualityThresholds) -> str 
     return _repetition_problem(lines, words, limits, CHARACTERS_PER_WORD if unspaced else 1)
 
 
-def _line_problem(lines: list[str], language: str, limits: QualityThresholds) -> str | None:
+def _line_problem(
+    lines: list[str], language: str, limits: QualityThresholds, declared_article: bool
+) -> str | None:
     count = len(lines)
     if sum(1 for line in lines if _BULLET.match(line)) > limits.max_bullet_lines * count:
         return "bullet_lines"
     if sum(1 for line in lines if _ELLIPSIS.search(line)) > limits.max_ellipsis_lines * count:
         return "ellipsis_lines"
+    if declared_article:
+        return None
     if language not in NO_SENTENCE_MARKS:
         ended = sum(1 for line in lines if _SENTENCE_END.search(line))
         if ended < limits.min_sentence_lines * count:

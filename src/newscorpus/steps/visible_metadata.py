@@ -216,6 +216,69 @@ def looks_like_name(text: str) -> bool:
     return True
 
 
+# A page's structured data names people, but also the outlet ("n-tv NACHRICHTEN",
+# "Deutsche Welle (www.dw.com)"), ids, credits and social accounts, and several people in
+# one string ("Ana Ruiz and Tom Berg", "srf/hosb;kesm").
+_LIST_SEPARATOR = re.compile(r"\s*(?:;|,|&|、|，|\band\b|\bund\b|\bet\b|\bog\b|\boch\b)\s*")
+_NOT_A_PERSON = re.compile(
+    r"^(?:bild|foto|photo|image|credit|quelle|source)\s*:|[@?!]|https?:|www\.|\w\.[a-z]{2,6}(?:$|[\s/),])"
+    r"|^\W*\d+\W*$|\b(?:images?|photos?|fotos?|getty|shutterstock|twitter|facebook|instagram"
+    r"|linkedin|tiktok|youtube|newsletter)\b",
+    re.IGNORECASE,
+)
+_AGENCY = re.compile(
+    r"\b(?:afp|ap|reuters|dpa|epa|ansa|efe|apa|sda|kna|epd|xinhua|kyodo|tass)\b", re.IGNORECASE
+)
+
+
+def author_names(values: list[str], outlets: list[str]) -> tuple[list[str], bool]:
+    """The authors a page names, and whether they are only the outlet itself.
+
+    Lists are split, ids, credits and social accounts left out. People and news agencies
+    are authors; the outlet ("n-tv NACHRICHTEN", "BBC News": one of ``outlets``, the names
+    the page gives itself, or a host name) is kept only when no one else is named, and then
+    said, so that a byline in the page can replace it.
+    """
+    own = {squeezed(o) for o in outlets if o and len(squeezed(o)) >= 2}
+    authors: list[str] = []
+    house: list[str] = []
+    for value in values:
+        value = " ".join(value.split())
+        parts = [p.strip(" .:-–—|·") for p in _LIST_SEPARATOR.split(value)]
+        parts = [p for p in parts if p]
+        listed = ";" in value  # a list whatever its items look like ("srf/hosb;kesm")
+        if len(parts) > 1 and not listed and not looks_like_name(parts[0]):
+            parts = [value]  # "Dr. Smith, Jr." or an odd spelling: whole
+        for index, part in enumerate(parts):
+            if _is_outlet(part, own):
+                house.append(part)
+            elif _NOT_A_PERSON.search(part):
+                continue
+            elif index == 0 or listed or looks_like_name(part) or _AGENCY.search(part):
+                authors.append(part)  # a later part that is not a name: "…, Professor of …"
+    if authors:
+        return list(dict.fromkeys(authors)), False
+    return list(dict.fromkeys(house)), bool(house)
+
+
+def squeezed(text: str) -> str:
+    """Letters and digits only, case folded: "n-tv" and "NTV" compare equal."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _is_outlet(name: str, own: set[str]) -> bool:
+    letters = squeezed(name)
+    if not letters:
+        return True
+    first = squeezed(name.split()[0])
+    return any(
+        letters == o
+        or (len(o) >= 4 and letters.startswith(o) and len(letters) <= len(o) + 3)  # "…社"
+        or (len(first) >= 2 and first == o)  # "n-tv NACHRICHTEN"
+        for o in own
+    )
+
+
 # --- where pages put them --------------------------------------------------------------
 
 _META_CLASS = re.compile(
