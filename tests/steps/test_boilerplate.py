@@ -82,6 +82,8 @@ def test_rules_leave_news_sentences_alone() -> None:
         "More than 400 comments were posted under the video.",
         "有料記事の割合を増やす方針だ。",
         "Les mer om saken i avisen i morgen.",
+        "More than 400 people came to the meeting.",
+        "Ähnliche Fälle gab es 2019 in Bayern.",
         "Source: a senior official who asked not to be named, because talks are ongoing.",
     ]:
         assert fallback_rule(line) is None, line
@@ -106,6 +108,10 @@ def test_rules_leave_news_sentences_alone() -> None:
         ("Ein Klick für den Datenschutz", "consent"),
         ("Externer Inhalt nicht verfügbar", "consent"),
         ("Quelle: AFP", "credit"),
+        ("MORE: Putin prepared to discuss a ceasefire", "see_also"),
+        ("Noticia relacionada", "see_also"),
+        ("Esta funcionalidad es sólo para suscriptores", "subscribe"),
+        ("CLICK HERE TO GET THE FOX NEWS APP", "subscribe"),
     ],
 )
 def test_credits_comment_prompts_and_paywall_prompts_are_boilerplate(line: str, rule: str) -> None:
@@ -210,3 +216,14 @@ def test_a_page_of_nothing_but_boilerplate_is_dropped() -> None:
         == []
     )
     assert remover.stats["dropped.only_boilerplate"] == 1
+
+
+def test_the_links_under_a_related_stories_heading_go_with_it() -> None:
+    """junge Welt and ABC end their articles so: a bare "Ähnliche:" or "Noticia
+    relacionada" heading, then links to other stories as list items."""
+    paragraphs = DEMO["stories"][0]["versions"]["en"]["paragraphs"]
+    items = ["- 19.03.2024 Fahndung nach Verrätern", "- 05.03.2024 Aufklärung nur intern"]
+    steps_list = ["- Book the tickets", "- Pack the night bag"]  # a list of the article's own
+    text = "\n\n".join([*paragraphs, *steps_list, "Ähnliche:", *items])
+    (cleaned,) = _clean([_doc(text)])
+    assert cleaned.split("\n\n") == [*paragraphs, *steps_list]

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from newscorpus.document import Document, count_words
 from newscorpus.steps.base import Step
-from newscorpus.steps.boilerplate_rules import fallback_rule
+from newscorpus.steps.boilerplate_rules import fallback_rule, heads_related_links, is_list_item
 from newscorpus.store.parquet import AtomicParquetWriter
 
 # One row per document: its domain, its id, the keys of its distinct lines and labels.
@@ -210,11 +210,15 @@ class RemoveBoilerplate(Step):
         for doc in docs:
             learned = self.learned(doc.domain)
             lines, kept = paragraphs(doc.text), []
+            related = False  # inside the list of links under a "Related stories" heading
             for number, line in enumerate(lines):
-                rule = self._rule(line, learned, lead=number == 0)
+                related = related and is_list_item(line)
+                rule = "related_links" if related else self._rule(line, learned, number == 0)
                 if rule is None:
                     kept.append(line)
                     continue
+                if rule == "see_also" and self.fallback_rules:
+                    related = heads_related_links(line)
                 self.count(f"removed_lines.{rule}")
                 self.removed[(doc.domain, rule, line[:AUDIT_LINE_CHARS])] += 1
             if not kept:

@@ -24,6 +24,7 @@ _SEE_ALSO_LABELS = [
     r"more on this(?: story| topic)?",
     r"recommended(?: for you)?",
     r"you may also like",
+    r"more",
     r"don'?t miss",
     r"must read",
     r"watch",
@@ -48,7 +49,7 @@ _SEE_ALSO_LABELS = [
     r"weiterlesen",
     r"das k[öo]nnte sie auch interessieren",
     r"zum thema",
-    r"[äa]hnliche artikel",
+    r"[äa]hnliche(?: artikel)?",
     # nb, nn, da, sv, fi
     r"les ogs[åa]",
     r"les mer",
@@ -68,7 +69,7 @@ _SEE_ALSO_LABELS = [
     r"leer m[áa]s",
     r"(?:tambi[ée]n )?te puede interesar",
     r"m[áa]s informaci[óo]n",
-    r"noticias relacionadas",
+    r"noticias? relacionadas?",
     r"leggi anche",
     r"vedi anche",
     r"potrebbe interessarti",
@@ -151,6 +152,12 @@ _SEE_ALSO = re.compile(
     r"^[\W_]*(?:" + "|".join(_SEE_ALSO_LABELS) + r")(?:\s*[:：»›>|…]|\s+[-–—]|\s*$)",
     re.IGNORECASE,
 )
+# The label alone, as the heading of a list of links to other stories.
+_SEE_ALSO_HEADING = re.compile(
+    r"^[\W_]*(?:" + "|".join(_SEE_ALSO_LABELS) + r")[\s:：»›>|…]*$", re.IGNORECASE
+)
+# An item of a list, as extraction writes it ("- Baloncesto Daniel Aragón").
+_LIST_ITEM = re.compile(r"^\s*[-–•·*]\s")
 
 # Prompts to subscribe, follow or sign up: imperative phrasings that address the reader,
 # anywhere in a short line. Not the words alone: "two million households subscribe to the
@@ -188,6 +195,9 @@ _SUBSCRIBE = re.compile(
             r"ctrl\s*\+\s*enter",  # "found a typo? select it and press Ctrl+Enter"
             r"\bsend us (?:a|your) (?:tip|news tip)",
             r"有料会員に(?:なると|登録)", r"会員限定の?(?:有料)?記事", r"読み放題",
+            r"\bs[óo]lo para suscriptores\b", r"\bexclusiv[oa] para suscriptores\b",
+            r"\bnur f[üu]r abonnenten\b", r"\bfor subscribers only\b", r"\bsubscribers only\b",
+            r"\br[ée]serv[ée] aux abonn[ée]s\b", r"\bclick here to (?:get|download) the\b",
         ]
     ),
     re.IGNORECASE,
@@ -308,3 +318,12 @@ def fallback_rule(line: str) -> str | None:
     if len(line) <= MAX_CREDIT_CHARS and _CREDIT.search(line):
         return "credit"
     return None
+
+
+def heads_related_links(line: str) -> bool:
+    """``line`` is a "Related stories" heading: the list items after it are links."""
+    return len(line) <= MAX_RULE_CHARS and bool(_SEE_ALSO_HEADING.match(line))
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_LIST_ITEM.match(line))
