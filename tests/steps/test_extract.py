@@ -243,3 +243,26 @@ def test_an_article_cut_into_several_body_containers_is_joined() -> None:
         f"<html><body><main><h1>Night trains</h1>{paragraphs}</main></body></html>"
     )
     assert doc is not None and step.stats["body_parts_joined"] == 0
+
+
+def test_the_summary_under_the_headline_is_kept() -> None:
+    """A standfirst outside the body container opens the text; a caption is no standfirst."""
+    summary = "The vote ends a two-year campaign by commuters and tourism boards in the north."
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        "<html><body><main><header><h1>Night trains return</h1>"
+        "<figure><img src='x.jpg'><figcaption class='caption'>A night train leaves the "
+        "station of the northern valley at dusk, in March.</figcaption></figure>"
+        f"<p class='article-standfirst'>{summary}</p></header>"
+        f"<div class='article-body'>{body}</div></main></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["standfirst_added"] == 1
+    assert doc.text.split("\n\n") == [summary, *PARAGRAPHS]
+    # the page's description names it when no class does; never twice
+    head = f'<meta name="description" content="{summary}">'
+    html = html.replace("<html>", f"<html><head>{head}</head>").replace(
+        "class='article-standfirst'", "class='x1'"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and doc.text.split("\n\n") == [summary, *PARAGRAPHS]

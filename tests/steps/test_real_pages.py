@@ -93,3 +93,18 @@ def test_a_real_article_in_several_body_containers_is_whole() -> None:
     assert all(any(p.startswith(s) for p in truth["body"]) for s in starts)
     positions = [document.text.find(s) for s in starts]  # one from each container
     assert -1 not in positions and positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fr_LeMonde_2023_09_01.html.gz",  # <p class="article__desc">
+        "es_ElMundo_2024_12_02.html.gz",  # <div class="ue-c-article__standfirst">
+        "vn_VnExpress_2025_10_22.html.gz",  # <p class="description">
+    ],
+)
+def test_a_real_standfirst_opens_the_text(name: str) -> None:
+    response, truth = _real_page(name)
+    document = Extract().extract(response)
+    assert document is not None
+    assert document.text.split("\n\n")[0][:60] == truth["body"][0][:60]

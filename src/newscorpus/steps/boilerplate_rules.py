@@ -262,6 +262,7 @@ _CREDIT = re.compile(
             r"|alamy(?: stock photo)?)\W*$",
             r"^[^.!?]{0,60}/\s*(?:afp|dpa|reuters|ap|epa|anp|apa|keystone|ansa)\W*$",
             r"^\W*(?:quellen?|source)\s*:\s*[^.!?]{0,40}$",
+            r"^\W*\(?(?:photos?|pictures?|images?|illustrations?) by\b",
         ]
     ),
     re.IGNORECASE,
@@ -278,6 +279,10 @@ _COMMENTS = re.compile(
             r"\blaisser un commentaire\b", r"\bdeja (?:un|tu) comentario\b",
             r"\bthis is a (?:breaking|developing) news? story\b", r"\bmore to follow\W*$",
             r"\bthis (?:story|article) (?:is developing|will be updated)\b",
+            # affiliate disclosures
+            r"\b(?:when|if) you (?:purchase|buy|click) (?:something )?(?:through|via) (?:our )?"
+            r"(?:the )?links",
+            r"\bwe may (?:earn|receive) an? (?:small )?(?:affiliate )?commission\b",
         ]
     ),
     re.IGNORECASE,

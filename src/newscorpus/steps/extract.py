@@ -24,6 +24,7 @@ from trafilatura.metadata import extract_metadata
 from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
+from newscorpus.steps.boilerplate_rules import fallback_rule
 from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
 from newscorpus.steps.visible_metadata import (
     author_names,
@@ -52,7 +53,19 @@ _BODY_CLASS = re.compile(
     re.IGNORECASE,
 )
 _BLOCKS = ("p", "h2", "h3", "ul", "ol", "blockquote")
-MIN_STORY_CHARS = 1500  # an <article> this long with its own headline is a story, not a teaser
+MIN_STORY_CHARS = 1500
+# The summary under a headline ("standfirst", "dek", "lead", "teaser text"): a class that
+# says so, or the text of the page's description, in the elements that follow the <h1>.
+_STANDFIRST_CLASS = re.compile(
+    r"standfirst|\bdek\b|[-_]dek\b|(?:\b|[-_])lead(?![-_]?(?:art|image|img|media|photo|video|pic))"
+    r"|intro|excerpt|summary|subtitle|sub-title"
+    r"|teaser[-_]?text|leadtext|epigraph|article[-_]?desc|description|speakable",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(r"caption|credit|figure|image|photo|media", re.IGNORECASE)
+STANDFIRST_CHARS = (40, 1000)
+STANDFIRST_SEARCH = 60  # elements after the headline
+MATCH_CHARS = 60  # an <article> this long with its own headline is a story, not a teaser
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
@@ -153,6 +166,7 @@ class Extract(Step):
         if self._helper(url, _join_body_parts, tree):
             self.count("body_parts_joined")
         headings = self._helper(url, _headings, tree) or []
+        standfirst = self._helper(url, _standfirst, tree, page.description)
         result = trafilatura.bare_extraction(
             tree,
             url=response.url,
@@ -165,13 +179,17 @@ class Extract(Step):
             return None
         page.sitename = page.sitename or self._helper(url, _sitename_from_title, tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
+        text = _body_text(result.text or "", [page.title, *headings])
+        if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
+            text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
+            self.count("standfirst_added")
         return Document(
             id=document_id(canonical),
             url=response.url,
             canonical_url=canonical,
             domain=url_domain(response.url),
             title=page.title,
-            text=_body_text(result.text or "", [page.title, *headings]),
+            text=text,
             authors=page.authors,
             published=page.published,
             modified=page.modified,
@@ -272,6 +290,41 @@ def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlEle
     for element in elements[1:]:
         shared &= set(element.iterancestors())
     return next(a for a in elements[0].iterancestors() if a in shared)
+
+
+def _standfirst(tree: lxml.html.HtmlElement, description: str | None) -> str | None:
+    """The summary printed under the headline, which trafilatura often leaves out."""
+    heading = next(tree.iter("h1"), None)
+    if heading is None:
+        return None
+    wanted = squeezed(description or "")[:MATCH_CHARS]
+    for index, element in enumerate(heading.itersiblings()):
+        found = _standfirst_in(element, wanted)
+        if found or index >= STANDFIRST_SEARCH:
+            return found
+    parent = heading.getparent()  # a headline alone in its <header>: look after that
+    if parent is not None and parent.tag in ("header", "hgroup", "div"):
+        for index, element in enumerate(parent.itersiblings()):
+            found = _standfirst_in(element, wanted)
+            if found or index >= STANDFIRST_SEARCH:
+                return found
+    return None
+
+
+def _standfirst_in(element: lxml.html.HtmlElement, wanted: str) -> str | None:
+    for candidate in element.iter("p", "div", "h2", "h3", "span"):
+        marks = " ".join([candidate.get("class") or "", candidate.get("itemprop") or ""])
+        text = " ".join(candidate.text_content().split())
+        if not STANDFIRST_CHARS[0] <= len(text) <= STANDFIRST_CHARS[1]:
+            continue
+        if _CAPTION.search(marks) or any(a.tag == "figure" for a in candidate.iterancestors()):
+            continue  # a picture's caption, not the article's summary
+        if fallback_rule(text):
+            continue  # a credit, an affiliate notice
+        if _STANDFIRST_CLASS.search(marks) or (wanted and squeezed(text)[:MATCH_CHARS] == wanted):
+            links = sum(len(a.text_content()) for a in candidate.iter("a"))
+            return text if links < len(text) / 2 else None
+    return None
 
 
 def _remove_other_articles(tree: lxml.html.HtmlElement) -> bool:
