@@ -266,3 +266,14 @@ def test_the_summary_under_the_headline_is_kept() -> None:
     )
     doc, step = _extract(html)
     assert doc is not None and doc.text.split("\n\n") == [summary, *PARAGRAPHS]
+
+
+def test_bylines_in_their_many_shapes() -> None:
+    spans = "".join(f"<span class='simple'>{n}</span> " for n in ["Ana Ruiz", "Tom Berg Lund"])
+    doc, _ = _extract(_page("", byline=f"<div class='article-byline'>{spans}</div>"))
+    assert doc is not None and doc.authors == ["Ana Ruiz", "Tom Berg Lund"]
+    doc, _ = _extract(_page("", byline="<p class='meta'>Autorin/Autor: Lea Wagner</p>"))
+    assert doc is not None and doc.authors == ["Lea Wagner"]
+    korean = '<meta name="author" content="신현주 기자">'  # the role after the name
+    doc, _ = _extract(_page(korean))
+    assert doc is not None and doc.authors == ["신현주"]

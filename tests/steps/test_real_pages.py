@@ -66,6 +66,7 @@ def test_real_titles_lose_the_site_name(name: str) -> None:
         "de_LTO_2025_10_20.html.gz",  # the outlet in JSON-LD, the person in the byline
         "lt_LRT_2024_03_31.html.gz",  # "Name, affiliation…, Lrt.lt"
         "jp_MainichiShimbun_2025_01_14.html.gz",  # 毎日新聞 (the outlet) -> the reporter
+        "at_DerStandard_2024_05_03.html.gz",  # a byline of <span>s, one name each
     ],
 )
 def test_real_authors_are_people_not_outlets(name: str) -> None:

@@ -28,7 +28,6 @@ from newscorpus.steps.boilerplate_rules import fallback_rule
 from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
 from newscorpus.steps.visible_metadata import (
     author_names,
-    looks_like_name,
     squeezed,
     visible_metadata,
 )
@@ -150,9 +149,7 @@ class Extract(Step):
             if visible is not None:
                 page.published = page.published or visible.published
                 page.modified = page.modified or visible.modified
-                people, only_outlet = author_names(
-                    [name for name in visible.authors if looks_like_name(name)], page.outlets
-                )
+                people, only_outlet = author_names(visible.authors, page.outlets)
                 if people and not only_outlet and (not page.authors or page.byline_is_outlet):
                     page.authors, page.byline_is_outlet = people, False
         if page.title is None or page.published is None:

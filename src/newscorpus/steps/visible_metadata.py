@@ -157,7 +157,8 @@ def _to_date(parts: dict[str, str]) -> date | None:
 # --- bylines ---------------------------------------------------------------------------
 
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:by|par|von|por|di|da|door|av|af|przez|oleh|yazan|tác giả|autor(?:a|es|en|zy)?"
+    r"^\s*(?:(?:by|par|von|por|di|da|door|av|af|przez|oleh|yazan|tác giả"
+    r"|autor(?:in|innen|a|es|en|zy)?(?:/autor(?:in)?)?"
     r"|auteurs?|verfasser|автор(?:ы|и)?|текст|редактор|بقلم|كتب|كتبت|إعداد|लेखक|रिपोर्ट)"
     r"(?=[\s:：/|])|记者|記者|作者(?=[:：\s])|文(?=[/／:：])|글(?=[\s:：]))\s*[:：/／|]?\s*",
     re.IGNORECASE,
@@ -243,7 +244,7 @@ def author_names(values: list[str], outlets: list[str]) -> tuple[list[str], bool
     authors: list[str] = []
     house: list[str] = []
     for value in values:
-        value = " ".join(value.split())
+        value = _BYLINE_SUFFIX.sub("", " ".join(value.split()))  # "신현주 기자"
         parts = [p.strip(" .:-–—|·") for p in _LIST_SEPARATOR.split(value)]
         parts = [p for p in parts if p]
         listed = ";" in value  # a list whatever its items look like ("srf/hosb;kesm")
@@ -370,6 +371,11 @@ def _element_authors(element: lxml.html.HtmlElement) -> list[str]:
     names = byline_names(element.text_content())
     if names:
         return names
+    # one name to an element: <span>Birgit Baumann</span> <span>Anna Giulia Fink</span>
+    parts = [" ".join(e.text_content().split()) for e in element.iter() if len(e) == 0]
+    parts = [part for part in parts if part]
+    if len(parts) > 1 and all(looks_like_name(p) and len(p.split()) > 1 for p in parts):
+        return parts
     text = " ".join(element.text_content().split()).strip(" :|")
     if text and len(text.split()) <= MAX_NAME_WORDS and not _NOT_A_NAME.search(text):
         return [text]  # a bare name in an element that says it is the author
