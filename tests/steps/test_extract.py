@@ -277,3 +277,28 @@ def test_bylines_in_their_many_shapes() -> None:
     korean = '<meta name="author" content="신현주 기자">'  # the role after the name
     doc, _ = _extract(_page(korean))
     assert doc is not None and doc.authors == ["신현주"]
+
+
+def test_an_app_rendered_page_gives_its_text_from_the_page_data() -> None:
+    """An empty shell whose article is only in a script's JSON (as HTML, escaped), or
+    only in JSON-LD ``articleBody``: the text is read from there, no script is run."""
+    article = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    state = json.dumps({"props": {"page": {"article": {"title": "Night", "html": article}}}})
+    shell = "<div id='root'><nav><a href='/'>Home</a></nav></div>"
+    html = (
+        "<html><head><title>Night trains</title></head><body>"
+        f"{shell}<script id='__NEXT_DATA__' type='application/json'>{state}</script>"
+        "</body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["text_from_page_data"] == 1
+    assert doc.text.split("\n\n") == PARAGRAPHS
+    # the JSON itself inside a string, as React server components stream it
+    streamed = json.dumps(json.dumps({"body": article}))
+    doc, _ = _extract(
+        html.replace(state, f"[1,{streamed}]").replace(" type='application/json'", "")
+    )
+    assert doc is not None and doc.text.split("\n\n") == PARAGRAPHS
+    ld = _ld(headline="Night trains", articleBody="\n".join(PARAGRAPHS))
+    doc, step = _extract(f"<html><head>{ld}</head><body>{shell}</body></html>")
+    assert doc is not None and doc.text.split() == " ".join(PARAGRAPHS).split()

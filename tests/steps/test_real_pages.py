@@ -109,3 +109,14 @@ def test_a_real_standfirst_opens_the_text(name: str) -> None:
     document = Extract().extract(response)
     assert document is not None
     assert document.text.split("\n\n")[0][:60] == truth["body"][0][:60]
+
+
+def test_a_real_app_rendered_page_is_not_lost() -> None:
+    """Hankook Ilbo (Next.js) sends the article only as escaped HTML in a script: before,
+    no text at all (trafilatura finds none either)."""
+    response, truth = _real_page("kr_HankookIlbo_2026_01_29.html.gz")
+    step = Extract()
+    (document,) = step.run([response])
+    assert step.stats["text_from_page_data"] == 1
+    paragraphs = [p for p in truth["body"] if len(p) > 60]
+    assert sum(p[:30] in document.text for p in paragraphs) >= 0.8 * len(paragraphs)

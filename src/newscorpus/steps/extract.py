@@ -25,6 +25,7 @@ from newscorpus.document import Document, Translation, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import fallback_rule
+from newscorpus.steps.embedded_text import data_scripts, embedded_article_html
 from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
 from newscorpus.steps.visible_metadata import (
     author_names,
@@ -53,6 +54,8 @@ _BODY_CLASS = re.compile(
 )
 _BLOCKS = ("p", "h2", "h3", "ul", "ol", "blockquote")
 MIN_STORY_CHARS = 1500
+SHELL_TEXT_CHARS = 1000  # DOM text this short may be a shell around data...
+DATA_TEXT_FACTOR = 3  # ...when the page's data holds at least this many times more
 # The summary under a headline ("standfirst", "dek", "lead", "teaser text"): a class that
 # says so, or the text of the page's description, in the elements that follow the <h1>.
 _STANDFIRST_CLASS = re.compile(
@@ -137,6 +140,31 @@ class Extract(Step):
             logger.debug("%s failed on %s: %r", name, url, exc)
             return None
 
+    def _body(self, tree: lxml.html.HtmlElement, url: str) -> str:
+        """trafilatura's text of the article in ``tree`` (which it prunes), or ""."""
+        result = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=self.include_tables,
+            deduplicate=False,
+        )
+        if not isinstance(result, trafilatura.settings.Document):
+            return ""
+        return (result.text or "").strip()
+
+    def _text_from_data(self, url: str, dom_text: str, scripts: list[str]) -> str:
+        """The article as HTML in a script's JSON, when that gives much more text than the
+        DOM. (trafilatura itself falls back to JSON-LD ``articleBody``.)"""
+        embedded = self._helper(url, embedded_article_html, scripts) if scripts else None
+        if embedded:
+            text = self._body(_shell(embedded), url)
+            if len(text) >= DATA_TEXT_FACTOR * len(dom_text):
+                self.count("text_from_page_data")
+                return text
+        return dom_text
+
     def _extract_html(self, html: str, response: WarcResponse) -> Document | None:
         # parsed as trafilatura parses: comments and processing instructions left out, so
         # that no helper meets them and no text after them (their tail) is lost
@@ -164,19 +192,15 @@ class Extract(Step):
             self.count("body_parts_joined")
         headings = self._helper(url, _headings, tree) or []
         standfirst = self._helper(url, _standfirst, tree, page.description)
-        result = trafilatura.bare_extraction(
-            tree,
-            url=response.url,
-            with_metadata=False,
-            include_comments=False,
-            include_tables=self.include_tables,
-            deduplicate=False,
-        )
-        if not isinstance(result, trafilatura.settings.Document) or not (result.text or "").strip():
+        scripts = self._helper(url, data_scripts, tree) or []
+        body_text = self._body(tree, url)
+        if len(body_text) < SHELL_TEXT_CHARS:  # the DOM may be an empty shell: page data
+            body_text = self._text_from_data(url, body_text, scripts)
+        if not body_text:
             return None
         page.sitename = page.sitename or self._helper(url, _sitename_from_title, tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
-        text = _body_text(result.text or "", [page.title, *headings])
+        text = _body_text(body_text, [page.title, *headings])
         if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
             text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
             self.count("standfirst_added")
@@ -239,6 +263,13 @@ def _headings(tree: lxml.html.HtmlElement) -> list[str]:
             break
         found.append(element.text_content())
     return found
+
+
+def _shell(article_html: str) -> lxml.html.HtmlElement:
+    """A page around article HTML found in the page's data."""
+    return lxml.html.fromstring(
+        f"<html><body><article>{article_html}</article></body></html>", parser=_HTML_PARSER
+    )
 
 
 def _join_body_parts(tree: lxml.html.HtmlElement) -> bool:
