@@ -274,6 +274,11 @@ def test_bylines_in_their_many_shapes() -> None:
     assert doc is not None and doc.authors == ["Ana Ruiz", "Tom Berg Lund"]
     doc, _ = _extract(_page("", byline="<p class='meta'>Autorin/Autor: Lea Wagner</p>"))
     assert doc is not None and doc.authors == ["Lea Wagner"]
+    notice = (
+        '<meta name="author" content="若本站收录的文章侵犯了您的权益，请联系我们删除侵权内容！">'
+    )
+    doc, _ = _extract(_page(notice))  # a copyright notice in the author field
+    assert doc is not None and doc.authors == []
     korean = '<meta name="author" content="신현주 기자">'  # the role after the name
     doc, _ = _extract(_page(korean))
     assert doc is not None and doc.authors == ["신현주"]

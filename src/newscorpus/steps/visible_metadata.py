@@ -222,9 +222,12 @@ def looks_like_name(text: str) -> bool:
 # one string ("Ana Ruiz and Tom Berg", "srf/hosb;kesm").
 _LIST_SEPARATOR = re.compile(r"\s*(?:;|,|&|、|，|\band\b|\bund\b|\bet\b|\bog\b|\boch\b)\s*")
 _NOT_A_PERSON = re.compile(
-    r"^(?:bild|foto|photo|image|credit|quelle|source)\s*:|[@?!]|https?:|www\.|\w\.[a-z]{2,6}(?:$|[\s/),])"
+    r"^(?:bild|foto|photo|image|credit|quelle|source)\s*:|[@?!。！？]|https?:|www\."
+    r"|\w\.[a-z]{2,6}(?:$|[\s/),])"
     r"|^\W*\d+\W*$|\b(?:images?|photos?|fotos?|getty|shutterstock|twitter|facebook|instagram"
-    r"|linkedin|tiktok|youtube|newsletter)\b",
+    r"|linkedin|tiktok|youtube|newsletter)\b"
+    r"|[\u3040-\u30ff\u3400-\u9fff]{9}"  # a name in Han or kana is short: this is a sentence
+    r"|^.{61}",
     re.IGNORECASE,
 )
 _AGENCY = re.compile(
