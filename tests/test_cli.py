@@ -233,3 +233,20 @@ def test_an_output_that_is_a_file_is_refused_before_any_work(tmp_path: Path) -> 
     )
     assert not (tmp_path / "corpus-crawl").exists()
     assert target.read_text() == "a file where a folder should go"
+
+
+@pytest.mark.parametrize(
+    ("command", "arguments", "fragment"),
+    [
+        ("crawl", ["http://127.0.0.1:9/", "--allow-private", "300.1.1.1"], "'300.1.1.1'"),
+        ("build", ["http://127.0.0.1:9/", "--allow-private=127.0.0.1,bad"], "'127.0.0.1,bad'"),
+        ("crawl", ["--allow-private", "http://127.0.0.1:9/"], "a seed URL goes before"),
+    ],
+)
+def test_a_bad_allow_private_value_is_one_line(
+    tmp_path: Path, command: str, arguments: list[str], fragment: str
+) -> None:
+    result = run(command, "--out", str(tmp_path / "out"), *arguments, cwd=tmp_path)
+    _one_line_error(result, "--allow-private", "not an IP address or network", fragment)
+    assert result.returncode == 1  # as --worker-id without --frontier, or a bad --from
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out-crawl").exists()

@@ -763,8 +763,14 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--allow-private",
-            is_flag=True,
-            help="Allow loopback and private addresses (local sites, tests).",
+            multiple=True,
+            is_flag=False,
+            flag_value="private",  # bare: loopback and private ranges, as it always meant
+            metavar="[ADDRESS|NETWORK,...]",
+            callback=_allow_private,
+            help="Allow these non-public addresses or networks (127.0.0.1, 10.0.0.0/8; "
+            "repeatable, comma-separated); bare: loopback and private ranges. Link-local "
+            "and cloud metadata addresses only when named.",
         ),
         click.option(
             "--contact",
@@ -820,6 +826,13 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _allow_private(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+    """--allow-private's values as networks: a bad one is one line, before any work."""
+    from newscorpus.crawl.addresses import allowed_networks
+
+    return allowed_networks(values)
 
 
 def run_crawl_command(
@@ -1164,6 +1177,9 @@ def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
 @click.pass_context
 def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: int | None) -> None:
     """Serve the bundled multilingual demo news sites on loopback, crawl them, build a corpus."""
+    from urllib.parse import urlsplit
+
+    from newscorpus.crawl.addresses import allowed_networks
     from newscorpus.demo import DemoSite
     from newscorpus.executors import ExecutorChoice
     from newscorpus.report import write_report
@@ -1180,7 +1196,10 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             run_dir,
             output.inner(),
             warc_prefix=DEMO_PREFIX,
-            allow_private=True,
+            # the demo's own addresses only: its pages cannot send the crawler elsewhere
+            allow_private=allowed_networks(
+                [urlsplit(base).hostname or "" for base in site.base_urls]
+            ),
             contact="https://github.com/newscorpus/newscorpus#demo",
             delay=0.0,
             max_depth=3,

@@ -57,8 +57,8 @@ class LocalNewsSite:
     def requested(self, prefix: str) -> list[str]:
         return [r.path for r in self.log if r.path.startswith(prefix)]
 
-    def start(self, host: str = "127.0.0.1") -> LocalNewsSite:
-        """Serve on ``host`` (``::1`` for IPv6 loopback), on a free port."""
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> LocalNewsSite:
+        """Serve on ``host`` (``::1`` for IPv6 loopback), on ``port`` or a free one."""
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -90,7 +90,7 @@ class LocalNewsSite:
                 address_family = socket.AF_INET6
 
             server_class = ServerV6
-        self.server = server_class((host, 0), Handler)
+        self.server = server_class((host, port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

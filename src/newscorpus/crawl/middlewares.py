@@ -1,5 +1,10 @@
 """The downloader's parts: address safety, robots.txt, per-host politeness (a download
-handler), and WARC archiving."""
+handler), and WARC archiving.
+
+Addresses are checked twice: before a request leaves (its host resolved, so that a
+refused address is never connected to), and on the connection itself, against the peer
+it reached (a name may resolve elsewhere by then: DNS rebinding), before a byte is sent.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,15 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IAddress
+from twisted.internet.protocol import Factory
 
+from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
 from newscorpus.crawl.state import CrawlState
@@ -58,28 +67,67 @@ def _addresses(host: str) -> tuple[str, ...]:
     return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
-def refused_address(host: str) -> str | None:
-    """The first loopback, private, link-local or reserved address ``host`` resolves to."""
+def host_refusal(host: str, policy: AddressPolicy) -> Refusal | None:
+    """Why ``host`` must not be connected to: the first address it resolves to that
+    ``policy`` refuses. (A look-up that fails is no refusal: the download fails.)"""
     for address in _addresses(host):
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
-            return address
+        refusal = policy.refusal(address)
+        if refusal is not None:
+            return refusal
     return None
 
 
-class SafetyMiddleware:
-    """Refuses non-HTTP schemes and, unless allowed, hosts on non-public addresses.
+def refused_address(host: str, policy: AddressPolicy | None = None) -> str | None:
+    """The first address ``host`` resolves to that ``policy`` (by default: public
+    addresses only) refuses."""
+    policy = policy or AddressPolicy()
+    return next((a for a in _addresses(host) if policy.refusal(a) is not None), None)
 
-    Runs first on every request, redirects included, after DNS resolution.
+
+def address_policy(settings: BaseSettings) -> AddressPolicy:
+    """The addresses a crawl may reach: NEWSCORPUS_ALLOW_PRIVATE is a list of networks
+    (or True: loopback and private ranges)."""
+    value = settings.get("NEWSCORPUS_ALLOW_PRIVATE")
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", ""):
+        value = settings.getbool("NEWSCORPUS_ALLOW_PRIVATE")  # from the command line (-s)
+    return AddressPolicy(allowed_networks(value or False))
+
+
+class AddressRefused(IgnoreRequest):
+    """A request the crawler refused for the address its host has, or connected to."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.detail)
+        self.refusal = refusal
+
+
+def refuse(request: Request, refusal: Refusal, stats: Any) -> AddressRefused:
+    """Record on ``request`` and in the crawl's counts why it is refused; the exception
+    to raise (a refusal, not an error: the spider counts it as one)."""
+    request.meta[REFUSED] = refusal.why
+    request.meta[REFUSED_WHY] = refusal.detail
+    stats.inc_value(f"newscorpus/refused/{refusal.why}")
+    logger.warning("refused %s: %s", request.url, refusal.detail)
+    return AddressRefused(refusal)
+
+
+class SafetyMiddleware:
+    """Refuses non-HTTP schemes, and hosts on addresses the crawl may not reach
+    (non-public ones unless ``--allow-private`` allows them; link-local and metadata
+    ones unless named).
+
+    Runs first on every request, redirects and robots.txt included, after DNS
+    resolution: a refused address is never connected to. The download handler checks
+    the address each connection actually reached, too.
     """
 
-    def __init__(self, allow_private: bool, stats: Any) -> None:
-        self.allow_private = allow_private
+    def __init__(self, policy: AddressPolicy, stats: Any) -> None:
+        self.policy = policy
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafetyMiddleware:
-        return cls(crawler.settings.getbool("NEWSCORPUS_ALLOW_PRIVATE"), crawler.stats)
+        return cls(address_policy(crawler.settings), crawler.stats)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         parts = urlsplit(request.url)
@@ -87,18 +135,9 @@ class SafetyMiddleware:
             self.stats.inc_value("newscorpus/refused/scheme")
             request.meta[REFUSED] = "scheme"
             raise IgnoreRequest(f"not an HTTP URL: {request.url}")
-        if self.allow_private:
-            return
-        address = refused_address(parts.hostname or "")
-        if address is not None:
-            self.stats.inc_value("newscorpus/refused/private_address")
-            request.meta[REFUSED] = "private_address"
-            logger.warning(
-                "refused %s: %s is not a public address (use --allow-private for local sites)",
-                request.url,
-                address,
-            )
-            raise IgnoreRequest(f"{parts.hostname} resolves to non-public address {address}")
+        refusal = host_refusal(parts.hostname or "", self.policy)
+        if refusal is not None:
+            raise refuse(request, refusal, self.stats)
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -118,6 +157,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._unreachable: dict[str, str] = {}  # hosts whose robots.txt failed: why
+        # hosts whose robots.txt was refused for the address it reached
+        self._refused: dict[str, Refusal] = {}
         # scrapy logs an unreachable robots.txt, and a request that failed after its
         # retries, as errors (the first with a traceback): they are facts about a site,
         # counted in the crawl's figures, said in one line below, and the crawl's result
@@ -135,7 +176,10 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             super().process_request_2(rp, request)
         except IgnoreRequest:
             netloc = urlparse_cached(request).netloc
-            if netloc in self._unreachable:
+            if netloc in self._refused:  # the host, not its robots.txt, is the reason
+                request.meta[REFUSED] = self._refused[netloc].why
+                request.meta[REFUSED_WHY] = self._refused[netloc].detail
+            elif netloc in self._unreachable:
                 request.meta[REFUSED] = "robots_unreachable"
                 request.meta[REFUSED_WHY] = self._unreachable[netloc]
             else:
@@ -155,6 +199,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, AddressRefused):
+            self._refused[netloc] = exc.refusal
         if not isinstance(exc, IgnoreRequest):
             self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
         self._stats.inc_value("newscorpus/robots_unreachable")
@@ -193,6 +239,10 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
 
     A lone crawl keeps the turns in this process; a shared one in the Redis frontier, so
     that they hold across workers.
+
+    Every new connection is checked against the address policy on the peer it reached,
+    before a byte is sent on it (TLS included): the address checked before the request
+    left came from a look-up that a short-lived DNS answer may have changed since.
     """
 
     lazy = False  # made at start: it hears of every robots.txt parsed
@@ -200,6 +250,16 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._politeness_crawler = crawler
+        self.policy = address_policy(crawler.settings)
+        self.stats = crawler.stats
+        # twisted's pool makes one protocol factory per connection: each is wrapped
+        make_factory: Any = self._pool._factory  # twisted's (untyped) HTTP client factory
+        policy = self.policy
+
+        def checked_factory(quiescent_callback: Any, metadata: Any) -> Factory:
+            return PeerCheckingFactory(make_factory(quiescent_callback, metadata), policy)
+
+        self._pool._factory = checked_factory  # type: ignore[assignment]
         self.delay = crawler.settings.getfloat("NEWSCORPUS_DELAY")
         # a turn whose holder died (a killed worker) is free again after this: a live
         # holder's request ends before, at its download timeout
@@ -222,6 +282,8 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
             raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
         try:
             response: Response = await super().download_request(request)
+        except AddressRefused as exc:  # the connection reached a refused address
+            raise refuse(request, exc.refusal, self.stats) from None
         finally:
             try:
                 turns.end_turn(host, token, self.delay)
@@ -243,6 +305,31 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         self._turns().set_crawl_delay(host, min(delay, MAX_CRAWL_DELAY))
 
 
+class PeerCheckingFactory(Factory):
+    """The HTTP client factory of one connection, which refuses to build its protocol
+    when the connection reached a refused address: the connection is then closed before
+    anything is sent, and the connection attempt fails with AddressRefused."""
+
+    noisy = False
+
+    def __init__(self, wrapped: Any, policy: AddressPolicy) -> None:
+        self.wrapped = wrapped  # twisted's HTTP client factory (untyped)
+        self.policy = policy
+
+    def buildProtocol(self, addr: IAddress | None) -> Any:
+        host = getattr(addr, "host", None)  # the peer: the address the socket connected to
+        refusal = self.policy.refusal(host) if isinstance(host, str) else None
+        if refusal is not None:
+            raise AddressRefused(refusal)
+        return self.wrapped.buildProtocol(addr)
+
+    def doStart(self) -> None:
+        self.wrapped.doStart()
+
+    def doStop(self) -> None:
+        self.wrapped.doStop()
+
+
 async def sleep(seconds: float) -> None:
     # imported here: importing the reactor installs one, and scrapy installs its own first
     from twisted.internet import reactor, task
@@ -251,7 +338,8 @@ async def sleep(seconds: float) -> None:
 
 
 class WarcMiddleware:
-    """Archives every HTML response as received (before decompression) into RUN/warc/.
+    """Archives every HTML response as received (before decompression) into RUN/warc/:
+    of a source with ``include`` patterns, only the pages whose URL matches one.
 
     Placed nearest the downloader, so it sees the bytes on the wire: Content-Encoding is
     kept as sent and ``process`` undoes it. A body that would inflate past the size cap (a
@@ -296,6 +384,11 @@ class WarcMiddleware:
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
+            return response
+        if not owner.included(request.url):  # type: ignore[union-attr]
+            # a page fetched for its links (home, section) under a source's `include`,
+            # or an article redirected out of it: the WARC holds included pages only
+            self.stats.inc_value("newscorpus/warc/skipped_not_included")
             return response
         encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
         decoded = decode_content(response.body, encoding, self.max_bytes)

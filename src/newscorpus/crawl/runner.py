@@ -20,6 +20,7 @@ from typing import Any
 
 from newscorpus import __version__
 from newscorpus._files import write_json_atomic
+from newscorpus.crawl.addresses import Network, allowed_networks
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
@@ -35,7 +36,10 @@ DEFAULT_CONTACT = "https://github.com/newscorpus/newscorpus"
 class CrawlOptions:
     """How politely and how far to crawl. Validated once, by ``check``."""
 
-    allow_private: bool = False
+    # Non-public networks the crawl may reach (``crawl.addresses``: a local site's
+    # address, 10.0.0.0/8 ...); True stands for LOCAL_NETWORKS (loopback and private
+    # ranges). Link-local and cloud metadata addresses only when named in it.
+    allow_private: tuple[Network, ...] | bool = ()
     contact: str = DEFAULT_CONTACT
     delay: float = 1.0  # seconds from the end of one request to a host to the next one
     concurrency_per_host: int = 2
@@ -50,6 +54,7 @@ class CrawlOptions:
     archive_non_html: bool = False  # feeds, sitemaps, PDFs ... are fetched but not archived
 
     def check(self) -> None:
+        self.allow_private = allowed_networks(self.allow_private)
         if self.delay < 0 or self.timeout <= 0 or self.max_page_bytes <= 0:
             raise UserError("delay must be >= 0, timeout and page size > 0")
         if self.concurrency_per_host < 1 or self.max_pages_per_site < 1 or self.max_depth < 0:
@@ -120,7 +125,8 @@ def _settings(options: CrawlOptions, shared: bool = False) -> dict[str, Any]:
             # nearest the downloader: sees bodies as received, before decompression
             "newscorpus.crawl.middlewares.WarcMiddleware": 950,
         },
-        "NEWSCORPUS_ALLOW_PRIVATE": options.allow_private,
+        # as text: scrapy settings are plain values (the middlewares parse them again)
+        "NEWSCORPUS_ALLOW_PRIVATE": [str(n) for n in allowed_networks(options.allow_private)],
         "NEWSCORPUS_ARCHIVE_NON_HTML": options.archive_non_html,
     }
     if shared:  # the queue and robots.txt are the team's (Redis)

@@ -185,6 +185,12 @@ class SharedScheduler(BaseScheduler):
                 # archived by a worker killed before it said so: nothing left to do
                 self.frontier.done_with([data["url"]])
                 continue
+            included = getattr(self.spider, "included", None)
+            if kind == "article" and included is not None and not included(data["url"]):
+                # queued before the sources' `include` said otherwise: not fetched
+                self.crawler.stats.inc_value("newscorpus/skipped/not_included")
+                self.frontier.done_with([data["url"]])
+                continue
             self.crawler.stats.inc_value("scheduler/dequeued/redis")
             return decode_request(data, self.spider)
 

@@ -6,10 +6,16 @@
     feeds = ["https://courrier.example/rss.xml"]          # optional
     sitemaps = ["https://courrier.example/news.xml"]      # optional
     language = "fr"                                       # optional hint
-    include = ["/20\\d\\d/"]     # optional: article URLs must match one of these
+    include = ["/20\\d\\d/"]     # optional: only pages matching one of these are archived
     exclude = ["/live/"]         # optional: URLs matching one of these are never fetched
     max_pages = 5000             # optional, overrides --max-pages-per-site
     max_depth = 3                # optional, overrides --max-depth
+
+``include`` limits what is archived: with it, an article is fetched and written to the
+WARC only if its URL matches one of the patterns (``re.search``); an article URL that
+matches none is never requested. The pages articles are found through (home pages,
+sections, feeds, sitemaps) are still fetched for their links, but not archived unless
+they match too. ``exclude`` wins over ``include``.
 
 A mistake is reported with the file, the line and the field.
 """
@@ -56,10 +62,15 @@ class Source:
         return {site_key(url) for url in self.start_urls}
 
     def allows(self, url: str) -> bool:
+        """Whether ``url`` may be fetched at all (no ``exclude`` pattern matches it)."""
         return not any(p.search(url) for p in self.exclude)
 
-    def wants_article(self, url: str) -> bool:
+    def includes(self, url: str) -> bool:
+        """Whether ``url`` may be archived (and fetched, when it is an article): there
+        are no ``include`` patterns, or one matches it."""
         return not self.include or any(p.search(url) for p in self.include)
+
+    wants_article = includes  # the older name
 
 
 def site_key(url: str) -> str:

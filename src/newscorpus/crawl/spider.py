@@ -115,6 +115,13 @@ class NewsSpider(scrapy.Spider):
         source = self.source_of(url)
         return source is not None and source.allows(url)
 
+    def included(self, url: str) -> bool:
+        """Whether ``url`` may be archived: its source has no ``include`` patterns, or
+        one matches it (the other pages of such a source are fetched for their links
+        only: home, sections, feeds, sitemaps)."""
+        source = self.source_of(url)
+        return source is not None and source.includes(url)
+
     def _request(self, url: str, kind: str, depth: int) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         try:
@@ -129,10 +136,16 @@ class NewsSpider(scrapy.Spider):
         if not source.allows(url):
             stats.inc_value("newscorpus/skipped/excluded")
             return
-        if kind == "article" and not source.wants_article(url):
-            kind = "hub"
-        elif kind == "hub" and source.include and source.wants_article(url):
-            kind = "article"
+        if source.include and kind in ("hub", "article"):
+            # `include` says which articles to archive: an article that does not match
+            # is never fetched (whether a link, a feed or sitemap entry, or left in the
+            # frontier by an earlier crawl); a page that matches is one, however shaped
+            if source.includes(url):
+                kind = "article"
+            elif kind == "article":
+                stats.inc_value("newscorpus/skipped/not_included")
+                self.host_stats[host]["not_included"] += 1
+                return
         if kind in ("hub", "article"):
             reason = trap_reason(url) or self._query_trap(url)
             if reason:
@@ -221,7 +234,9 @@ class NewsSpider(scrapy.Spider):
         elif kind in ("sitemap", "feed") or (kind != "article" and is_xml(response.body)):
             yield from self._parse_xml(response, depth)
         else:
-            if kind == "article":
+            # counted as written: not an article redirected out of `include`, nor one
+            # whose body is not HTML
+            if response.meta.get("newscorpus_archived"):
                 self.host_stats[host]["articles_archived"] += 1
             yield from self._parse_html(response, kind, depth)
         # Only now, with every link it holds queued, is a hub done: a crawl killed earlier
@@ -313,8 +328,8 @@ def _failure_reason(refused: str | None, detail: str | None, failure: Failure) -
         return "disallowed by its robots.txt"
     if refused == "robots_unreachable":
         return f"its robots.txt could not be fetched ({detail}): disallow all (RFC 9309)"
-    if refused == "private_address":
-        return "not a public address (--allow-private for local sites)"
+    if refused in ("private_address", "link_local_address"):
+        return f"refused: {detail}" if detail else "not a public address (see --allow-private)"
     if refused is not None:
         return f"refused ({refused})"
     return in_a_line(failure.value) if failure.value is not None else "failed"
