@@ -185,12 +185,12 @@ class Extract(Step):
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
             self._helper(url, _fill_from_trafilatura, page, tree, url)
-        page.title = self._helper(url, _headline, tree, page.title, page.outlets) or page.title
+        headings = self._helper(url, _headings, tree) or []
+        page.title = self._helper(url, _headline, page.title, headings, page.outlets) or page.title
         if self._helper(url, _remove_other_articles, tree):
             self.count("other_articles_removed")
         if self._helper(url, _join_body_parts, tree):
             self.count("body_parts_joined")
-        headings = self._helper(url, _headings, tree) or []
         standfirst = self._helper(url, _standfirst, tree, page.description)
         scripts = self._helper(url, data_scripts, tree) or []
         body_text = self._body(tree, url)
@@ -580,24 +580,22 @@ def _host_name(url: str) -> str | None:
     return labels[-1] if labels and labels[-1] else None
 
 
-def _headline(tree: lxml.html.HtmlElement, title: str | None, outlets: list[str]) -> str | None:
+def _headline(title: str | None, headings: list[str], outlets: list[str]) -> str | None:
     """The headline without what the site adds to it in its titles.
 
-    A title that is a visible ``<h1>`` followed by decoration ("| Sport | BILD.de",
-    "| DW | 28.04.2023", "- 毎日新聞") gives way to that ``<h1>``; otherwise a trailing part
-    that names the site itself ("- Golem.de") is cut. A kicker before a colon is kept: it
-    may be part of the headline.
+    A title that is a visible ``<h1>`` (one of ``headings``) followed by decoration
+    ("| Sport | BILD.de", "| DW | 28.04.2023", "- 毎日新聞") gives way to that ``<h1>``;
+    otherwise a trailing part that names the site itself ("- Golem.de") is cut. A kicker
+    before a colon is kept: it may be part of the headline.
     """
     if not title:
         return title
     flat = " ".join(title.split())
-    for index, element in enumerate(tree.iter("h1")):
-        if index >= MAX_HEADINGS:
-            break
-        heading = " ".join(element.text_content().split())
+    for text in headings:
+        heading = " ".join(text.split())
         decorated = heading and len(heading) < len(flat) and flat.startswith(heading)
         if decorated and _DECORATION.match(flat[len(heading) :]):
-            return _clean_space(element.text_content())
+            return _clean_space(text)
     own = {squeezed(name) for name in outlets}
     joins = list(_DECORATION.finditer(title))
     for index, join in enumerate(joins):
