@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -21,6 +22,15 @@ from newscorpus.warc.remote import host_of, site_selected
 from tests.ccnews.server import TreeServer, build_tree
 from tests.conftest import WARC_SAMPLES, need_shared
 from tests.test_cli import _one_line_error, run
+from tests.warc.warcs import (
+    exchange,
+    grow_http_header,
+    grow_warc_header,
+    gzipped,
+    members,
+    page,
+    response,
+)
 
 JAN_01 = "CC-NEWS-20240101080000-00001.warc.gz"
 JAN_15 = "CC-NEWS-20240115080000-00002.warc.gz"
@@ -273,3 +283,77 @@ def test_keep_warc_keeps_an_exact_copy(tree: dict[str, Path], tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert (kept / JAN_31).read_bytes() == tree[JAN_31].read_bytes()
     assert not list(kept.glob("*.part"))
+
+
+def _response_indexes(records: list[bytes]) -> list[int]:
+    return [i for i, r in enumerate(records) if b"WARC-Type: response" in r[:300]]
+
+
+def test_an_oversized_header_skips_its_record_not_the_file(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    """A 70 kB HTTP header used to fail the whole file (OSError: Maximum header length
+    exceeded), on every run; a 70 kB WARC header too. Each now skips its record."""
+    records = members(tree[JAN_15].read_bytes())
+    first, second = _response_indexes(records)[2:4]
+    records[first] = grow_http_header(records[first], 70_000)
+    records[second] = grow_warc_header(records[second], 70_000)
+    tree[JAN_15].write_bytes(gzipped(records))
+    corpus = tmp_path / "corpus"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(server, corpus, "--from", "2024-01-15", "--to", "2024-01-15")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert manifest["steps"]["read.skipped_oversized_header"] == 2
+    assert manifest["steps"]["read.damaged_files"] == 0
+    assert manifest["documents"] == 10 - 2
+
+
+def test_damage_in_a_streamed_file_is_read_past_and_warned_once(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    """Bytes that are not gzip, a record shorter than its Content-Length, a file cut in
+    its last response: each damaged part is skipped and counted, every good record read,
+    and the damage is told once."""
+    records = members(tree[JAN_31].read_bytes())
+    responses = _response_indexes(records)
+    short = records[responses[1]]
+    records[responses[1]] = short[: len(short) // 2] + b"\r\n\r\n"  # a member cut short
+    compressed = [gzip.compress(r) for r in records]
+    compressed.insert(responses[4], b"not gzip at all")
+    data = b"".join(compressed)
+    cut = len(compressed[-1]) + len(compressed[-2]) // 2  # in the last response
+    tree[JAN_31].write_bytes(data[: len(data) - cut])
+    corpus = tmp_path / "corpus"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(server, corpus, "--from", "2024-01-31", "--to", "2024-01-31")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    steps = manifest["steps"]
+    assert steps["read.skipped_bad_length"] == 1 and steps["read.skipped_garbage"] == 1
+    assert steps["read.skipped_truncated"] == 1 and steps["read.damaged_files"] == 1
+    assert manifest["documents"] == 10 - 2
+    assert result.stderr.count(f"{JAN_31}: truncated or corrupt WARC") == 1, result.stderr
+
+
+def test_a_plain_warc_download_is_read_past_its_damage(tmp_path: Path) -> None:
+    """Framed the same way as a local file; what a download cannot read again (the
+    records inside a record skipped for its wrong length) is said to be lost."""
+    from newscorpus.warc.remote import RemoteWarc, read_remote_responses
+
+    records = [r for n in range(6) for r in exchange(n)]
+    records[3] = response("http://site.test/1", page("page1"), length=len(records[3]) + 9)
+    records.insert(6, b"garbage\r\n")
+    (tmp_path / "site").mkdir()
+    path = tmp_path / "site" / "damaged.warc"
+    path.write_bytes(b"".join(records))
+    with TreeServer(tmp_path / "site").running() as server:
+        stats = ReadStats()
+        source = RemoteWarc(server.url + path.name, path.name)
+        got = [r.url for r in read_remote_responses(source, stats)]
+    local = ReadStats()
+    assert got == [r.url for r in read_responses(path, local)]
+    assert got == [f"http://site.test/{n}" for n in (0, 2, 3, 4, 5)]
+    counts = {k: v for k, v in stats.as_counts().items() if k != "downloaded_bytes"}
+    assert counts == {k: v for k, v in local.as_counts().items() if k != "downloaded_bytes"}
+    assert stats.skipped_bad_length == 1 and stats.skipped_garbage == 1

@@ -8,6 +8,9 @@ is followed by gzip magic bytes, and confirmed by a WARC header at its start.
 Whenever that shortcut cannot be sure (an unusual writer, a huge record, the file's end),
 the member is inflated in bounded pieces instead, so the walk is never wrong about a
 boundary it could check. Selecting 2% of a CC-NEWS file this way inflates ~2% of it.
+
+Damage does not end the walk: the damaged member is reported (``Damage``) and the walk
+goes on from the next gzip member that holds a WARC header.
 """
 
 from __future__ import annotations
@@ -15,22 +18,31 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal, NoReturn
+
+# what a damaged stretch was, as counted in ReadStats (``skipped_<kind>``)
+DamageKind = Literal["truncated", "bad_length", "oversized_header", "garbage", "bad_gzip"]
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 HEADER_CHUNK = 2048
 INFLATE_CHUNK = 1 << 16
-MAX_HEADER = 1 << 16  # a WARC header longer than this is damage
+MAX_HEADER = 1 << 20  # a WARC header that does not end within this is damage
 MAX_SKIP_WINDOW = 32 << 20  # compressed bytes buffered while looking for the next member
 MIN_MEMBER = 20  # gzip header + empty deflate + trailer
 CALIBRATION = 8  # skipped members also inflated at the start of a walk, to check the shortcut
+PEEK = 64  # bytes inflated past a record's end, to tell what else its member holds
 
 
 class WarcDamage(Exception):
-    """The data at ``offset`` is not what a per-record ``.warc.gz`` holds."""
+    """The data at ``offset`` is not what a per-record ``.warc.gz`` holds.
 
-    def __init__(self, offset: int, message: str) -> None:
+    ``kind`` names the ``ReadStats`` count of what was skipped (``skipped_<kind>``)."""
+
+    def __init__(self, offset: int, message: str, kind: DamageKind = "garbage") -> None:
         super().__init__(f"after offset {offset}: {message}")
         self.offset = offset
+        self.message = message
+        self.kind = kind
 
 
 class NotOneMemberPerRecord(Exception):
@@ -43,12 +55,24 @@ class NotOneMemberPerRecord(Exception):
 
 @dataclass(slots=True)
 class Member:
-    offset: int  # of its gzip member in the file
+    offset: int  # of its gzip member in the file (of the record itself, in a plain WARC)
     record_type: str
     target_uri: str
     content_length: int
-    end: int  # where the next member starts
-    record: bytes | None  # the whole record, inflated, when it was wanted
+    end: int  # where the next record starts; -1 when not known (a .warc.gz read as a stream)
+    record: bytes | memoryview | None  # the record (header and block) when it was wanted
+    complete: bool = True  # False: ``record`` holds only the beginning of a huge record
+    header_size: int = 0  # bytes of the WARC header (with its blank line) in ``record``
+
+
+@dataclass(slots=True)
+class Damage:
+    """A damaged stretch that was skipped: a record or data between records."""
+
+    offset: int  # where the damage starts (its gzip member, in a .warc.gz)
+    kind: DamageKind | None  # what was skipped; None: nothing, but the file is damaged
+    reason: str
+    end: int | None  # where reading went on, when known (None: at the end of the file)
 
 
 class _Window:
@@ -82,7 +106,7 @@ class _Window:
         return bytes(self.data[start - self.base : start - self.base + most])
 
     def find(self, pattern: bytes, start: int) -> int:
-        found = self.data.find(pattern, start - self.base)
+        found = self.data.find(pattern, max(0, start - self.base))
         return -1 if found < 0 else self.base + found
 
     def drop_before(self, offset: int) -> None:
@@ -95,12 +119,14 @@ def walk_members(
     read: Callable[[int], bytes],
     start: int,
     wanted: Callable[[str, str, int], bool],
-) -> Iterator[Member]:
+) -> Iterator[Member | Damage]:
     """Every record from ``start`` (a member boundary) to the end of the stream.
 
     ``wanted(record_type, target_uri, content_length)`` decides which records are inflated
-    whole (``Member.record``); the others are skipped. Raises WarcDamage at damage and
-    NotOneMemberPerRecord when the file is not one gzip member per record.
+    whole (``Member.record``); the others are skipped. A damaged member gives a Damage and
+    the walk goes on at the next member holding a WARC header. Raises
+    NotOneMemberPerRecord when the file is not one gzip member per record (or, at
+    ``start``, not gzip at all).
     """
     window = _Window(read, start)
     offset = start
@@ -108,32 +134,76 @@ def walk_members(
     trusted = True  # the ISIZE shortcut holds for this file's writer
     while True:
         window.drop_before(offset)
-        window.ensure(offset + 2)
+        window.ensure(offset + 3)
         if window.end <= offset:
             return  # the end of the file, at a member boundary
-        if window.slice(offset, offset + 3) != GZIP_MAGIC:
-            if not window.slice(offset, window.end).strip(b"\r\n\x00"):
-                return  # padding at the end
-            raise WarcDamage(offset, "data that is not a gzip member")
-        head = _inflate_head(window, offset)
-        record_type, uri, length, header_size = _parse_header(head, offset)
-        size = header_size + length + 4  # the record and its closing CRLF CRLF
-        if wanted(record_type, uri, length):
-            record, end = _inflate_member(window, offset, size)
-            yield Member(offset, record_type, uri, length, end, record)
-        elif checked < CALIBRATION:  # learn whether this writer's members fit the shortcut
-            end = _skip_by_inflating(window, offset, size, exact=False, keep=True)
-            if window.base == offset:  # still there: would the shortcut have found it?
-                checked += 1
-                trusted = trusted and _next_member(window, offset, size) == end
-            yield Member(offset, record_type, uri, length, end, None)
-        else:
-            if trusted:
-                end = _next_member(window, offset, size)
-            else:
+        try:
+            if window.slice(offset, offset + 3) != GZIP_MAGIC:
+                if offset == start and window.slice(offset, offset + 5) == b"WARC/":
+                    raise NotOneMemberPerRecord(offset)  # a plain WARC under a .gz name
+                if _only_padding(window, offset):
+                    return
+                raise WarcDamage(offset, "data that is not a gzip member")
+            head = _inflate_head(window, offset)
+            record_type, uri, length, header_size = _parse_header(head, offset)
+            size = header_size + length + 4  # the record and its closing CRLF CRLF
+            if wanted(record_type, uri, length):
+                record, end = _inflate_member(window, offset, size)
+                member = Member(offset, record_type, uri, length, end, record, True, header_size)
+            elif checked < CALIBRATION:  # learn whether this writer's members fit the shortcut
                 end = _skip_by_inflating(window, offset, size, exact=False)
-            yield Member(offset, record_type, uri, length, end, None)
-        offset = end
+                if window.base == offset:  # still there: would the shortcut have found it?
+                    checked += 1
+                    trusted = trusted and _next_member(window, offset, size) == end
+                member = Member(offset, record_type, uri, length, end, None)
+            else:
+                if trusted:
+                    end = _next_member(window, offset, size)
+                else:
+                    end = _skip_by_inflating(window, offset, size, exact=False)
+                member = Member(offset, record_type, uri, length, end, None)
+        except WarcDamage as damage:
+            following = _next_good_member(window, offset)
+            yield Damage(offset, damage.kind, damage.message, following)
+            if following is None:
+                return
+            offset = following
+            continue
+        yield member
+        offset = member.end
+
+
+def _only_padding(window: _Window, offset: int) -> bool:
+    """Whether the stream from ``offset`` to its end is only CR, LF or NUL bytes."""
+    position = offset
+    while True:
+        window.ensure(position + INFLATE_CHUNK)
+        if window.slice(position, window.end).strip(b"\r\n\x00"):
+            return False
+        if window.eof:
+            return True
+        position = window.end
+        window.drop_before(position)
+
+
+def _next_good_member(window: _Window, damaged: int) -> int | None:
+    """Where the first gzip member after ``damaged`` that holds a WARC header starts."""
+    search = damaged + 1
+    while True:
+        found = window.find(GZIP_MAGIC, search)
+        if found < 0:
+            if window.eof:
+                return None
+            search = max(search, window.end - len(GZIP_MAGIC) + 1)
+            window.drop_before(min(search, window.end))  # bounded: old bytes are not kept
+            window.ensure(window.end + INFLATE_CHUNK)
+            continue
+        try:
+            _parse_header(_inflate_head(window, found), found)
+        except WarcDamage:
+            search = found + 1
+            continue
+        return found
 
 
 def _inflate_head(window: _Window, offset: int) -> bytes:
@@ -143,14 +213,14 @@ def _inflate_head(window: _Window, offset: int) -> bytes:
     while b"\r\n\r\n" not in out and not inflater.eof:
         chunk = window.some(position, HEADER_CHUNK)
         if not chunk:
-            raise WarcDamage(offset, "the file ends inside a record header")
+            raise WarcDamage(offset, "the file ends inside a record header", "truncated")
         try:
             out += inflater.decompress(chunk, MAX_HEADER)
         except zlib.error as exc:
-            raise WarcDamage(offset, f"broken gzip data ({exc})") from None
+            raise WarcDamage(offset, f"broken gzip data ({exc})", "bad_gzip") from None
         position += len(chunk) - len(inflater.unconsumed_tail)
         if len(out) >= MAX_HEADER and b"\r\n\r\n" not in out:
-            raise WarcDamage(offset, "a record header that never ends")
+            raise WarcDamage(offset, "a record header that never ends", "oversized_header")
         if len(out) >= MAX_HEADER:
             break
     return bytes(out)
@@ -160,36 +230,69 @@ def _parse_header(head: bytes, offset: int) -> tuple[str, str, int, int]:
     end = head.find(b"\r\n\r\n")
     if not head.startswith(b"WARC/") or end < 0:
         raise WarcDamage(offset, "data that is not a WARC record")
-    fields = {}
-    for line in head[:end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        fields[name.strip().lower()] = value.strip()
-    try:
-        length = int(fields[b"content-length"])
-    except (KeyError, ValueError):
-        raise WarcDamage(offset, "a record header without Content-Length") from None
-    record_type = fields.get(b"warc-type", b"").decode("latin-1")
-    uri = fields.get(b"warc-target-uri", b"").decode("utf-8", "replace")
-    return record_type, uri, length, end + 4
+    head = head[:end]
+    lower = head.lower()
+    length = header_field(head, lower, b"\r\ncontent-length:")
+    if not length or not length.isdigit():
+        raise WarcDamage(offset, "a record header without a valid Content-Length", "bad_length")
+    record_type = header_field(head, lower, b"\r\nwarc-type:") or b""
+    uri = header_field(head, lower, b"\r\nwarc-target-uri:") or b""
+    return (
+        record_type.decode("latin-1").lower(),
+        uri.decode("utf-8", "replace"),
+        int(length),
+        end + 4,
+    )
+
+
+def header_field(head: bytes, lower: bytes, name: bytes) -> bytes | None:
+    """The value of a WARC header line, or None. ``name``: lower case, with the CRLF
+    before it and its colon (``b"\\r\\ncontent-length:"``); ``lower``: ``head.lower()``."""
+    at = lower.find(name)
+    if at < 0:
+        return None
+    start = at + len(name)
+    stop = head.find(b"\r\n", start)
+    return head[start : stop if stop >= 0 else len(head)].strip()
 
 
 def _inflate_member(window: _Window, offset: int, size: int) -> tuple[bytes, int]:
-    """The member's whole record, and where the next member starts."""
+    """The member's record (without its closing CRLF CRLF), and where the next member
+    starts."""
     inflater = zlib.decompressobj(31)
     out = bytearray()
     position = offset
     while not inflater.eof:
         chunk = window.some(position, INFLATE_CHUNK)
         if not chunk:
-            raise WarcDamage(offset, "the file ends inside a gzip member")
+            raise WarcDamage(offset, "the file ends inside a gzip member", "truncated")
         try:
-            out += inflater.decompress(chunk, size + 1 - len(out))  # bombs stop here
+            out += inflater.decompress(chunk, size + PEEK - len(out))  # bombs stop here
         except zlib.error as exc:
-            raise WarcDamage(offset, f"broken gzip data ({exc})") from None
+            raise WarcDamage(offset, f"broken gzip data ({exc})", "bad_gzip") from None
         position += len(chunk) - len(inflater.unconsumed_tail)
-        if len(out) > size:
-            raise NotOneMemberPerRecord(offset)
-    return bytes(out), position - len(inflater.unused_data)
+        if len(out) >= size + PEEK:
+            _more_than_the_record(offset, bytes(out[size:]))
+    _check_length(offset, len(out), size)
+    if len(out) > size and bytes(out[size:]).strip(b"\r\n"):
+        _more_than_the_record(offset, bytes(out[size:]))
+    if out[size - 4 : size] != b"\r\n\r\n":
+        raise WarcDamage(offset, "no CRLF CRLF where its Content-Length ends it", "bad_length")
+    return bytes(out[: size - 4]), position - len(inflater.unused_data)
+
+
+def _more_than_the_record(offset: int, extra: bytes) -> NoReturn:
+    """The member goes on after its record: another record (one gzip member for several
+    records), or a Content-Length too short for the record."""
+    if extra.lstrip(b"\r\n").startswith(b"WARC/"):
+        raise NotOneMemberPerRecord(offset)
+    raise WarcDamage(offset, "a gzip member that holds more than its record", "bad_length")
+
+
+def _check_length(offset: int, produced: int, size: int) -> None:
+    # a whole member holding less than its header announces: never a whole document
+    if produced < size:
+        raise WarcDamage(offset, "a record shorter than its Content-Length", "bad_length")
 
 
 def _next_member(window: _Window, offset: int, size: int) -> int:
@@ -224,33 +327,37 @@ def _starts_record(window: _Window, offset: int) -> bool:
     return head.startswith(b"WARC/")
 
 
-def _skip_by_inflating(
-    window: _Window, offset: int, size: int, exact: bool = True, keep: bool = False
-) -> int:
+def _skip_by_inflating(window: _Window, offset: int, size: int, exact: bool = True) -> int:
     """The member's end, found by inflating it in bounded pieces (output dropped).
 
     ``exact``: the member must hold no more than the record (else: not one member per
-    record); off, a member may hold a little more (up to 64 KiB). ``keep``: leave the
-    member's bytes in the window (unless it is huge) for another look."""
+    record); off, a member may hold a little more (up to 64 KiB). The member's bytes stay
+    in the window (unless it is huge), for another look and for finding the next good
+    member after damage."""
     inflater = zlib.decompressobj(31)
     produced = 0
     position = offset
-    limit = size if exact else size + (1 << 16)
+    limit = size + PEEK if exact else size + (1 << 16)
     extra = bytearray()  # what the member holds past the record
     while not inflater.eof:
         chunk = window.some(position, INFLATE_CHUNK)
         if not chunk:
-            raise WarcDamage(offset, "the file ends inside a gzip member")
+            raise WarcDamage(offset, "the file ends inside a gzip member", "truncated")
         try:
             piece = inflater.decompress(chunk, limit + 1 - produced)
         except zlib.error as exc:
-            raise WarcDamage(offset, f"broken gzip data ({exc})") from None
+            raise WarcDamage(offset, f"broken gzip data ({exc})", "bad_gzip") from None
         if produced + len(piece) > size:
             extra += piece[max(0, size - produced) :]
         produced += len(piece)
         position += len(chunk) - len(inflater.unconsumed_tail)
         if produced > limit or b"WARC/" in extra:
+            if exact:
+                _more_than_the_record(offset, bytes(extra))
             raise NotOneMemberPerRecord(offset)
-        if not keep or position - offset > MAX_SKIP_WINDOW:
+        if position - offset > MAX_SKIP_WINDOW:
             window.drop_before(min(position, window.end))
+    _check_length(offset, produced, size)
+    if exact and extra.strip(b"\r\n"):
+        _more_than_the_record(offset, bytes(extra))
     return position - len(inflater.unused_data)

@@ -3,14 +3,13 @@
 Records of sites that are not selected are skipped from their WARC headers alone: their
 HTTP headers and HTML are never parsed. A network error or a cut connection is retried
 with backoff, resuming at the last record handled (an HTTP range request), so nothing is
-yielded twice; a file that is itself truncated or corrupt yields every record before the
-damage and says where it is, like a local file.
+yielded twice. Damage in the file itself is read past like in a local file: the damaged
+record is skipped and counted, and reading goes on at the next record.
 """
 
 from __future__ import annotations
 
 import http.client
-import io
 import logging
 import time
 import urllib.error
@@ -18,25 +17,22 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 
-from fastwarc import ArchiveIterator, WarcRecordType
-
-from newscorpus.warc.members import Member, NotOneMemberPerRecord, WarcDamage, walk_members
+from newscorpus.warc.members import Damage, Member, NotOneMemberPerRecord, walk_members
 from newscorpus.warc.reader import (
     DEFAULT_MAX_BODY_BYTES,
+    HTTP_HEAD_ROOM,
     ReadStats,
     WarcResponse,
-    html_response,
-    iterate_records,
-    tail_damage,
+    response_from_member,
+    stream_records,
 )
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "newscorpus (+https://github.com/newscorpus/newscorpus)"
 CHUNK = 1 << 16
-MAX_TAIL = 16 << 20  # bytes of the latest records kept for the end-of-file check
 TIMEOUT = 60.0
 
 
@@ -104,57 +100,6 @@ def open_source(url: str, offset: int = 0) -> tuple[IO[bytes], int]:
     return handle, offset
 
 
-class _TrackingStream(io.RawIOBase):
-    """Feeds FastWARC from a download's ``read`` (see _network_reader), keeping the bytes
-    of the latest records for the damage check at the end. A network failure is kept,
-    not raised: FastWARC sees the end of the stream and the caller retries."""
-
-    def __init__(self, read: Callable[[int], bytes], start: int) -> None:
-        self.read_download = read
-        self.position = start  # in the file
-        self.tail_start = start
-        self.tail = bytearray()
-        self.error: BaseException | None = None
-        self.eof = False
-        self.tail_whole = True  # False once a huge record made the tail too big to keep
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:  # FastWARC asks once, at the start
-        return 0
-
-    def readinto(self, buffer: Any) -> int:
-        if self.error is not None or self.eof:
-            return 0
-        try:
-            data = self.read_download(len(buffer))
-        except _Interrupted as broke:
-            self.error = broke.cause
-            return 0
-        if not data:
-            self.eof = True
-            return 0
-        buffer[: len(data)] = data
-        self.position += len(data)
-        if self.tail_whole:
-            self.tail += data
-            if len(self.tail) > MAX_TAIL:
-                self.tail_whole = False
-                self.tail.clear()
-        return len(data)
-
-    def mark(self, position: int) -> None:
-        """A record starts at ``position``: what came before it needs no more checking."""
-        if position > self.tail_start:
-            if self.tail_whole:
-                del self.tail[: position - self.tail_start]
-            self.tail_start = position
-
-
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
@@ -181,26 +126,15 @@ def read_remote_responses(
             try:
                 yield from _read_members(source, stats, max_body_bytes, sleep, copy)
                 resume_at = -1
-            except NotOneMemberPerRecord as single:  # one gzip stream: FastWARC reads on
+            except NotOneMemberPerRecord as single:  # one gzip stream, or not gzip at all
                 resume_at = single.offset
         if resume_at >= 0:
             yield from _read_records(source, stats, max_body_bytes, sleep, copy, resume_at)
-        if stats.error:
-            logger.warning(stats.error)  # the copy stays a .part: it may not be whole
-        else:
+        if not stats.error:  # a damaged file's copy stays a .part (the caller warns, once)
             _keep_copy(source, copy)
     finally:
         if copy is not None:
             copy.close()
-
-
-def _copy_stats(stats: ReadStats) -> dict[str, Any]:
-    return {name: getattr(stats, name) for name in stats.__slots__}
-
-
-def _restore_stats(stats: ReadStats, saved: dict[str, Any]) -> None:
-    for name, value in saved.items():
-        setattr(stats, name, value)
 
 
 class _Interrupted(Exception):
@@ -233,40 +167,38 @@ def _read_members(
     while True:
         raw, read, failures = _open_at(source, stats, resume, failures, sleep, copy)
         try:
-            for member in walk_members(read, resume, wanted):
-                resume = member.end
+            for item in walk_members(read, resume, wanted):
+                if item.end is not None:
+                    resume = item.end
                 failures = 0
-                response = _member_response(member, source, stats, max_body_bytes)
+                response = _handle(item, source, stats, max_body_bytes)
                 if response is not None:
                     yield response
             return
         except _Interrupted as broke:
             failures = _failed(source, stats, broke.cause, failures, resume, sleep)
-        except WarcDamage as damage:
-            stats.error = f"{source.name}: truncated or corrupt {damage}"
-            return
         finally:
             raw.close()
 
 
-def _member_response(
-    member: Member, source: RemoteWarc, stats: ReadStats, max_body_bytes: int
+def _handle(
+    item: Member | Damage, source: RemoteWarc, stats: ReadStats, max_body_bytes: int
 ) -> WarcResponse | None:
+    """Count a record (or a damaged stretch); the response, if it is one to keep."""
+    if isinstance(item, Damage):
+        stats.note_damage(source.name, item)
+        return None
     stats.records += 1
-    if member.record_type != "response":
+    if item.record_type != "response":
         return None
     stats.responses += 1
-    if member.record is None:
-        if site_selected(host_of(member.target_uri), source.domains):
+    if item.record is None:  # not inflated: another site's, or too large to be an article
+        if site_selected(host_of(item.target_uri), source.domains):
             stats.skipped_too_large += 1
         else:
             stats.skipped_other_site += 1
         return None
-    record = next(iter(iterate_records(io.BytesIO(member.record))), None)
-    if record is None:
-        stats.skipped_bad_http += 1
-        return None
-    response = html_response(record, source.name, stats, max_body_bytes, member.offset)
+    response = response_from_member(item, source.name, stats, max_body_bytes)
     if response is not None:
         stats.html += 1
     return response
@@ -336,87 +268,34 @@ def _read_records(
     copy: BinaryIO | None,
     resume_at: int,
 ) -> Iterator[WarcResponse]:
-    """A plain ``.warc`` (or a single-stream ``.warc.gz``) through FastWARC, from
-    ``resume_at``, selecting sites from the WARC headers before the HTTP headers are
-    parsed. Records are told apart by their rank (in one gzip stream, records share
-    offsets), so after a reconnection the stream starts again at ``resume_at`` and the
-    records already handled are passed over."""
-    compressed = source.name.endswith(".gz")
-    progress = _Ranks()
+    """A plain ``.warc`` (or a single-stream ``.warc.gz``) framed record by record from
+    ``resume_at``, sites selected from the WARC headers before any HTTP header is parsed.
+    After a reconnection the download starts again at ``resume_at`` and what was handled
+    is passed over by rank (in one gzip stream, records share offsets)."""
+
+    def wanted(record_type: str, uri: str, length: int) -> bool:
+        return record_type == "response" and site_selected(host_of(uri), source.domains)
+
+    keep = max_body_bytes + HTTP_HEAD_ROOM
+    handled = 0  # records and damaged stretches handled, in the order of the file
     failures = 0
     while True:
         raw, read, failures = _open_at(source, stats, resume_at, failures, sleep, copy)
-        stream = _TrackingStream(read, resume_at)
-        progress.seen = -1
+        rank = 0
         try:
-            for record in _selected(stream, resume_at, source, stats, progress):
-                before = _copy_stats(stats)
-                response = html_response(record, source.name, stats, max_body_bytes, resume_at)
-                if stream.error is not None:  # the body was cut: fetch it again, uncounted
-                    _restore_stats(stats, before)
-                    break
-                progress.done = progress.seen
-                failures = 0
+            for item in stream_records(read, resume_at, wanted, keep):
+                rank += 1
+                if rank <= handled:  # handled before a reconnection
+                    continue
+                handled, failures = rank, 0
+                response = _handle(item, source, stats, max_body_bytes)
                 if response is not None:
-                    stats.html += 1
                     yield response
+            return
+        except _Interrupted as broke:
+            failures = _failed(source, stats, broke.cause, failures, resume_at, sleep)
         finally:
             raw.close()
-        if stream.error is not None:
-            failures = _failed(source, stats, stream.error, failures, resume_at, sleep)
-            continue
-        tail = bytes(stream.tail)
-        if not stream.eof:  # FastWARC stopped early: damage inside the file
-            stats.error = f"{source.name}: corrupt WARC after offset {stream.tail_start}"
-        elif stream.tail_whole and not (compressed and not tail.startswith(b"\x1f\x8b")):
-            # (in one gzip stream, record offsets are not where gzip data can be read from)
-            damage = tail_damage(io.BytesIO(tail), compressed)
-            if damage:
-                stats.error = (
-                    f"{source.name}: truncated or corrupt after offset "
-                    f"{stream.tail_start}: {damage}"
-                )
-        return
-
-
-@dataclass(slots=True)
-class _Ranks:
-    seen: int = -1  # rank of the record being looked at, in this attempt
-    done: int = -1  # rank of the last record handed on
-    counted: int = -1  # rank of the last record counted in the stats
-
-
-def _selected(
-    stream: _TrackingStream,
-    start: int,
-    source: RemoteWarc,
-    stats: ReadStats,
-    progress: _Ranks,
-) -> Iterator[Any]:
-    """The responses of selected sites, HTTP headers parsed."""
-
-    def wanted(record: Any) -> bool:
-        progress.seen += 1
-        stream.mark(start + record.stream_pos)
-        if progress.seen <= progress.done:  # handed on before a reconnection
-            return False
-        first_time = progress.seen > progress.counted
-        progress.counted = max(progress.counted, progress.seen)
-        stats.records += first_time
-        if record.record_type != WarcRecordType.response:
-            return False
-        stats.responses += first_time
-        if site_selected(host_of(record.headers.get("WARC-Target-URI") or ""), source.domains):
-            return True
-        stats.skipped_other_site += first_time
-        return False
-
-    records = ArchiveIterator(
-        stream, parse_http=False, quirks_mode=True, func_filter=wanted, strict_mode=False
-    )
-    for record in records:
-        record.parse_http(auto_decode="transfer", quirks_mode=True)
-        yield record
 
 
 def _failed(
