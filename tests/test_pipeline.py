@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -14,14 +15,20 @@ from importlib.resources import files
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
+from newscorpus.dedup import minhash
+from newscorpus.dedup.keys import KeysWriter
+from newscorpus.dedup.minhash import MinHasher
 from newscorpus.demo.site import WIRE_LANGUAGES, WIRE_STORIES
 from newscorpus.errors import UserError
 from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import ProcessOptions, process
 from newscorpus.steps import QualityThresholds
+from newscorpus.store import parquet
 from newscorpus.store.manifest import read_manifest
+from newscorpus.store.parquet import corpus_files
 from tests.conftest import (
     FUNDUS,
     WARC_SAMPLES,
@@ -487,3 +494,107 @@ def test_a_list_article_that_says_it_is_one_is_kept_through_process(tmp_path: Pa
     assert [(row["url"], row["drop_reason"]) for row in dropped] == [
         (pages[1][0], "few_sentence_lines")
     ]
+
+
+_VOCABULARY_TEXT = (
+    "the of and to in that for with was said on council city report market minister police "
+    "court region water school health budget workers union energy river bridge station "
+    "hospital doctors students parents village border talks agreement vote law judge trial "
+    "evidence officials season match team players coach league stadium film music festival "
+    "museum research scientists study data survey experts university software network bank "
+    "prices farmers harvest supply storm flooding residents homes roads traffic trains "
+    "announced reported confirmed warned added explained argued claimed denied expected "
+    "planned decided agreed refused promised continued opened closed increased reduced raised "
+    "local national regional foreign federal northern southern early recent former major "
+    "small large higher lower strong important difficult possible likely clear serious"
+)
+_VOCABULARY = _VOCABULARY_TEXT.split()
+
+
+def _long_article(seed: int, chars: int) -> list[str]:
+    """Paragraphs of about ``chars`` characters: sentences of words drawn at random, so
+    that no two articles (nor two parts of one) share their 5-word shingles."""
+    rng = random.Random(seed)
+    paragraphs, size = [], 0
+    while size < chars:
+        sentences = []
+        for _ in range(rng.randint(2, 6)):
+            words = " ".join(rng.choices(_VOCABULARY, k=rng.randint(8, 20)))
+            sentences.append(f"{words[0].upper()}{words[1:]} {rng.randint(2, 999)}.")
+        paragraphs.append(" ".join(sentences))
+        size += len(paragraphs[-1]) + 2
+    return paragraphs
+
+
+def _long_article_warc(directory: Path, count: int, chars: int) -> Path:
+    pages = [
+        (
+            f"http://long.test/2026/03/{i:04d}.html",
+            html_page(f"Long report number {i}", _long_article(i, chars)),
+            [("Content-Type", "text/html; charset=utf-8")],
+        )
+        for i in range(count)
+    ]
+    return write_warc(directory, pages, prefix="long")
+
+
+def _key_rows(corpus: Path) -> list[dict]:
+    table = ds.dataset(corpus / ".state" / "dedup" / "index", format="parquet").to_table()
+    return sorted(table.to_pylist(), key=lambda r: r["id"])
+
+
+def test_long_articles_are_buffered_by_bytes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every stage holds a budget of bytes, not of rows: with a budget of ~2 articles, the
+    stored file is cut into row groups of 1 or 2 articles, and the corpus is the same."""
+    warc = _long_article_warc(tmp_path / "warc", 12, 40_000)
+    options = ProcessOptions()
+    whole = process([warc], tmp_path / "whole", options, LocalExecutor(1))
+    assert whole.totals()["write.documents"] == 12
+
+    budget = 75_000  # bytes: two articles of 40,000 characters pass it
+    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", budget)
+    monkeypatch.setattr(parquet, "READ_BATCH_BYTES", budget)
+    monkeypatch.setattr(KeysWriter, "BATCH_BYTES", budget)
+    batches: list[int] = []
+    signatures = MinHasher.signatures
+    monkeypatch.setattr(
+        MinHasher,
+        "signatures",
+        lambda self, texts: batches.append(len(texts)) or signatures(self, texts),
+    )
+    cut = process([warc], tmp_path / "cut", options, LocalExecutor(1))
+    assert cut.totals()["write.documents"] == 12
+
+    (stored,) = corpus_files(tmp_path / "cut")
+    metadata = pq.ParquetFile(stored).metadata
+    rows = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert len(rows) >= 6 and max(rows) <= 2 and sum(rows) == 12
+    assert len(batches) >= 6 and max(batches) <= 2  # dedup keys hashed a few texts at a time
+    (whole_file,) = corpus_files(tmp_path / "whole")
+    assert pq.ParquetFile(whole_file).metadata.num_row_groups == 1
+    assert _rows(tmp_path / "cut") == _rows(tmp_path / "whole")
+    assert _key_rows(tmp_path / "cut") == _key_rows(tmp_path / "whole")
+
+
+def test_dedup_keys_do_not_depend_on_how_texts_are_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MinHash hashes a batch's bytes and shingles in bounded pieces: any cut gives the
+    same signatures, in every script."""
+    texts = ["\n\n".join(_long_article(i, 30_000)) for i in range(4)] + [
+        "東京都は月曜日、新しい自転車道の計画を承認した。\u3000市民は歓迎した。" * 200,
+        "สภาเมืองอนุมัติแผนสร้างทางจักรยานใหม่ เมื่อวันจันทร์ " * 100,
+        "Straße\xa0und Brücke\x00 wurden am Montag eröffnet, sagte der Rat " * 300,
+        "",
+        "two words",
+        "x" * 5_000 + " one very long token",
+    ]
+    whole = MinHasher().signatures(texts)
+    for piece_bytes, piece_shingles, chunk_chars in ((7, 3, 10), (4096, 100, 50_000), (1, 1, 1)):
+        monkeypatch.setattr(minhash, "PIECE_BYTES", piece_bytes)
+        monkeypatch.setattr(minhash, "PIECE_SHINGLES", piece_shingles)
+        monkeypatch.setattr(minhash, "CHUNK_CHARS", chunk_chars)
+        assert (MinHasher().signatures(texts) == whole).all()
+    assert (MinHasher().signatures(texts[4:5]) == whole[4:5]).all()

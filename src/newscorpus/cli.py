@@ -766,10 +766,11 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             is_flag=False,
             flag_value="private",  # bare: loopback and private ranges, as it always meant
-            metavar="[ADDRESS|NETWORK,...]",
+            metavar="[ADDRESS|NETWORK[:PORT],...]",
             callback=_allow_private,
-            help="Allow these non-public addresses or networks (127.0.0.1, 10.0.0.0/8; "
-            "repeatable, comma-separated); bare: loopback and private ranges. Link-local "
+            help="Allow these non-public addresses or networks, on one port when named "
+            "(127.0.0.1, 127.0.0.1:8080, [::1]:8080, 10.0.0.0/8; repeatable, "
+            "comma-separated); bare: loopback and private ranges. Link-local "
             "and cloud metadata addresses only when named.",
         ),
         click.option(
@@ -829,7 +830,8 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _allow_private(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
-    """--allow-private's values as networks: a bad one is one line, before any work."""
+    """--allow-private's values as networks and ports: a bad one is one line, before any
+    work."""
     from newscorpus.crawl.addresses import allowed_networks
 
     return allowed_networks(values)
@@ -926,6 +928,14 @@ def run_crawl_command(
     help="This worker's name in the frontier and in its WARC file names "
     "[host name and process id].",
 )
+@click.option(
+    "--worker-ttl",
+    default=None,
+    type=click.FloatRange(min=10.0),
+    metavar="SECONDS",
+    help="With --frontier: a worker silent this long is taken for dead (its requests go "
+    "back to the queue), and a worker that cannot reach Redis this long stops [30].",
+)
 @click.pass_context
 def crawl_command(
     ctx: click.Context,
@@ -934,6 +944,7 @@ def crawl_command(
     run_dir: Path,
     frontier: str | None,
     worker_id: str | None,
+    worker_ttl: float | None,
     **options: Any,
 ) -> None:
     """Crawl news sites from their home pages into WARC files.
@@ -952,6 +963,7 @@ def crawl_command(
     team = None
     if frontier is not None:
         team = Team(frontier, worker_id) if worker_id else Team(frontier)
+        team.worker_ttl = worker_ttl or team.worker_ttl
     run_crawl_command(list(seeds), run_dir, ctx.obj, team=team, **options)
 
 
@@ -1196,10 +1208,9 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             run_dir,
             output.inner(),
             warc_prefix=DEMO_PREFIX,
-            # the demo's own addresses only: its pages cannot send the crawler elsewhere
-            allow_private=allowed_networks(
-                [urlsplit(base).hostname or "" for base in site.base_urls]
-            ),
+            # the demo's own addresses and ports only: its pages cannot send the crawler
+            # elsewhere
+            allow_private=allowed_networks([urlsplit(base).netloc for base in site.base_urls]),
             contact="https://github.com/newscorpus/newscorpus#demo",
             delay=0.0,
             max_depth=3,

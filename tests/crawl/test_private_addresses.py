@@ -19,6 +19,7 @@ import pytest
 from newscorpus.crawl.addresses import (
     LOCAL_NETWORKS,
     AddressPolicy,
+    Allowed,
     allowed_networks,
 )
 from newscorpus.crawl.runner import CrawlOptions
@@ -121,6 +122,38 @@ def test_allow_private_allows_the_addresses_named_and_no_other(
     assert other.requested(STORY) == [STORY]
 
 
+def test_an_address_with_a_port_allows_that_port_only(site: LocalNewsSite, tmp_path: Path) -> None:
+    """--allow-private 127.0.0.1:PORT: the site, and not another service on its machine."""
+    service = LocalNewsSite().start()  # the same address, another port
+    try:
+        service.page(STORY, article_html("a service beside the site"))
+        _redirect_to(site, f"{service.base}{STORY}")
+        port = site.server.server_address[1] if site.server else 0
+        run_dir = tmp_path / "port"
+        result, connections = guarded_crawl(
+            [f"{site.base}/"], run_dir, "--allow-private", f"127.0.0.1:{port}"
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert service.log == [] and site.requested(MOVED) == [MOVED]
+        assert connections and all(c == f"127.0.0.1 {port}" for c in connections), connections
+        summary = stats(run_dir)
+        assert summary["scrapy"]["newscorpus/refused/private_address"] == 1
+        assert summary["errors"] == 0
+        assert url_statuses(run_dir)[f"{service.base}{STORY}"] == "refused"
+        assert "nor a port --allow-private names" in result.stderr
+
+        # both ports named: the redirect is followed
+        other_port = service.server.server_address[1] if service.server else 0
+        run_dir = tmp_path / "both-ports"
+        result, _ = guarded_crawl(
+            [f"{site.base}/"], run_dir, f"--allow-private=127.0.0.1:{port},127.0.0.1:{other_port}"
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert service.requested(STORY) == [STORY]
+    finally:
+        service.stop()
+
+
 def test_a_redirect_to_the_metadata_address_is_refused_before_any_connection(
     site: LocalNewsSite, tmp_path: Path
 ) -> None:
@@ -180,9 +213,12 @@ def test_the_address_connected_to_is_checked_not_only_the_look_up(tmp_path: Path
 
 
 def test_allow_private_values() -> None:
-    net = ipaddress.ip_network
-    assert allowed_networks(False) == () and allowed_networks(True) == LOCAL_NETWORKS
-    assert allowed_networks(["private"]) == LOCAL_NETWORKS
+    def net(text: str, port: int | None = None) -> Allowed:
+        return Allowed(ipaddress.ip_network(text), port)
+
+    local = tuple(Allowed(network) for network in LOCAL_NETWORKS)
+    assert allowed_networks(False) == () and allowed_networks(True) == local
+    assert allowed_networks(["private"]) == local
     assert allowed_networks(["127.0.0.1", "10.0.0.0/8,[::1], fd00::/8,"]) == (
         net("127.0.0.1/32"),
         net("10.0.0.0/8"),
@@ -190,7 +226,23 @@ def test_allow_private_values() -> None:
         net("fd00::/8"),
     )
     assert allowed_networks(["192.168.1.7/24"]) == (net("192.168.1.0/24"),)
+    with_ports = ["127.0.0.1:8080", "10.0.0.0/8:443", "[::1]:8080", "[fd00::/8]:80", "[::2]"]
+    assert allowed_networks(with_ports) == (
+        net("127.0.0.1/32", 8080),
+        net("10.0.0.0/8", 443),
+        net("::1/128", 8080),
+        net("fd00::/8", 80),
+        net("::2/128"),
+    )
+    # written as settings for the crawl process, read back the same
+    assert allowed_networks([str(a) for a in allowed_networks(with_ports)]) == allowed_networks(
+        with_ports
+    )
     for bad, says in [
+        ("127.0.0.1:0", "not an IP address or network"),
+        ("127.0.0.1:65536", "not an IP address or network"),
+        ("127.0.0.1:http", "not an IP address or network"),
+        ("::1:8080:", "not an IP address or network"),
         ("300.1.1.1", "not an IP address or network"),
         ("localhost", "not an IP address or network"),
         ("10.0.0.0/33", "not an IP address or network"),
@@ -202,7 +254,7 @@ def test_allow_private_values() -> None:
         assert says in str(raised.value) and "\n" not in str(raised.value)
     options = CrawlOptions(allow_private=True)
     options.check()
-    assert options.allow_private == LOCAL_NETWORKS
+    assert options.allow_private == local
     with pytest.raises(UserError, match=r"300\.1\.1\.1"):
         CrawlOptions(allow_private=("300.1.1.1",)).check()  # type: ignore[arg-type]
 
@@ -214,7 +266,7 @@ def test_which_addresses_a_policy_refuses() -> None:
         refusal = public_only.refusal(address)
         assert refusal is not None and refusal.why == "private_address", address
 
-    local = AddressPolicy(LOCAL_NETWORKS)  # a bare --allow-private
+    local = AddressPolicy(allowed_networks(True))  # a bare --allow-private
     for address in ("127.0.0.1", "127.0.0.2", "10.1.2.3", "192.168.0.9", "::1", "fd12::1"):
         assert local.refusal(address) is None, address
     never_implied = (
@@ -234,3 +286,14 @@ def test_which_addresses_a_policy_refuses() -> None:
     named = AddressPolicy(allowed_networks(["169.254.169.254", "fe80::/10"]))
     assert named.refusal("169.254.169.254") is None and named.refusal("fe80::1") is None
     assert named.refusal("169.254.1.1") is not None  # named: that address, not its range
+
+    ports = AddressPolicy(allowed_networks(["127.0.0.1:8080", "[::1]:80", "169.254.169.254:80"]))
+    assert ports.refusal("127.0.0.1", 8080) is None and ports.refusal("::1", 80) is None
+    assert ports.refusal("169.254.169.254", 80) is None
+    for address, port in [("127.0.0.1", 8081), ("127.0.0.1", None), ("::1", 8080),
+                          ("169.254.169.254", 8080), ("127.0.0.2", 8080)]:  # fmt: skip
+        refused = ports.refusal(address, port)
+        assert refused is not None, (address, port)
+    refused = ports.refusal("127.0.0.1", 22)
+    assert refused is not None and refused.detail.startswith("127.0.0.1:22 is not public")
+    assert AddressPolicy().refusal("93.184.216.34", 22) is None  # public: every port

@@ -157,8 +157,8 @@ def test_a_killed_workers_requests_are_fetched_by_the_other(tmp_path: Path, redi
     run = tmp_path / "run"
     frontier = _frontier(redis_url)
 
-    def command(name: str) -> list[str]:
-        return _command(site, run, frontier, name, 0.01)
+    def command(name: str) -> list[str]:  # the least TTL: the dead worker found sooner
+        return [*_command(site, run, frontier, name, 0.01), "--worker-ttl", "10"]
 
     try:
         doomed = subprocess.Popen(command("doomed"), start_new_session=True)
@@ -207,6 +207,9 @@ def test_a_bad_frontier_is_one_line(tmp_path: Path) -> None:
     assert crawl("--worker-id", "w1").stderr.strip() == (
         "Error: --worker-id names a worker of a shared crawl: give --frontier too"
     )
+    too_short = crawl("--frontier", f"redis://127.0.0.1:{port}/0", "--worker-ttl", "5")
+    assert too_short.returncode != 0 and "Traceback" not in too_short.stderr
+    assert "--worker-ttl" in too_short.stderr and "10" in too_short.stderr
 
 
 def test_a_later_crawl_on_the_frontier_fetches_only_what_is_new(
@@ -255,19 +258,23 @@ def test_a_worker_that_loses_redis_stops_with_one_line(tmp_path: Path) -> None:
     run = tmp_path / "run"
     try:
         worker = subprocess.Popen(
-            _command(site, run, f"redis://127.0.0.1:{port}/0", "alone", 0.0),
+            [*_command(site, run, f"redis://127.0.0.1:{port}/0", "alone", 0.0),
+             "--worker-ttl", "10"],
             stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(site.requested("/news/")) < 5:
             time.sleep(0.02)
         redis.kill()  # Redis goes away mid-crawl
+        lost = time.monotonic()
         _, errors = worker.communicate(timeout=120)
+        stopped = time.monotonic() - lost
     finally:
         site.stop()
         redis.kill()
         redis.wait()
     assert worker.returncode != 0
+    assert stopped >= 10  # it waited its TTL for Redis to come back
     assert errors.strip().splitlines()[-1] == (
         f"Error: lost the frontier at redis://127.0.0.1:{port}/0: this worker stopped (what "
         f"it archived is kept in {run / 'warc'}); start it again once Redis is back"

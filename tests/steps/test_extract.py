@@ -180,6 +180,14 @@ def test_the_title_loses_what_the_site_adds_to_the_headline() -> None:
     head = '<meta property="og:title" content="Rail: night trains are back - and full">'
     doc, _ = _extract(_page(head, headline="Rail"))
     assert doc is not None and doc.title == "Rail: night trains are back - and full"
+    # a headline for search engines in JSON-LD, the visible one also in og:title: visible
+    visible = "Night trains return to the valleys"
+    seo = _ld(headline="Night trains 2026: every route, every price")
+    head = f'{seo}<meta property="og:title" content="{visible}">'
+    doc, _ = _extract(_page(head))
+    assert doc is not None and doc.title == visible
+    doc, _ = _extract(_page(seo))  # the <h1> alone does not outvote JSON-LD
+    assert doc is not None and doc.title == "Night trains 2026: every route, every price"
 
 
 def test_authors_are_people_and_agencies_not_the_outlet() -> None:

@@ -51,6 +51,8 @@ def _real_page(name: str) -> tuple[WarcResponse, dict[str, object]]:
         "de_Bild_2023_05_15.html.gz",  # "… | Sport | BILD.de": the <h1>
         "de_DW_2023_04_28.html.gz",  # "… | DW | 28.04.2023"
         "it_Tageszeitung_2025_04_16.html.gz",  # no site name given: the host names it
+        "us_LATimes_2023_06_26.html.gz",  # JSON-LD's headline differs; <h1> == og:title
+        "us_BusinessInsider_2024_02_14.html.gz",  # the same
     ],
 )
 def test_real_titles_lose_the_site_name(name: str) -> None:
@@ -67,6 +69,8 @@ def test_real_titles_lose_the_site_name(name: str) -> None:
         "lt_LRT_2024_03_31.html.gz",  # "Name, affiliation…, Lrt.lt"
         "jp_MainichiShimbun_2025_01_14.html.gz",  # 毎日新聞 (the outlet) -> the reporter
         "at_DerStandard_2024_05_03.html.gz",  # a byline of <span>s, one name each
+        "de_DW_2023_04_28.html.gz",  # "<strong>Autorin/Autor</strong> Name", in a side list
+        "cn_People_2024_04_24.html.gz",  # "(责编：牛镛、岳弘彬)" under the text
     ],
 )
 def test_real_authors_are_people_not_outlets(name: str) -> None:

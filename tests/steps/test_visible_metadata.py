@@ -57,6 +57,9 @@ def test_impossible_dates_are_not_dates() -> None:
         ("लेखक: राकेश शर्मा | प्रकाशित: 6 जुलाई 2023", ["राकेश शर्मा"]),
         ("Dienstag, 12. März 2024", []),  # not a byline: "Di" is no prefix here
         ("Photo: Reuters", []),
+        ("(责编：牛镛、岳弘彬)", ["牛镛", "岳弘彬"]),
+        ("Author: Mia Lund", ["Mia Lund"]),
+        ("Autorin/Autor", []),  # a label alone names nobody
     ],
 )
 def test_bylines(byline: str, names: list[str]) -> None:
@@ -71,3 +74,28 @@ def test_the_articles_date_not_the_site_headers() -> None:
     )
     found = visible_metadata(page, "fr")
     assert found.published == "2024-03-12" and found.authors == ["Léa Roux"]
+
+
+def test_a_labelled_byline_anywhere_in_the_page() -> None:
+    """No byline near the headline: a line that starts with a role label, wherever it
+    stands (a side list, under the text), names the authors; a preposition ("Von") does
+    not count there, nor does a label inside a block about other articles."""
+
+    def page(*lines: str) -> lxml.html.HtmlElement:
+        return lxml.html.fromstring(
+            "<html><body><h1>Ein Titel</h1>"
+            + "<p>Ein langer Text über die Lage im Land und was die Leute dazu sagen.</p>" * 6
+            + "".join(lines)
+            + "</body></html>"
+        )
+
+    side = "<ul class='smallList'><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>"
+    assert visible_metadata(page(side), "de").authors == ["Roman Goncharenko"]
+    assert visible_metadata(page("<div>(责编：牛镛、岳弘彬)</div>"), "zh").authors == [
+        "牛镛",
+        "岳弘彬",
+    ]
+    teaser = "<p>Von Montag an gilt der neue Fahrplan für Anna Berg.</p>"
+    related = f"<div class='related-articles'>{side}</div>"
+    for lines in ([teaser], [related], ["<p>Autor des Buches ist der Gärtner.</p>"]):
+        assert visible_metadata(page(*lines), "de").authors == [], lines

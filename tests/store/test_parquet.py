@@ -1,12 +1,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
-from newscorpus.document import SCHEMA, Document
-from newscorpus.store.parquet import ShardWriter, corpus_files, iter_documents, remove_shard_outputs
+from newscorpus.dedup.batch import set_duplicate_counts
+from newscorpus.document import SCHEMA, Document, Translation
+from newscorpus.store import parquet
+from newscorpus.store.parquet import (
+    AtomicParquetWriter,
+    ShardWriter,
+    corpus_files,
+    iter_documents,
+    iter_rows,
+    read_batch_rows,
+    remove_shard_outputs,
+)
 
 
 def _doc(i: int, language: str) -> Document:
@@ -60,3 +71,124 @@ def test_leftovers_of_a_shard_are_removed(tmp_path: Path) -> None:
         "en",
         "fr",
     ]
+
+
+def _long_doc(i: int, chars: int, language: str = "en") -> Document:
+    words = [f"w{(i * 7919 + k * 104729) % 100_003:05d}" for k in range(chars // 7)]
+    return Document(
+        id=f"{i:016x}",
+        url=f"https://a.test/{i}",
+        canonical_url=f"https://a.test/{i}",
+        domain="a.test",
+        text=" ".join(words),
+        title=f"Story {i}",
+        authors=["A. Writer"],
+        translations=[Translation("fr", f"https://a.test/fr/{i}")],
+        language=language,
+        word_count=len(words),
+    )
+
+
+def _groups(path: Path) -> list[tuple[int, int]]:
+    """(rows, uncompressed bytes) of each row group of a Parquet file."""
+    metadata = pq.ParquetFile(path).metadata
+    return [
+        (metadata.row_group(i).num_rows, metadata.row_group(i).total_byte_size)
+        for i in range(metadata.num_row_groups)
+    ]
+
+
+def test_row_groups_are_cut_by_bytes_not_rows(tmp_path: Path) -> None:
+    path = tmp_path / "long.parquet"
+    docs = [_long_doc(i, 60_000 + 10_000 * (i % 5)) for i in range(40)]
+    with AtomicParquetWriter(path, SCHEMA, row_group_rows=2000, row_group_bytes=250_000) as writer:
+        for doc in docs:
+            writer.write(doc.to_row())
+            assert writer.buffered_bytes < 250_000  # a full row group is written at once
+        writer.commit()
+    groups = _groups(path)
+    # 2,000 rows would be one row group: by bytes, 40 rows of 60-100 KB are 3 or 4 a group
+    assert len(groups) >= 10 and sum(rows for rows, _ in groups) == 40
+    assert all(rows <= 4 and size < 500_000 for rows, size in groups)
+    assert list(iter_rows(path)) == [doc.to_row() for doc in docs]
+    # the same file for any reader: pyarrow's own, in one piece
+    assert pq.read_table(path).to_pylist() == [doc.to_row() for doc in docs]
+
+
+def test_the_default_byte_budget_applies_and_short_rows_still_group_by_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", 100_000)
+    long_path, short_path = tmp_path / "long.parquet", tmp_path / "short.parquet"
+    with AtomicParquetWriter(long_path, SCHEMA) as writer:
+        for i in range(6):
+            writer.write(_long_doc(i, 150_000).to_row())  # each row over the budget
+        writer.commit()
+    assert [rows for rows, _ in _groups(long_path)] == [1] * 6
+    with AtomicParquetWriter(short_path, SCHEMA, row_group_rows=50) as writer:
+        for i in range(120):
+            writer.write(_doc(i, "en").to_row())
+        writer.commit()
+    assert [rows for rows, _ in _groups(short_path)] == [50, 50, 20]
+
+
+def test_the_languages_of_a_shard_share_one_byte_budget(tmp_path: Path) -> None:
+    languages = ["en", "fr", "de", "es", "it"]
+    budget = 400_000
+    docs = [_long_doc(i, 40_000, languages[i % 5]) for i in range(60)]
+    with ShardWriter(tmp_path, 3, row_group_bytes=budget) as writer:
+        for doc in docs:
+            writer.write(doc)
+            buffered = sum(w.buffered_bytes for w in writer._writers.values())
+            assert buffered < budget  # alone, each language would hold up to the budget
+        paths = writer.commit()
+    assert len(paths) == 5
+    for path in paths:
+        assert len(_groups(path)) >= 3
+    stored = {row["id"]: row for _, row in iter_documents(tmp_path)}
+    assert stored == {doc.id: doc.to_row() for doc in docs}
+
+
+def test_reads_are_batched_by_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "one-group.parquet"
+    docs = [_long_doc(i, 50_000) for i in range(30)]
+    with AtomicParquetWriter(path, SCHEMA, row_group_bytes=1 << 40) as writer:
+        for doc in docs:
+            writer.write(doc.to_row())
+        writer.commit()
+    assert len(_groups(path)) == 1
+    monkeypatch.setattr(parquet, "READ_BATCH_BYTES", 200_000)
+    metadata = pq.ParquetFile(path).metadata
+    assert 2 <= read_batch_rows(metadata) <= 4  # 1,000 rows would be the whole file
+    assert read_batch_rows(metadata, ["id", "url"]) == parquet.READ_BATCH_ROWS  # narrow
+    sizes: list[int] = []
+    iter_batches = pq.ParquetFile.iter_batches
+
+    def spy(self: pq.ParquetFile, *args: Any, **kwargs: Any) -> Any:
+        for batch in iter_batches(self, *args, **kwargs):
+            sizes.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    assert list(iter_rows(path)) == [doc.to_row() for doc in docs]
+    assert max(sizes) <= 4 and sum(sizes) == 30
+
+
+def test_duplicate_counts_are_rewritten_row_group_by_row_group(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "en" / "00001.parquet"
+    docs = [_long_doc(i, 30_000) for i in range(20)]
+    with AtomicParquetWriter(path, SCHEMA, row_group_bytes=100_000) as writer:
+        for doc in docs:
+            writer.write(doc.to_row())
+        writer.commit()
+    groups = _groups(path)
+    assert len(groups) >= 5
+    assert set_duplicate_counts(path, {docs[3].id: 4, docs[17].id: 2})
+    assert [rows for rows, _ in _groups(path)] == [rows for rows, _ in groups]
+    expected = [doc.to_row() for doc in docs]
+    expected[3]["duplicate_count"], expected[17]["duplicate_count"] = 4, 2
+    assert pq.read_table(path).to_pylist() == expected
+    schema = pq.ParquetFile(path).schema_arrow
+    assert schema.equals(SCHEMA) and schema.metadata == SCHEMA.metadata
+    assert not set_duplicate_counts(path, {"unknown": 3})
+    assert not list(path.parent.glob(".*.tmp"))

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0  # a worker announces itself (and looks for work) this often ...
 WORKER_TTL_SECONDS = 30.0  # ... and is taken for dead after this long without a word
+MIN_WORKER_TTL_SECONDS = 10.0  # well above a heartbeat plus a Redis call that times out
 REDIS_TIMEOUT_SECONDS = 5.0  # a Redis call never blocks a worker long enough to seem dead
 MAX_RETURNS = 2  # times a request lost in flight at a live worker is queued again
 ROBOTS_WAIT_SECONDS = 60.0  # longest wait for another worker's robots.txt fetch
@@ -199,7 +200,13 @@ class RedisFrontier:
     and the WARC middleware work the same alone or in a team.
     """
 
-    def __init__(self, address: FrontierAddress, crawl: str, worker: str) -> None:
+    def __init__(
+        self,
+        address: FrontierAddress,
+        crawl: str,
+        worker: str,
+        worker_ttl: float = WORKER_TTL_SECONDS,
+    ) -> None:
         try:
             import redis
         except ImportError as exc:
@@ -210,9 +217,14 @@ class RedisFrontier:
                 f"crawl name {crawl!r} and worker id {worker!r} may hold only letters, "
                 "digits, '.', '_' and '-' (at most 64)"
             )
+        if not worker_ttl >= MIN_WORKER_TTL_SECONDS:
+            raise UserError(f"worker TTL {worker_ttl} s: at least {MIN_WORKER_TTL_SECONDS:g} s")
         self.address = address
         self.crawl = crawl
         self.worker = worker
+        # taken for dead after this long without a heartbeat; a worker stops when it
+        # cannot reach Redis this long
+        self.worker_ttl = worker_ttl
         # this run of the worker: a worker restarted under the same id is another owner,
         # so what the dead run had in flight is returned, not taken for its own
         self.owner = f"{worker}#{secrets.token_hex(4)}"
@@ -249,12 +261,12 @@ class RedisFrontier:
         """Announce this worker; True when it starts a new crawl (the last one was over)."""
         names = ("queue", "inflight", "workers", "seen", "session", "robots", "delays", "pages")
         keys = [self.key(name) for name in names]
-        self.new_crawl = bool(self._join(keys=keys, args=[self.owner, WORKER_TTL_SECONDS]))
+        self.new_crawl = bool(self._join(keys=keys, args=[self.owner, self.worker_ttl]))
         return self.new_crawl
 
     @_unreachable
     def heartbeat(self) -> None:
-        self._heartbeat(keys=[self.key("workers")], args=[self.owner, WORKER_TTL_SECONDS])
+        self._heartbeat(keys=[self.key("workers")], args=[self.owner, self.worker_ttl])
 
     @_unreachable
     def return_lost(self, *, own: bool = False) -> int:

@@ -67,11 +67,11 @@ def _addresses(host: str) -> tuple[str, ...]:
     return tuple(sorted({str(info[4][0]) for info in infos}))
 
 
-def host_refusal(host: str, policy: AddressPolicy) -> Refusal | None:
-    """Why ``host`` must not be connected to: the first address it resolves to that
-    ``policy`` refuses. (A look-up that fails is no refusal: the download fails.)"""
+def host_refusal(host: str, policy: AddressPolicy, port: int | None = None) -> Refusal | None:
+    """Why ``host`` must not be connected to on ``port``: the first address it resolves
+    to that ``policy`` refuses. (A look-up that fails is no refusal: the download fails.)"""
     for address in _addresses(host):
-        refusal = policy.refusal(address)
+        refusal = policy.refusal(address, port)
         if refusal is not None:
             return refusal
     return None
@@ -135,7 +135,11 @@ class SafetyMiddleware:
             self.stats.inc_value("newscorpus/refused/scheme")
             request.meta[REFUSED] = "scheme"
             raise IgnoreRequest(f"not an HTTP URL: {request.url}")
-        refusal = host_refusal(parts.hostname or "", self.policy)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:  # not a port number: the download fails on its own
+            port = None
+        refusal = host_refusal(parts.hostname or "", self.policy, port)
         if refusal is not None:
             raise refuse(request, refusal, self.stats)
 
@@ -318,7 +322,9 @@ class PeerCheckingFactory(Factory):
 
     def buildProtocol(self, addr: IAddress | None) -> Any:
         host = getattr(addr, "host", None)  # the peer: the address the socket connected to
-        refusal = self.policy.refusal(host) if isinstance(host, str) else None
+        port = getattr(addr, "port", None)
+        port = port if isinstance(port, int) else None
+        refusal = self.policy.refusal(host, port) if isinstance(host, str) else None
         if refusal is not None:
             raise AddressRefused(refusal)
         return self.wrapped.buildProtocol(addr)

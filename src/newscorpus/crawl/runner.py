@@ -20,7 +20,8 @@ from typing import Any
 
 from newscorpus import __version__
 from newscorpus._files import write_json_atomic
-from newscorpus.crawl.addresses import Network, allowed_networks
+from newscorpus.crawl.addresses import Allowed, Network, allowed_networks
+from newscorpus.crawl.frontier import WORKER_TTL_SECONDS
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
@@ -36,10 +37,10 @@ DEFAULT_CONTACT = "https://github.com/newscorpus/newscorpus"
 class CrawlOptions:
     """How politely and how far to crawl. Validated once, by ``check``."""
 
-    # Non-public networks the crawl may reach (``crawl.addresses``: a local site's
-    # address, 10.0.0.0/8 ...); True stands for LOCAL_NETWORKS (loopback and private
-    # ranges). Link-local and cloud metadata addresses only when named in it.
-    allow_private: tuple[Network, ...] | bool = ()
+    # Non-public networks the crawl may reach, each on every port or one (``crawl.addresses``:
+    # a local site's address and port, 10.0.0.0/8 ...); True stands for LOCAL_NETWORKS
+    # (loopback and private ranges). Link-local and cloud metadata addresses only when named.
+    allow_private: tuple[Allowed | Network, ...] | bool = ()
     contact: str = DEFAULT_CONTACT
     delay: float = 1.0  # seconds from the end of one request to a host to the next one
     concurrency_per_host: int = 2
@@ -143,6 +144,7 @@ class Team:
 
     frontier: str  # redis://HOST:PORT/DB
     worker: str = field(default_factory=lambda: default_worker_id())
+    worker_ttl: float = WORKER_TTL_SECONDS  # silent this long: taken for dead
 
     def stats_file(self) -> str:
         return f"crawl-stats-{self.worker}.json"
@@ -194,7 +196,7 @@ def run_crawl(
     address = None
     if team is not None:
         address = FrontierAddress.parse(team.frontier)
-        state = RedisFrontier(address, run_dir.name, team.worker)
+        state = RedisFrontier(address, run_dir.name, team.worker, team.worker_ttl)
         prefix = f"{prefix}-{team.worker}"
         if state.join():
             logger.info("a new crawl starts in frontier %s", state.address.shown())

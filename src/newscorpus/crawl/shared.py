@@ -27,7 +27,6 @@ from twisted.internet import task
 from newscorpus.crawl.frontier import (
     HEARTBEAT_SECONDS,
     ROBOTS_WAIT_SECONDS,
-    WORKER_TTL_SECONDS,
     FrontierUnreachable,
     RedisFrontier,
 )
@@ -117,7 +116,7 @@ class SharedScheduler(BaseScheduler):
         except Exception as exc:  # Redis away: the next tick retries, for a while
             self._lost_since = self._lost_since or time.monotonic()
             logger.warning("frontier unreachable: %s", exc)
-            if time.monotonic() - self._lost_since > WORKER_TTL_SECONDS:
+            if time.monotonic() - self._lost_since > frontier.worker_ttl:
                 # the others have taken this worker for dead: stop (what it archived is
                 # committed; its requests in flight are back in the queue)
                 self.lost = True

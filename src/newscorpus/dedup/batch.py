@@ -280,17 +280,23 @@ def close_batch(corpus: Path) -> None:
 
 def set_duplicate_counts(path: Path, counts: dict[str, int]) -> bool:
     """Rewrite a Parquet file (data or index) with new ``duplicate_count`` values for some
-    ids. Idempotent: the values are totals, not increments. False when nothing changed."""
-    table = pq.read_table(path)
-    ids = table.column("id").to_pylist()
-    if not any(i in counts for i in ids):
-        return False
-    current = table.column("duplicate_count").to_pylist()
-    values = [counts.get(i, c) for i, c in zip(ids, current, strict=True)]
-    position = table.schema.get_field_index("duplicate_count")
-    field = table.schema.field(position)
-    table = table.set_column(position, field, pa.array(values, field.type))
-    writer = AtomicParquetWriter(path, table.schema)
-    writer.write_table(table)
-    writer.commit()
+    ids. Idempotent: the values are totals, not increments. False when nothing changed.
+
+    The file is rewritten one row group at a time, into the same row groups: a data
+    file's text is never all in memory."""
+    with pq.ParquetFile(path, pre_buffer=False) as source:
+        ids = source.read(columns=["id"]).column("id").to_pylist()
+        if not any(i in counts for i in ids):
+            return False
+        schema = source.schema_arrow
+        position = schema.get_field_index("duplicate_count")
+        field = schema.field(position)
+        with AtomicParquetWriter(path, schema) as writer:
+            for number in range(source.metadata.num_row_groups):
+                table = source.read_row_group(number)
+                ids = table.column("id").to_pylist()
+                current = table.column("duplicate_count").to_pylist()
+                values = [counts.get(i, c) for i, c in zip(ids, current, strict=True)]
+                writer.write_table(table.set_column(position, field, pa.array(values, field.type)))
+            writer.commit()
     return True

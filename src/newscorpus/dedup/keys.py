@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,15 +132,20 @@ class KeyRows:
 
 
 class KeysWriter:
-    """The keys of one shard's documents, written in batches, visible on ``commit``."""
+    """The keys of one shard's documents, written in batches, visible on ``commit``.
+
+    A batch is ``BATCH`` documents, or fewer when their texts (held until the batch is
+    hashed) reach ``BATCH_BYTES``."""
 
     BATCH = 1000
+    BATCH_BYTES = 16 * 1024 * 1024
 
     def __init__(self, path: Path, options: DedupOptions) -> None:
         self.options = options
         self.hasher = options.hasher()
         self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes, options.bands))
         self._pending = KeyRows([], [], [], [], [])
+        self._pending_bytes = 0
 
     def add(self, doc_id: str, language: str, published: str | None, words: int, text: str) -> None:
         pending = self._pending
@@ -148,13 +154,15 @@ class KeysWriter:
         pending.published.append(published)
         pending.words.append(words)
         pending.texts.append(text)
-        if len(pending.ids) >= self.BATCH:
+        self._pending_bytes += sys.getsizeof(text)
+        if len(pending.ids) >= self.BATCH or self._pending_bytes >= self.BATCH_BYTES:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending.ids:
             self._writer.write_table(self._pending.table(self.options, self.hasher))
             self._pending = KeyRows([], [], [], [], [])
+            self._pending_bytes = 0
 
     def commit(self) -> Path:
         self._flush()

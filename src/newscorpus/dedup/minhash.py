@@ -23,12 +23,12 @@ or machine, so signatures can be stored and compared across runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from newscorpus.document import UNSPACED_CHARS, words_of
+from newscorpus.document import UNSPACED_CHARS
 
 U64 = np.uint64
 Signatures = npt.NDArray[np.uint32]  # (documents, num_hashes)
@@ -51,13 +51,23 @@ def mix64(values: Keys) -> Keys:
 
 
 _UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
+_SPACE = re.compile(r"\s")
 CHUNK_CHARS = 2_000_000
+# Memory of hashing is bounded by these, not by the length of a text: the bytes of a
+# batch are hashed ``PIECE_BYTES`` at a time (the powers table never grows past that, bar
+# one longer token), its shingles ``PIECE_SHINGLES`` at a time.
+PIECE_BYTES = 1 << 20
+PIECE_SHINGLES = 1 << 18
 
 
 def _spaced(text: str) -> str:
-    """The text with tokens separated by single spaces, as ``words_of`` cuts them: words,
-    or single characters of the scripts written without spaces."""
-    return " ".join(words_of(text)) if _UNSPACED.search(text) else text
+    """The text with its tokens between spaces, as ``words_of`` cuts them: words, or
+    single characters of the scripts written without spaces. Other spaces do not matter:
+    hashing cuts tokens at any run of ASCII spaces. (A regex substitution: a list of
+    ``words_of`` would take ~80 bytes per character of such a script.)"""
+    if not _UNSPACED.search(text):
+        return text
+    return _UNSPACED.sub(r" \g<0> ", _SPACE.sub(" ", text))
 
 
 class _Powers:
@@ -109,8 +119,10 @@ class MinHasher:
 
     def _chunk_signatures(self, texts: list[str]) -> Signatures:
         token_hashes, counts = self._token_hashes([text.casefold() for text in texts])
-        shingles, owners = self._shingles(token_hashes, counts)
-        return self._one_permutation(shingles, owners, len(texts))
+        flat = np.full(len(texts) * self.num_hashes, _EMPTY, dtype=np.uint32)
+        for shingles, owners in self._shingles(token_hashes, counts):
+            self._one_permutation(shingles, owners, flat)
+        return _densify(flat.reshape(len(texts), self.num_hashes))
 
     def _token_hashes(self, texts: list[str]) -> tuple[Keys, npt.NDArray[np.int64]]:
         """Polynomial hash of each token's UTF-8 bytes, for all texts at once; and the
@@ -141,60 +153,71 @@ class MinHasher:
         counts = np.bincount(owners, minlength=len(texts)).astype(np.int64)
         if not len(starts):
             return np.zeros(0, dtype=U64), counts
-        forward, inverse = _POWERS.upto(len(data) + 1)
+        sums = np.empty(len(starts), dtype=U64)
+        first = 0
+        while first < len(starts):  # a piece of whole tokens, ~PIECE_BYTES bytes
+            base = int(starts[first])
+            last = max(int(np.searchsorted(ends, base + PIECE_BYTES, side="right")), first + 1)
+            part = data[base : int(ends[last - 1])]
+            forward, inverse = _POWERS.upto(len(part) + 1)
+            piece_starts, piece_ends = starts[first:last] - base, ends[first:last] - base
+            with np.errstate(over="ignore"):
+                prefix = np.empty(len(part) + 1, dtype=U64)
+                prefix[0] = 0
+                np.cumsum(
+                    np.multiply(part, inverse[: len(part)], dtype=U64), dtype=U64, out=prefix[1:]
+                )
+                # sum over the token of byte * BASE**-position, shifted to start at BASE**0:
+                # the same wherever the piece starts
+                sums[first:last] = (prefix[piece_ends] - prefix[piece_starts]) * forward[
+                    piece_ends - 1
+                ]
+            first = last
+        lengths = (ends - starts).astype(U64)
         with np.errstate(over="ignore"):
-            prefix = np.empty(len(data) + 1, dtype=U64)
-            prefix[0] = 0
-            np.cumsum(np.multiply(data, inverse[: len(data)], dtype=U64), dtype=U64, out=prefix[1:])
-            # sum over the token of byte * BASE**-position, shifted to start at BASE**0
-            sums = (prefix[ends] - prefix[starts]) * forward[ends - 1]
-            lengths = (ends - starts).astype(U64)
             return mix64(sums ^ (lengths << U64(56)) ^ self._seed_key), counts
 
     def _shingles(
         self, token_hashes: Keys, counts: npt.NDArray[np.int64]
-    ) -> tuple[Keys, npt.NDArray[np.int64]]:
-        """Hashes of every ``ngram`` window inside each document, and each one's document."""
+    ) -> Iterator[tuple[Keys, npt.NDArray[np.int64]]]:
+        """Hashes of every ``ngram`` window inside each document, and each one's document,
+        ``PIECE_SHINGLES`` windows at a time."""
         n = self.ngram
         docs = np.arange(len(counts))
-        offsets = np.concatenate([[0], np.cumsum(counts)])
         total = len(token_hashes)
         if total == 0:
-            return np.zeros(0, dtype=U64), np.zeros(0, dtype=np.int64)
-        windows = max(total - n + 1, 0)
-        with np.errstate(over="ignore"):
-            combined = np.zeros(windows, dtype=U64)
-            for k in range(n):
-                combined += token_hashes[k : k + windows] * self._gram_weights[k]
+            return
         owner_of_token = np.repeat(docs, counts)
-        owners = owner_of_token[:windows]
-        # a window is valid when its last token belongs to the same document as its first
-        valid = np.zeros(windows, dtype=bool)
-        if windows:
-            valid = owner_of_token[n - 1 : n - 1 + windows] == owners
-        hashes, owners = combined[valid], owners[valid]
+        windows = max(total - n + 1, 0)
+        for first in range(0, windows, PIECE_SHINGLES):
+            size = min(PIECE_SHINGLES, windows - first)
+            with np.errstate(over="ignore"):
+                combined = np.zeros(size, dtype=U64)
+                for k in range(n):
+                    combined += token_hashes[first + k : first + k + size] * self._gram_weights[k]
+            owners = owner_of_token[first : first + size]
+            # a window is valid when its last token belongs to the same document as its first
+            valid = owner_of_token[first + n - 1 : first + n - 1 + size] == owners
+            yield mix64(combined[valid]), owners[valid]
         # documents shorter than one window: a single shingle of all their tokens
         short = docs[(counts > 0) & (counts < n)]
         if len(short):
+            offsets = np.concatenate([[0], np.cumsum(counts)])
             extra = np.empty(len(short), dtype=U64)
             with np.errstate(over="ignore"):
                 for i, doc in enumerate(short):
                     part = token_hashes[offsets[doc] : offsets[doc + 1]]
                     extra[i] = np.sum(part * self._gram_weights[: len(part)], dtype=U64)
-            hashes = np.concatenate([hashes, extra])
-            owners = np.concatenate([owners, short])
-        return mix64(hashes), owners
+            yield mix64(extra), short
 
     def _one_permutation(
-        self, hashes: Keys, owners: npt.NDArray[np.int64], documents: int
-    ) -> Signatures:
+        self, hashes: Keys, owners: npt.NDArray[np.int64], flat: npt.NDArray[np.uint32]
+    ) -> None:
+        """Each shingle's bin keeps its least value, in ``flat`` (documents x bins)."""
         k = self.num_hashes
         bins = ((hashes >> U64(32)) * U64(k)) >> U64(32)  # high bits pick the bin
         values = (hashes & U64(0xFFFFFFFF)).astype(np.uint32)  # low bits are the value
-        flat = np.full(documents * k, _EMPTY, dtype=np.uint32)
         np.minimum.at(flat, owners * k + bins.astype(np.int64), values)
-        signatures = flat.reshape(documents, k)
-        return _densify(signatures)
 
 
 _DONOR_ATTEMPTS = 64

@@ -186,7 +186,10 @@ class Extract(Step):
             self.count("metadata_fallback")
             self._helper(url, _fill_from_trafilatura, page, tree, url)
         headings = self._helper(url, _headings, tree) or []
-        page.title = self._helper(url, _headline, page.title, headings, page.outlets) or page.title
+        page.title = (
+            self._helper(url, _headline, page.title, headings, page.outlets, page.social_title)
+            or page.title
+        )
         if self._helper(url, _remove_other_articles, tree):
             self.count("other_articles_removed")
         if self._helper(url, _join_body_parts, tree):
@@ -243,6 +246,7 @@ class PageMetadata:
     page_type: str | None = None  # schema.org or OpenGraph type, lower case
     outlets: list[str] = field(default_factory=list)  # names the site gives itself
     byline_is_outlet: bool = False  # the only author named is the outlet itself
+    social_title: str | None = None  # og:title or twitter:title
 
 
 def _body_text(text: str, headlines: list[str | None]) -> str:
@@ -432,9 +436,10 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         page.page_type = og_type
     page.language = tree.get("lang") or tree.get("xml:lang") or first("og:locale")
     headline = ld.get("headline")
-    page.title = (_clean_space(headline) if isinstance(headline, str) else None) or first(
-        "og:title", "twitter:title"
-    )
+    page.social_title = first("og:title", "twitter:title")
+    page.title = (
+        _clean_space(headline) if isinstance(headline, str) else None
+    ) or page.social_title
     page.published = _first_iso(
         meta.get("article:published_time"), [ld.get("datePublished")], meta.get("datepublished")
     )
@@ -580,20 +585,32 @@ def _host_name(url: str) -> str | None:
     return labels[-1] if labels and labels[-1] else None
 
 
-def _headline(title: str | None, headings: list[str], outlets: list[str]) -> str | None:
-    """The headline without what the site adds to it in its titles.
+def _headline(
+    title: str | None,
+    headings: list[str],
+    outlets: list[str],
+    social_title: str | None = None,
+) -> str | None:
+    """The visible headline, without what the site adds to it in its titles.
 
-    A title that is a visible ``<h1>`` (one of ``headings``) followed by decoration
-    ("| Sport | BILD.de", "| DW | 28.04.2023", "- 毎日新聞") gives way to that ``<h1>``;
-    otherwise a trailing part that names the site itself ("- Golem.de") is cut. A kicker
-    before a colon is kept: it may be part of the headline.
+    The page's ``<h1>`` (one of ``headings``) is the headline when the page's social
+    title (og:title) says the same where the title (JSON-LD's headline, often written
+    for search engines) differs, or when the title is that ``<h1>`` with decoration after
+    it ("| Sport | BILD.de", "| DW | 28.04.2023", "- 毎日新聞"). Otherwise a trailing part
+    that names the site itself ("- Golem.de") is cut. A kicker is kept, marked as one or
+    not: it is part of the headline the site chose.
     """
     if not title:
         return title
     flat = " ".join(title.split())
+    social = " ".join((social_title or "").split())
     for text in headings:
         heading = " ".join(text.split())
-        decorated = heading and len(heading) < len(flat) and flat.startswith(heading)
+        if not heading:
+            continue
+        if heading == social and heading != flat:  # the headline readers and shares see
+            return _clean_space(text)
+        decorated = len(heading) < len(flat) and flat.startswith(heading)
         if decorated and _DECORATION.match(flat[len(heading) :]):
             return _clean_space(text)
     own = {squeezed(name) for name in outlets}

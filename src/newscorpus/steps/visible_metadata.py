@@ -156,13 +156,20 @@ def _to_date(parts: dict[str, str]) -> date | None:
 
 # --- bylines ---------------------------------------------------------------------------
 
+# Words that name the author's role ("Autorin/Autor", "责编"): a line that starts with one
+# is a byline wherever it stands. Prepositions ("by", "par", "von") only where a byline is
+# expected: elsewhere they start ordinary sentences and teasers.
+_ROLE_LABEL = (
+    r"(?:tác giả|autor(?:in|innen|a|es|en|zy)?(?:/autor(?:in)?)?|authors?|auteurs?|verfasser"
+    r"|автор(?:ы|и)?|текст|редактор|بقلم|كتب|كتبت|إعداد|लेखक|रिपोर्ट)(?=[\s:：/|]|$)"
+    r"|记者|記者|责任编辑|责编|作者(?=[:：\s])|文(?=[/／:：])|글(?=[\s:：])"
+)
 _BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:by|par|von|por|di|da|door|av|af|przez|oleh|yazan|tác giả"
-    r"|autor(?:in|innen|a|es|en|zy)?(?:/autor(?:in)?)?"
-    r"|auteurs?|verfasser|автор(?:ы|и)?|текст|редактор|بقلم|كتب|كتبت|إعداد|लेखक|रिपोर्ट)"
-    r"(?=[\s:：/|])|记者|記者|作者(?=[:：\s])|文(?=[/／:：])|글(?=[\s:：]))\s*[:：/／|]?\s*",
+    rf"^\s*[(（]?\s*(?:(?:by|par|von|por|di|da|door|av|af|przez|oleh|yazan)(?=[\s:：/|])"
+    rf"|{_ROLE_LABEL})\s*[:：/／|]?\s*",
     re.IGNORECASE,
 )
+_ROLE_PREFIX = re.compile(rf"^\s*[(（]?\s*(?:{_ROLE_LABEL})\s*[:：/／|]?\s*", re.IGNORECASE)
 # Korean, Japanese and Hindi put the role after the name: "김민수 기자", "山田太郎 記者".
 _BYLINE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|द्वारा|reporter)\s*$", re.IGNORECASE)
 # Case matters: "Dan Smith" and "John A. Smith" are one name each.
@@ -194,7 +201,7 @@ def byline_names(text: str) -> list[str]:
     text = _BYLINE_SUFFIX.sub("", text)
     names = []
     for part in _NAME_SEPARATOR.split(text):
-        part = part.strip(" .:-–—|·")
+        part = part.strip(" .:-–—|·()（）")
         if part and looks_like_name(part):
             names.append(part)
     return names
@@ -330,7 +337,34 @@ def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> Visib
             found.authors = authors or _segment_names(text)
         if found.published and found.authors and found.modified:
             break
+    if not found.authors:
+        found.authors = _labelled_byline(tree)
     return found
+
+
+def _labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """Names after a role label in a short line anywhere in the page, outside navigation
+    and blocks about other articles: "<strong>Autorin/Autor</strong> Roman Goncharenko" in
+    a side list, "(责编：牛镛、岳弘彬)" under the text. Only elements whose own text starts
+    with a label are looked at, then the line around them (their parent or grandparent)."""
+    body = tree.find(".//body")
+    for element in (body if body is not None else tree).iter():
+        if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
+            continue
+        if not _ROLE_PREFIX.match(element.text or ""):
+            continue
+        line: lxml.html.HtmlElement | None = element
+        for _ in range(3):  # the label's element, its parent, its grandparent
+            if line is None:
+                break
+            text = line.text_content()
+            if len(text) > MAX_BYLINE_LINE_CHARS:
+                break
+            names = byline_names(text)
+            if names:
+                return [] if _inside_skipped(element) else names
+            line = line.getparent()
+    return []
 
 
 def _segment_names(text: str) -> list[str]:

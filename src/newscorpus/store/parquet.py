@@ -1,6 +1,11 @@
 """Parquet files of the corpus, written atomically: rows stream to a hidden temporary file in
 row groups (memory stays flat) that is renamed into place only on ``commit``.
 
+Memory is bounded by bytes, not rows: a row group is written once ``ROW_GROUP_ROWS`` rows
+or ``ROW_GROUP_BYTES`` of row data are buffered, whichever comes first, and rows are read
+back in batches of at most ``READ_BATCH_BYTES`` (a batch never needs more than one row
+group's worth of text, however long the articles).
+
 ``data/<language>/<shard>.parquet`` holds the corpus; ``dropped/<step>/<shard>.parquet`` the
 documents a step dropped, when the user keeps them aside; ``.state/staged/<shard>.parquet``
 a shard between the per-shard stages.
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -26,6 +32,14 @@ DATA_DIR = "data"
 LANGUAGE_FOLDER = re.compile(r"[a-z]{2,3}")  # data/<language>/: ISO 639-1, und, mul
 DROPPED_DIR = "dropped"
 ROW_GROUP_ROWS = 2000
+# Buffered row data (as estimated by ``row_bytes``) that makes a row group: with short
+# articles ``ROW_GROUP_ROWS`` comes first; 300 articles of 500 KB make ~10 row groups.
+# Reading a row group takes about twice its size in Arrow memory, writing one two to four
+# times. Read when a writer is made (not bound as a default): a benchmark can change it.
+ROW_GROUP_BYTES = 16 * 1024 * 1024
+READ_BATCH_ROWS = 1000
+READ_BATCH_BYTES = 8 * 1024 * 1024
+READ_BUFFER_BYTES = 1024 * 1024
 _TMP_SUFFIX = ".tmp"
 
 
@@ -93,14 +107,37 @@ class _AbortUnlessCommitted:
             self.abort()
 
 
-class AtomicParquetWriter(_AbortUnlessCommitted):
-    """One Parquet file, invisible under its final name until ``commit``."""
+def row_bytes(value: Any) -> int:
+    """About the memory a row (or a value of it) takes, from the lengths of its strings:
+    cheap (no encoding), and within a small factor of its Arrow size in any script."""
+    if isinstance(value, str | bytes):
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return 64 + sum(row_bytes(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return 56 + sum(row_bytes(v) for v in value)
+    return 16
 
-    def __init__(self, path: Path, schema: pa.Schema, row_group_rows: int = ROW_GROUP_ROWS):
+
+class AtomicParquetWriter(_AbortUnlessCommitted):
+    """One Parquet file, invisible under its final name until ``commit``.
+
+    Rows are buffered until ``row_group_rows`` rows or ``row_group_bytes`` bytes of them
+    (default ``ROW_GROUP_BYTES``) are waiting, then written as one row group."""
+
+    def __init__(
+        self,
+        path: Path,
+        schema: pa.Schema,
+        row_group_rows: int = ROW_GROUP_ROWS,
+        row_group_bytes: int | None = None,
+    ):
         self.path = path
         self.schema = schema
         self.row_group_rows = row_group_rows
+        self.row_group_bytes = ROW_GROUP_BYTES if row_group_bytes is None else row_group_bytes
         self.rows = 0
+        self.buffered_bytes = 0
         self._tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
@@ -109,12 +146,13 @@ class AtomicParquetWriter(_AbortUnlessCommitted):
     def write(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
         self.rows += 1
-        if len(self._buffer) >= self.row_group_rows:
-            self._flush()
+        self.buffered_bytes += row_bytes(row)
+        if len(self._buffer) >= self.row_group_rows or self.buffered_bytes >= self.row_group_bytes:
+            self.flush()
 
     def write_table(self, table: pa.Table) -> None:
         """Rows already in Arrow form (a batch): written as they are, in one row group."""
-        self._flush()
+        self.flush()
         if self._writer is None:
             self._open()
         assert self._writer is not None
@@ -122,7 +160,7 @@ class AtomicParquetWriter(_AbortUnlessCommitted):
         self.rows += table.num_rows
 
     def commit(self) -> Path:
-        self._flush()
+        self.flush()
         if self._writer is None:  # no rows: still a valid (empty) file
             self._open()
         assert self._writer is not None
@@ -140,6 +178,7 @@ class AtomicParquetWriter(_AbortUnlessCommitted):
             self._writer = None
         self._tmp.unlink(missing_ok=True)
         self._buffer.clear()
+        self.buffered_bytes = 0
 
     def _open(self) -> None:
         self._tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -147,28 +186,43 @@ class AtomicParquetWriter(_AbortUnlessCommitted):
             self._tmp, self.schema, compression="zstd", compression_level=6
         )
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write the buffered rows as one row group (nothing when none are buffered)."""
         if not self._buffer:
             return
         if self._writer is None:
             self._open()
         assert self._writer is not None
-        self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
-        self._buffer.clear()
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._buffer.clear()  # the rows' strings go as soon as Arrow holds its copy
+        self.buffered_bytes = 0
+        self._writer.write_table(table, row_group_size=table.num_rows)
 
 
 class _WriterGroup(_AbortUnlessCommitted):
-    """Atomic writers opened on demand, one per key, committed or aborted together."""
+    """Atomic writers opened on demand, one per key, committed or aborted together.
 
-    def __init__(self) -> None:
+    They share one byte budget: past it, the writer holding the most rows writes them,
+    so that a shard in many languages buffers no more than a shard in one."""
+
+    def __init__(self, row_group_bytes: int | None = None) -> None:
         self._writers: dict[str, AtomicParquetWriter] = {}
         self._committed = False
+        self.row_group_bytes = ROW_GROUP_BYTES if row_group_bytes is None else row_group_bytes
 
     def _writer(self, key: str) -> AtomicParquetWriter:
         writer = self._writers.get(key)
         if writer is None:
             writer = self._writers[key] = self._new_writer(key)
         return writer
+
+    def _written(self) -> None:
+        """Called after each row: keeps the group's buffered rows within its budget."""
+        if len(self._writers) < 2:
+            return  # a lone writer keeps to its own budget (the same)
+        writers = self._writers.values()
+        if sum(w.buffered_bytes for w in writers) >= self.row_group_bytes:
+            max(writers, key=lambda w: w.buffered_bytes).flush()
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
         raise NotImplementedError
@@ -187,8 +241,14 @@ class _WriterGroup(_AbortUnlessCommitted):
 class ShardWriter(_WriterGroup):
     """Writes the documents of one shard, split by language; ``commit`` makes them visible."""
 
-    def __init__(self, corpus: Path, shard: int, row_group_rows: int = ROW_GROUP_ROWS) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        corpus: Path,
+        shard: int,
+        row_group_rows: int = ROW_GROUP_ROWS,
+        row_group_bytes: int | None = None,
+    ) -> None:
+        super().__init__(row_group_bytes)
         self.corpus = corpus
         self.shard = shard
         self.row_group_rows = row_group_rows
@@ -198,10 +258,11 @@ class ShardWriter(_WriterGroup):
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
         path = self.corpus / DATA_DIR / key / shard_file_name(self.shard)
-        return AtomicParquetWriter(path, SCHEMA, self.row_group_rows)
+        return AtomicParquetWriter(path, SCHEMA, self.row_group_rows, self.row_group_bytes)
 
     def write(self, doc: Document) -> None:
         self._writer(doc.language).write(doc.to_row())
+        self._written()
         self.documents[doc.language] += 1
         self.words[doc.language] += doc.word_count
         self.domains[doc.domain] += 1
@@ -217,12 +278,13 @@ class DroppedWriter(_WriterGroup):
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
         path = self.corpus / DROPPED_DIR / key / shard_file_name(self.shard)
-        return AtomicParquetWriter(path, DROPPED_SCHEMA)
+        return AtomicParquetWriter(path, DROPPED_SCHEMA, row_group_bytes=self.row_group_bytes)
 
     def write(self, step: str, reason: str, doc: Document) -> None:
         row = doc.to_row()
         row["drop_step"], row["drop_reason"] = step, reason
         self._writer(step).write(row)
+        self._written()
 
 
 def iter_documents(
@@ -235,7 +297,32 @@ def iter_documents(
 
 
 def iter_rows(path: Path, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """The rows of one Parquet file, a batch at a time."""
-    parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(columns=columns, batch_size=1000):
+    """The rows of one Parquet file, a batch at a time: ``READ_BATCH_ROWS`` rows, fewer
+    when they are long, so that a batch holds about ``READ_BATCH_BYTES`` at most."""
+    # no pre-buffering: it would read every row group's compressed columns at once
+    parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER_BYTES)
+    for batch in parquet.iter_batches(
+        columns=columns, batch_size=read_batch_rows(parquet.metadata, columns)
+    ):
         yield from batch.to_pylist()
+
+
+def read_batch_rows(metadata: pq.FileMetaData, columns: list[str] | None = None) -> int:
+    """Rows per read batch: ``READ_BATCH_ROWS``, or fewer so that a batch of the file's
+    longest rows (by their row group's uncompressed size, of ``columns``) stays within
+    ``READ_BATCH_BYTES``. A batch spans row groups: one batch of 1,000 long rows would be
+    the whole file."""
+    wanted = None if columns is None else set(columns)
+    widest = 0.0
+    for number in range(metadata.num_row_groups):
+        group = metadata.row_group(number)
+        if not group.num_rows:
+            continue
+        size = sum(
+            group.column(i).total_uncompressed_size
+            for i in range(group.num_columns)
+            if wanted is None or group.column(i).path_in_schema.split(".")[0] in wanted
+        )
+        widest = max(widest, size / group.num_rows)
+    fitting = int(READ_BATCH_BYTES // widest) if widest else READ_BATCH_ROWS
+    return max(1, min(READ_BATCH_ROWS, fitting))
