@@ -23,9 +23,10 @@ Metrics, per set, per language and over the set (averaged over pages):
   are ``\\w+`` runs, lower-cased (NFC), and each CJK, kana, Hangul or Thai character is a token;
 - metadata, where the truth has it: title exact (whitespace normalised), authors as a set
   (F1, case-insensitive), published on the same day;
-- time per page: ``process`` (everything, Parquet included, one worker) against
-  ``trafilatura.extract(html, url=url, with_metadata=True)``, alternated, medians of
-  ``--repeat`` runs; the throughput ratio is trafilatura's time over ours.
+- time per page: ``process`` of the set's WARC file (everything, Parquet included, one
+  worker, default options; writing the WARC file, which a user already has, is not
+  timed) against ``trafilatura.extract(html, url=url, with_metadata=True)``, alternated,
+  medians of ``--repeat`` runs; the throughput ratio is trafilatura's time over ours.
 
     python benchmarks/extraction_quality.py [--repeat 3] [--set NAME ...] [--lost]
 """
@@ -187,23 +188,20 @@ def trafilatura_texts(pages: list[Page]) -> None:
         trafilatura.extract(page.html, url=page.url, with_metadata=True)
 
 
-def run_process(pages: list[Page], scratch: Path) -> Path:
-    """The pages as one WARC, through the whole ``process``; returns the corpus folder."""
-    warc_dir = scratch / "warc"
-    with WarcFileWriter(warc_dir, prefix="benchmark") as writer:
+def write_pages_warc(pages: list[Page], folder: Path) -> list[Path]:
+    """The pages as one WARC file, as a crawl would have archived them."""
+    with WarcFileWriter(folder, prefix="benchmark") as writer:
         for page in pages:
             headers = [("Content-Type", "text/html")]
             writer.write_exchange(
                 page.url, [("User-Agent", "benchmark")], "200 OK", headers, page.html
             )
-    corpus = scratch / "corpus"
-    process(
-        sorted(warc_dir.glob("*.warc.gz")),
-        corpus,
-        ProcessOptions(),
-        executor=LocalExecutor(1),
-        keep_dropped=True,
-    )
+    return sorted(folder.glob("*.warc.gz"))
+
+
+def run_process(warcs: list[Path], corpus: Path, keep_dropped: bool = False) -> Path:
+    """The whole ``process`` of WARC files into ``corpus``, one worker; returns it."""
+    process(warcs, corpus, ProcessOptions(), executor=LocalExecutor(1), keep_dropped=keep_dropped)
     return corpus
 
 
@@ -211,7 +209,8 @@ def process_rows(pages: list[Page]) -> tuple[dict[str, dict[str, Any]], dict[str
     """The rows ``process`` stores for the pages, by page name, and why the others were
     dropped (with ``--keep-dropped``: the step and its reason)."""
     with tempfile.TemporaryDirectory() as scratch:
-        corpus = run_process(pages, Path(scratch))
+        warcs = write_pages_warc(pages, Path(scratch) / "warc")
+        corpus = run_process(warcs, Path(scratch) / "corpus", keep_dropped=True)
         kept = ds.dataset(corpus / "data", format="parquet").to_table().to_pylist()
         dropped_dir = corpus / "dropped"
         dropped = (
@@ -259,9 +258,13 @@ def evaluate(name: str, pages: list[Page], repeat: int, show_lost: bool) -> dict
         "newscorpus": newscorpus_predictions(pages),
     }
     baseline_times, our_times = [], []
-    for _ in range(repeat):  # alternated, so that machine noise hits both alike
-        baseline_times.append(timed(lambda: trafilatura_texts(pages)))
-        our_times.append(timed(lambda: newscorpus_predictions(pages)))
+    with tempfile.TemporaryDirectory() as scratch:
+        # timed as a user runs it: ``process`` of an archive that exists, default options
+        warcs = write_pages_warc(pages, Path(scratch) / "warc")
+        for attempt in range(repeat):  # alternated, so that machine noise hits both alike
+            corpus = Path(scratch) / f"corpus-{attempt}"
+            baseline_times.append(timed(lambda: trafilatura_texts(pages)))
+            our_times.append(timed(lambda: run_process(warcs, corpus)))  # noqa: B023
     base_ms = statistics.median(baseline_times) / len(pages) * 1000
     our_ms = statistics.median(our_times) / len(pages) * 1000
 
@@ -290,8 +293,10 @@ def evaluate(name: str, pages: list[Page], repeat: int, show_lost: bool) -> dict
             result["systems"][system]["title_exact"] = statistics.fmean(
                 title_exact(found[p.name].title, p.title or "") for p in with_meta
             )
+            # authors null in the truth: not known (not "nobody"), left out as dates are
+            credited = [p for p in with_meta if p.authors is not None]
             result["systems"][system]["authors_f1"] = statistics.fmean(
-                authors_f1(found[p.name].authors, p.authors or []) for p in with_meta
+                authors_f1(found[p.name].authors, p.authors or []) for p in credited
             )
             dated = [p for p in with_meta if p.published]
             result["systems"][system]["published_same_day"] = statistics.fmean(

@@ -29,6 +29,7 @@ from newscorpus.steps import QualityThresholds
 from newscorpus.store import parquet
 from newscorpus.store.manifest import read_manifest
 from newscorpus.store.parquet import corpus_files
+from newscorpus.warc.reader import response_offsets
 from tests.conftest import (
     FUNDUS,
     WARC_SAMPLES,
@@ -164,6 +165,32 @@ def test_corrupt_warc_keeps_records_before_damage(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "damaged.warc.gz" in warnings[0]
     manifest = read_manifest(corpus)
     assert manifest["steps"]["read.damaged_files"] == 1 and manifest["warnings"]
+
+
+def test_a_damaged_file_read_in_several_shards_is_one_damaged_file(tmp_path: Path) -> None:
+    """Damage in three shards of one file, none in another file: one damaged file, in
+    the run's totals and in the manifest; every damaged record counted."""
+    whole = _article_warc(tmp_path / "w", 30)
+    data = bytearray(whole.read_bytes())
+    offsets = response_offsets(whole)
+    damaged = tmp_path / "damaged.warc.gz"
+    for offset in (offsets[4], offsets[14], offsets[24]):  # a byte of gzip data broken
+        data[offset + 40] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    clean = _article_warc(tmp_path / "c", 6, prefix="clean")
+    corpus = tmp_path / "corpus"
+    summary = process(
+        [damaged, clean], corpus, _options(min_words=10), LocalExecutor(1), records_per_shard=8
+    )
+    totals = summary.totals()
+    damaged_shards = [r for r in summary.results if r.counts.get("read.damaged_files")]
+    assert len(damaged_shards) == 3
+    assert totals["read.damaged_files"] == 1
+    assert totals["read.skipped_bad_gzip"] == 3
+    manifest = read_manifest(corpus)
+    assert manifest["steps"]["read.damaged_files"] == 1
+    assert len(manifest["warnings"]) == 3  # one per shard, each naming the file
+    assert all("damaged.warc.gz" in warning for warning in manifest["warnings"])
 
 
 def test_two_workers_give_the_same_corpus_as_one(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ import json
 import logging
 import time
 import traceback
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -104,6 +103,7 @@ from newscorpus.warc.reader import (
     ReadStats,
     check_warc,
     is_warc_path,
+    merged_counts,
     read_responses,
     response_offsets,
 )
@@ -299,10 +299,7 @@ class RunSummary:
         return [r for r in self.results if r.error]
 
     def totals(self) -> dict[str, int]:
-        merged: Counter[str] = Counter()
-        for result in self.results:
-            merged.update(result.counts)
-        return dict(merged)
+        return dict(merged_counts((result.input, result.counts) for result in self.results))
 
 
 # (stage, result of a shard, stages done, stages in all)

@@ -65,6 +65,18 @@ def url_domain(url: str) -> str:
     return host.removeprefix("www.")
 
 
+_SECOND_LEVEL = frozenset({"com", "co", "org", "net", "ac", "gov", "ne", "or", "go"})
+
+
+def host_name(url: str) -> str | None:
+    """The name a host is registered under: "ntv" for www.ntv.com.tr, "cnn" for
+    edition.cnn.com."""
+    labels = url_domain(url).split(".")[:-1]  # the top-level domain left out
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    return labels[-1] if labels and labels[-1] else None
+
+
 # A date in the path (/2026/03/14/, /2026-03-14-) or a long slug or a numeric id marks an
 # article; tag, author, section, search and paging paths mark hubs.
 _DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?[/-]")

@@ -227,3 +227,34 @@ def test_the_links_under_a_related_stories_heading_go_with_it() -> None:
     text = "\n\n".join([*paragraphs, *steps_list, "Ähnliche:", *items])
     (cleaned,) = _clean([_doc(text)])
     assert cleaned.split("\n\n") == [*paragraphs, *steps_list]
+
+
+def test_the_authors_biography_under_the_article_goes() -> None:
+    paragraphs = DEMO["stories"][0]["versions"]["en"]["paragraphs"]
+    bio = (
+        "Ana Ruiz is a reporter for the Valley Post covering transport. Send tips to "
+        "ana.ruiz@valleypost.test."
+    )
+    german = "Tom Berg ist Redakteur im Ressort Verkehr."
+    for line in (bio, german):
+        doc = _doc("\n\n".join([*paragraphs, line]))
+        doc.authors = ["Ana Ruiz", "Tom Berg"]
+        (cleaned,) = _clean([doc])
+        assert cleaned.split("\n\n") == paragraphs
+    # not an author of this article, or a sentence of the story about its author: kept
+    for authors, line in (
+        (["Maria Lopez"], bio),
+        (["Ana Ruiz"], "Ana Ruiz said the reporter who broke the story was right."),
+    ):
+        doc = _doc("\n\n".join([*paragraphs, line]))
+        doc.authors = authors
+        (cleaned,) = _clean([doc])
+        assert cleaned.split("\n\n")[-1] == line
+    # no author known: a name, a role, and the site's own name say it is the site's writer
+    doc = _doc("\n\n".join([*paragraphs, bio]), domain="www.valleypost.test")
+    doc.url = "https://www.valleypost.test/2026/03/story-0.html"
+    (cleaned,) = _clean([doc])
+    assert cleaned.split("\n\n") == paragraphs
+    doc = _doc("\n\n".join([*paragraphs, bio]), domain="other.test")
+    (cleaned,) = _clean([doc])
+    assert cleaned.split("\n\n")[-1] == bio

@@ -315,3 +315,44 @@ def test_an_app_rendered_page_gives_its_text_from_the_page_data() -> None:
     ld = _ld(headline="Night trains", articleBody="\n".join(PARAGRAPHS))
     doc, step = _extract(f"<html><head>{ld}</head><body>{shell}</body></html>")
     assert doc is not None and doc.text.split() == " ".join(PARAGRAPHS).split()
+
+
+def test_embedded_social_posts_are_not_the_articles_text() -> None:
+    tweet = (
+        '<blockquote class="twitter-tweet"><p lang="en">Gutfeld drew nearly triple the '
+        "audience on the same night, a source says.</p>&mdash; A Critic (@critic) "
+        '<a href="https://twitter.com/critic/status/1">February 28, 2024</a></blockquote>'
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:2])
+    body += tweet + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[2:])
+    html = f"<html><body><article><h1>Night trains</h1>{body}</article></body></html>"
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["social_embeds_removed"] == 1
+    assert doc.text.split("\n\n") == PARAGRAPHS and "@critic" not in doc.text
+    # a quotation that is no embed stays
+    quoted = html.replace(' class="twitter-tweet"', "")
+    doc, step = _extract(quoted)
+    assert doc is not None and "triple the audience" in doc.text
+
+
+def test_teaser_cards_of_other_stories_are_not_the_articles_text() -> None:
+    """ "You might also like": links that each hold a headline and a teaser paragraph."""
+    teaser = "Most willing to defend the valleys, a survey of residents found this week."
+    cards = "".join(
+        f'<li><a href="/2026/03/{n}.html"><h2>Other story {n}</h2><p>{teaser}</p></a></li>'
+        for n in range(3)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        f"<html><body><article><h1>Night trains</h1>{body}"
+        f"<div><h3>You might also like</h3><ul>{cards}</ul></div></article></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and step.stats["teaser_cards_removed"] == 3
+    assert "survey of residents" not in doc.text and doc.text.startswith(PARAGRAPHS[0])
+    # a link that holds no headline is no card
+    first, rest = PARAGRAPHS[1].split(" ", 1)
+    linked = html.replace(f"<p>{PARAGRAPHS[1]}</p>", f'<p><a href="/x">{first}</a> {rest}</p>')
+    doc, step = _extract(linked)
+    assert doc is not None and PARAGRAPHS[1] in doc.text
+    assert step.stats["teaser_cards_removed"] == 3

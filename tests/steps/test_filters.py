@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from importlib.resources import files
 from pathlib import Path
@@ -242,11 +243,31 @@ def test_lines_leaked_into_an_article_go_and_the_article_stays() -> None:
     twice = "\n\n".join([*paragraphs, paragraphs[0]])
     (kept,) = list(QualityFilter().run([_doc(twice)]))
     assert kept.text == twice
+    # list items may recur: a nominee in three categories
+    lists = [f"Category {n}\n\n- Blur\n\n- Raye {n}\n\n- Sekou {n}" for n in range(3)]
+    listed = "\n\n".join([*paragraphs, *lists])
+    (kept,) = list(QualityFilter().run([_doc(listed)]))
+    assert kept.text == listed
+
+
+def test_a_real_list_of_nominees_keeps_every_name() -> None:
+    """The Telegraph lists the Brit Awards nominees: Blur in three categories."""
+    from newscorpus.steps import CleanText, Extract
+    from newscorpus.warc.reader import WarcResponse
+    from tests.conftest import SHARED
+
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / "fundus")
+    name = "TheTelegraph_2.html.gz"
+    entry = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[name]
+    html = gzip.decompress((folder / "html" / name).read_bytes())
+    response = WarcResponse(entry["url"], html, None, 200, None, "x.warc.gz", 0)
+    (doc,) = list(CleanText().run(Extract().run([response])))
+    doc.language = "en"
+    (kept,) = list(QualityFilter().run([doc]))
+    assert kept.text.split("\n\n").count("- Blur") == 3
 
 
 def test_a_real_article_with_a_leaked_consent_placeholder_is_kept() -> None:
-    import gzip
-
     from newscorpus.steps import CleanText, Extract
     from newscorpus.warc.reader import WarcResponse
     from tests.conftest import SHARED

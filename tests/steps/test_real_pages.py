@@ -71,6 +71,7 @@ def test_real_titles_lose_the_site_name(name: str) -> None:
         "at_DerStandard_2024_05_03.html.gz",  # a byline of <span>s, one name each
         "de_DW_2023_04_28.html.gz",  # "<strong>Autorin/Autor</strong> Name", in a side list
         "cn_People_2024_04_24.html.gz",  # "(责编：牛镛、岳弘彬)" under the text
+        "jp_AsahiShimbun_2025_01_13.html.gz",  # "記者タイムライン" in the site's menu: no author
     ],
 )
 def test_real_authors_are_people_not_outlets(name: str) -> None:
@@ -124,3 +125,46 @@ def test_a_real_app_rendered_page_is_not_lost() -> None:
     assert step.stats["text_from_page_data"] == 1
     paragraphs = [p for p in truth["body"] if len(p) > 60]
     assert sum(p[:30] in document.text for p in paragraphs) >= 0.8 * len(paragraphs)
+
+
+def test_a_real_pages_embedded_tweets_are_left_out() -> None:
+    """The Gateway Pundit quotes two tweets in its article; the ground truth leaves them
+    out, as trafilatura does not."""
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / "fundus")
+    entry = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[
+        "TheGatewayPundit_3.html.gz"
+    ]
+    html = gzip.decompress((folder / "html" / "TheGatewayPundit_3.html.gz").read_bytes())
+    response = WarcResponse(entry["url"], html, None, 200, None, "real.warc.gz", 0)
+    document = Extract().extract(response)
+    assert document is not None
+    assert "@JoeConchaTV" not in document.text and "bragging about this" not in document.text
+    assert entry["body"][-1][:40] in document.text
+
+
+@pytest.mark.parametrize("name", ["FoxNews_2.html.gz", "OccupyDemocrats_1.html.gz"])
+def test_a_real_authors_biography_is_not_the_article(name: str) -> None:
+    """ "Timothy Nerozzi is a writer for Fox News Digital. You can follow him …": the
+    ground truth ends before it, and so does the stored text."""
+    from newscorpus.steps import CleanText, RemoveBoilerplate
+
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / "fundus")
+    entry = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))[name]
+    html = gzip.decompress((folder / "html" / name).read_bytes())
+    response = WarcResponse(entry["url"], html, None, 200, None, "real.warc.gz", 0)
+    remover = RemoveBoilerplate(lambda domain: frozenset())
+    (document,) = list(remover.run(CleanText().run(Extract().run([response]))))
+    assert remover.stats["removed_lines.author_bio"] == 1
+    assert not any(
+        " is a" in line[:60] and "writer" in line for line in document.text.split("\n\n")[-2:]
+    )
+
+
+def test_a_real_pages_teaser_cards_are_left_out() -> None:
+    """Taipei Times ends its article with "You might also like": cards of other stories,
+    each a link holding a headline and the start of the story."""
+    response, truth = _real_page("tw_TaipeiTimes_2024_10_15.html.gz")
+    document = Extract().extract(response)
+    assert document is not None
+    assert "RISK REMAINS" not in document.text and "FIVE-YEAR WINDOW" not in document.text
+    assert truth["body"][-1][:40] in document.text

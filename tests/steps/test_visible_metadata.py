@@ -99,3 +99,21 @@ def test_a_labelled_byline_anywhere_in_the_page() -> None:
     related = f"<div class='related-articles'>{side}</div>"
     for lines in ([teaser], [related], ["<p>Autor des Buches ist der Gärtner.</p>"]):
         assert visible_metadata(page(*lines), "de").authors == [], lines
+
+
+def test_a_sites_menu_names_no_author() -> None:
+    """A logo <h1> with the site's menu under it: "記者タイムライン" (the reporters'
+    timeline, a page of the site) is a link in a menu, not a byline."""
+    items = ["速報", "朝刊", "連載", "特集", "記者タイムライン", "天気", "数独"]
+    menu = "".join(f'<li><a href="/{i}/">{item}</a></li>' for i, item in enumerate(items))
+    page = lxml.html.fromstring(
+        f"<html><body><header><h1>朝日</h1><div><ul>{menu}</ul></div></header>"
+        "<article><h2>見出し</h2><p>本文です。</p></article></body></html>"
+    )
+    assert visible_metadata(page, "ja").authors == []
+    # a byline under the headline is still read
+    page = lxml.html.fromstring(
+        "<html><body><h1>見出し</h1><div><span>記者 山田太郎</span></div>"
+        "<p>本文。</p></body></html>"
+    )
+    assert visible_metadata(page, "ja").authors == ["山田太郎"]

@@ -24,8 +24,15 @@ import pyarrow.parquet as pq
 
 from newscorpus.document import Document, count_words
 from newscorpus.steps.base import Step
-from newscorpus.steps.boilerplate_rules import fallback_rule, heads_related_links, is_list_item
+from newscorpus.steps.boilerplate_rules import (
+    BIO_LINES,
+    fallback_rule,
+    heads_related_links,
+    is_author_bio,
+    is_list_item,
+)
 from newscorpus.store.parquet import AtomicParquetWriter
+from newscorpus.urls import host_name
 
 # One row per document: its domain, its id, the keys of its distinct lines and labels.
 # Per document, not summed per shard, so that the index counts each document once
@@ -214,6 +221,10 @@ class RemoveBoilerplate(Step):
             for number, line in enumerate(lines):
                 related = related and is_list_item(line)
                 rule = "related_links" if related else self._rule(line, learned, number == 0)
+                near_end = number >= len(lines) - BIO_LINES and number > 0
+                if rule is None and near_end and self.fallback_rules:
+                    outlets = [doc.sitename or "", host_name(doc.url) or ""]
+                    rule = "author_bio" if is_author_bio(line, doc.authors, outlets) else None
                 if rule is None:
                     kept.append(line)
                     continue

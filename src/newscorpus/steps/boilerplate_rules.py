@@ -9,6 +9,7 @@ that news text could use ("subscribers", "shared").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 MAX_RULE_CHARS = 200  # a longer paragraph is text, whatever it mentions
 
@@ -332,3 +333,42 @@ def heads_related_links(line: str) -> bool:
 
 def is_list_item(line: str) -> bool:
     return bool(_LIST_ITEM.match(line))
+
+
+# An author's biography under the article: "Jane Roe is a writer for Fox News Digital.",
+# "CNBC's Julia Boorstin is the author of ...", "Anna Berg ist Redakteurin im Ressort ...".
+_BIO_ROLE = re.compile(
+    r"\b(?:is|was|has been|covers|writes|ist|war|schreibt|est|es|è)\b.{0,120}?"
+    r"\b(?:writer|reporter|editor|journalist|correspondent|columnist|contributor|author"
+    r"|redakteur(?:in)?|reporter(?:in)?|journalist(?:in)?|korrespondent(?:in)?|autor(?:in)?"
+    r"|journaliste|rédact(?:eur|rice)|correspondant(?:e)?|periodista|redactor(?:a)?"
+    r"|corresponsal|giornalista|redattore|redattrice|corrispondente)",
+    re.IGNORECASE,
+)
+MAX_BIO_CHARS = 600
+BIO_LINES = 3  # an author's biography stands among the last lines
+
+
+_NAME_FIRST = re.compile(r"(?:[A-Z][\w.'’-]+ ){1,3}[A-Z][\w'’-]+(?='s |’s | )")
+
+
+def is_author_bio(line: str, authors: Sequence[str], outlets: Sequence[str] = ()) -> bool:
+    """A short paragraph about the article's author: it starts with one of ``authors``
+    (or "Outlet's Name") and says their role in journalism; or, authors unknown, starts
+    with a name and says the role is at one of ``outlets`` (the site's names)."""
+    if len(line) > MAX_BIO_CHARS:
+        return False
+    head = line[:80]
+    for name in authors:
+        at = head.find(name) if len(name.split()) >= 2 else -1
+        if at == 0 or (at > 0 and head[:at].rstrip().endswith(("'s", "’s"))):
+            return bool(_BIO_ROLE.match(line[at + len(name) :].lstrip()))
+    named = _NAME_FIRST.match(line)
+    if named is None or not _BIO_ROLE.match(line[named.end() :].lstrip()):
+        return False
+    said = _squeezed(line[named.end() : named.end() + 200])
+    return any(len(o) >= 4 and o in said for o in map(_squeezed, outlets))
+
+
+def _squeezed(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())

@@ -32,7 +32,7 @@ from newscorpus.steps.visible_metadata import (
     squeezed,
     visible_metadata,
 )
-from newscorpus.urls import normalize_url, url_domain
+from newscorpus.urls import host_name, normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ _TITLE_SEPARATOR = re.compile(r"^[|\-–—:·•»]\s*")
 # What joins a headline to the site's name or section in a <title> or og:title:
 # "Headline - Golem.de", "Headline | Sport | BILD.de", "見出し | 毎日新聞", "제목ㅣ한국일보".
 _DECORATION = re.compile(r"\s+[|\-–—·•»/*]\s+|\s*[|｜ㅣ]\s*")
-_SECOND_LEVEL = frozenset({"com", "co", "org", "net", "ac", "gov", "ne", "or", "go"})
 MAX_HEADINGS = 5
 # The class names of an article's text container ("article-body", "articleBody",
 # "story-body", "entry-content"...): a site that cuts the text into several of them, with
@@ -192,6 +191,8 @@ class Extract(Step):
         )
         if self._helper(url, _remove_other_articles, tree):
             self.count("other_articles_removed")
+        self.count("social_embeds_removed", self._helper(url, _remove_social_embeds, tree) or 0)
+        self.count("teaser_cards_removed", self._helper(url, _remove_teaser_cards, tree) or 0)
         if self._helper(url, _join_body_parts, tree):
             self.count("body_parts_joined")
         standfirst = self._helper(url, _standfirst, tree, page.description)
@@ -391,6 +392,43 @@ def _remove_other_articles(tree: lxml.html.HtmlElement) -> bool:
     return bool(others)
 
 
+# Posts of social networks embedded in an article, as their embed codes mark them: quoted
+# from elsewhere, with the network's own chrome ("— Name (@handle) February 28, 2024").
+_SOCIAL_EMBED = re.compile(
+    r"\b(?:twitter-tweet|twitter-video|instagram-media|tiktok-embed|fb-post|threads-post"
+    r"|bluesky-embed|reddit-embed|mastodon-embed|telegram-post)\b",
+    re.IGNORECASE,
+)
+
+
+def _remove_social_embeds(tree: lxml.html.HtmlElement) -> int:
+    """Removes embedded social-network posts (their text is not the article's; their
+    tail, the article's text after them, stays). How many were removed."""
+    embeds = [
+        element
+        for element in tree.iter("blockquote", "div")
+        if _SOCIAL_EMBED.search(element.get("class") or "")
+    ]
+    embeds = [e for e in embeds if not any(a in embeds for a in e.iterancestors())]
+    for element in embeds:
+        element.drop_tree()
+    return len(embeds)
+
+
+_TEASER_CARD = lxml.etree.XPath(
+    "//a[(.//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .//h6) and .//p]"
+)
+
+
+def _remove_teaser_cards(tree: lxml.html.HtmlElement) -> int:
+    """Removes teaser cards: a link that holds a headline and a paragraph is another
+    story's teaser ("You might also like"), never the article's own text. How many."""
+    cards = _TEASER_CARD(tree)
+    for card in cards:
+        card.drop_tree()  # nested cards: dropping the outer one detaches the inner too
+    return len(cards)
+
+
 def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     """Links, meta tags (OpenGraph, article:*) and JSON-LD of a parsed page."""
     page = PageMetadata()
@@ -460,7 +498,7 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     )
     page.sitename = first("og:site_name", "application-name") or publisher_name
     page.outlets = [
-        name for name in (page.sitename, publisher_name, _host_name(url)) if name is not None
+        name for name in (page.sitename, publisher_name, host_name(url)) if name is not None
     ]
     page.authors, page.byline_is_outlet = author_names(_unique(page.authors), page.outlets)
     page.description = first("description", "og:description", "twitter:description")
@@ -574,15 +612,6 @@ def _iso_date(value: str | None) -> str | None:
         return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
     except (ValueError, OverflowError):
         return None
-
-
-def _host_name(url: str) -> str | None:
-    """The name a host is registered under: "ntv" for www.ntv.com.tr, "cnn" for
-    edition.cnn.com."""
-    labels = url_domain(url).split(".")[:-1]  # the top-level domain left out
-    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
-        labels = labels[:-1]
-    return labels[-1] if labels and labels[-1] else None
 
 
 def _headline(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from newscorpus.document import UNSPACED_CHARS, Document, count_words, words_of
 from newscorpus.steps.base import Step
+from newscorpus.steps.boilerplate_rules import is_list_item
 from newscorpus.steps.pages import ARTICLE_TYPES
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
@@ -85,9 +86,10 @@ class QualityFilter(Step):
     def _remove_leaked_lines(self, doc: Document) -> None:
         """A line said three times or more in one article is not the article's: a
         placeholder of a blocked embed ("Externer Inhalt nicht verfügbar"), an ad slot, a
-        photo credit. Its copies go, before the document is judged; the article stays."""
+        photo credit. Its copies go, before the document is judged; the article stays.
+        List items are content that may recur (a nominee in several categories)."""
         lines = doc.text.split("\n\n")
-        counts = Counter(line for line in lines if line.strip())
+        counts = Counter(line for line in lines if line.strip() and not is_list_item(line))
         leaked = {line for line, times in counts.items() if times >= LEAKED_LINE_TIMES}
         if not leaked:
             return

@@ -170,6 +170,8 @@ _BYLINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _ROLE_PREFIX = re.compile(rf"^\s*[(（]?\s*(?:{_ROLE_LABEL})\s*[:：/／|]?\s*", re.IGNORECASE)
+# The first letters of the labels above: a line that starts otherwise is not tried.
+_ROLE_INITIALS = frozenset("tavатрбكإलर记記责作文글")
 # Korean, Japanese and Hindi put the role after the name: "김민수 기자", "山田太郎 記者".
 _BYLINE_SUFFIX = re.compile(r"\s*(?:기자|특파원|記者|记者|द्वारा|reporter)\s*$", re.IGNORECASE)
 # Case matters: "Dan Smith" and "John A. Smith" are one name each.
@@ -349,9 +351,13 @@ def _labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
     with a label are looked at, then the line around them (their parent or grandparent)."""
     body = tree.find(".//body")
     for element in (body if body is not None else tree).iter():
-        if not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
+        own = element.text
+        # cheap tests first: most elements have no text of their own, or a long one
+        if not own or len(own) > MAX_BYLINE_LINE_CHARS or not isinstance(element.tag, str):
             continue
-        if not _ROLE_PREFIX.match(element.text or ""):
+        if own.lstrip(" \t\r\n(（")[:1].lower() not in _ROLE_INITIALS:
+            continue
+        if element.tag in _SKIP_TAGS or not _ROLE_PREFIX.match(own):
             continue
         line: lxml.html.HtmlElement | None = element
         for _ in range(3):  # the label's element, its parent, its grandparent
@@ -450,6 +456,10 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
             if sibling is None or len(sibling.text_content()) > MAX_SIBLING_CHARS:
                 break  # the body starts: its dates and "Por la tarde" are not metadata
             chosen += [(e, False) for e in sibling.iter() if isinstance(e.tag, str)]
+            menus = [e for e in sibling.iter("ul", "ol") if _is_menu(e)]
+            if menus:  # a site's header under a logo <h1>: its menus name no author
+                inside = {id(d) for menu in menus for d in menu.iter()}
+                chosen = [(e, flag) for e, flag in chosen if id(e) not in inside]
             sibling = _next_element(sibling)
         groups = [_AFTER_HEADING(heading), _BEFORE_HEADING(heading)]
     else:
@@ -472,11 +482,27 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
 
 
 def _inside_skipped(element: lxml.html.HtmlElement) -> bool:
-    """Inside navigation, a footer, or a block about other articles (related, most read)."""
+    """Inside navigation, a footer, a menu, or a block about other articles (related,
+    most read)."""
     for parent in element.iterancestors():
         if parent.tag in _SKIP_TAGS:
             return True
         marks = " ".join([parent.get("class") or "", parent.get("id") or ""])
         if marks.strip() and _OTHER_ARTICLES.search(marks):
             return True
+        if parent.tag in ("ul", "ol") and _is_menu(parent):
+            return True
     return False
+
+
+MIN_MENU_LINKS = 6
+
+
+def _is_menu(listing: lxml.html.HtmlElement) -> bool:
+    """A list of links, one to an item, that does not say it lists authors: a site's
+    menu ("記者タイムライン", "Autoren" are pages of the site, not this article's byline)."""
+    items = [child for child in listing if child.tag == "li"]
+    if len(items) < MIN_MENU_LINKS or _AUTHOR_CLASS.search(listing.get("class") or ""):
+        return False
+    linked = sum(1 for item in items if item.find(".//a") is not None)
+    return linked >= MIN_MENU_LINKS and linked >= 0.8 * len(items)

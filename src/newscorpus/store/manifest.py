@@ -20,6 +20,7 @@ from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.state import marker_paths, plan_path, read_json, read_rebuilt_json
+from newscorpus.warc.reader import merged_counts
 
 MANIFEST = "manifest.json"
 LIBRARIES = (
@@ -79,14 +80,14 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
     documents: Counter[str] = Counter()
     words: Counter[str] = Counter()
     domains: Counter[str] = Counter()
-    steps: Counter[str] = Counter()
+    counts: list[tuple[str, dict[str, int]]] = []
     warnings: list[str] = []
     for marker in markers:
         result = read_json(marker)
         documents.update(result["documents"])
         words.update(result["words"])
         domains.update(result["domains"])
-        steps.update(result["counts"])
+        counts.append((result["input"], result["counts"]))
         if result.get("warning"):
             warnings.append(result["warning"])
     shards_total = sum(len(entry["shards"]) for entry in plan["inputs"].values())
@@ -111,7 +112,7 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         },
         "domains": dict(sorted(domains.items(), key=lambda item: (-item[1], item[0]))),
         "published": published,
-        "steps": dict(sorted(steps.items())),
+        "steps": dict(sorted(merged_counts(counts).items())),
         "warnings": warnings,
         "shards": {"planned": shards_total, "done": len(markers)},
         "source": _source(plan),

@@ -16,7 +16,8 @@ import io
 import os
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +140,24 @@ class ReadStats:
             self.skipped_garbage += 1
         else:
             self.skipped_bad_gzip += 1
+
+
+DAMAGED_FILES = "read.damaged_files"
+
+
+def merged_counts(ranges: Iterable[tuple[str, Mapping[str, int]]]) -> Counter[str]:
+    """The counts of byte ranges of input files, as (file, counts) pairs, summed; but
+    ``read.damaged_files`` counts each damaged file once, however many of its ranges
+    held damage."""
+    merged: Counter[str] = Counter()
+    damaged: set[str] = set()
+    for name, counts in ranges:
+        merged.update(counts)
+        if counts.get(DAMAGED_FILES):
+            damaged.add(name)
+    if DAMAGED_FILES in merged:
+        merged[DAMAGED_FILES] = len(damaged)
+    return merged
 
 
 def is_warc_path(path: Path) -> bool:
