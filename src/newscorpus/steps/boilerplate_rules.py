@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from newscorpus.steps.visible_metadata import squeezed
+
 MAX_RULE_CHARS = 200  # a longer paragraph is text, whatever it mentions
 
 # A line that starts with one of these labels, then a separator or nothing: "Voir aussi : …".
@@ -366,9 +368,5 @@ def is_author_bio(line: str, authors: Sequence[str], outlets: Sequence[str] = ()
     named = _NAME_FIRST.match(line)
     if named is None or not _BIO_ROLE.match(line[named.end() :].lstrip()):
         return False
-    said = _squeezed(line[named.end() : named.end() + 200])
-    return any(len(o) >= 4 and o in said for o in map(_squeezed, outlets))
-
-
-def _squeezed(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
+    said = squeezed(line[named.end() : named.end() + 200])
+    return any(len(o) >= 4 and o in said for o in map(squeezed, outlets))
