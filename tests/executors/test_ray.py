@@ -42,21 +42,42 @@ def _ray_command() -> str:
 
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[str]:
-    """A real Ray cluster of 2 CPUs, started as the README says (`ray start --head`)."""
+    """A real Ray cluster of 2 CPUs, started as the README says (`ray start --head`).
+
+    `ray start` runs in a process group of its own, which every process of this cluster
+    inherits (GCS, raylet, workers), so the teardown stops this cluster and nothing else:
+    `ray stop` would stop every Ray on the machine, another test run's included."""
     port = free_port()
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths
-    subprocess.run(
+    start = subprocess.Popen(
         [_ray_command(), "start", "--head", "--num-cpus", "2", "--port", str(port),
          "--include-dashboard", "false", "--disable-usage-stats", "--temp-dir", temp],
-        env=RAY_ENV, check=True, capture_output=True, timeout=180,
+        env=RAY_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
+    group = start.pid
     try:
+        _, error = start.communicate(timeout=180)
+        assert start.returncode == 0, error.decode(errors="replace")
         yield f"127.0.0.1:{port}"
     finally:
-        subprocess.run(
-            [_ray_command(), "stop", "--force"], env=RAY_ENV, capture_output=True, timeout=120
-        )
+        _stop_group(group)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def _stop_group(group: int, grace: float = 15.0) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 def _inputs(directory: Path, articles: int) -> list[Path]:

@@ -166,17 +166,23 @@ class SharedScheduler(BaseScheduler):
         # A redirect is the same request in a new form: the old one is finished (after the
         # new one is queued: a worker killed in between fetches it twice, never zero times).
         # A retry has the old one's URL: it takes its place in flight when taken.
-        self.frontier.done_with(request.meta.get("redirect_urls", []))
+        with contextlib.suppress(FrontierUnreachable):  # then it stays in flight: returned
+            self.frontier.done_with(request.meta.get("redirect_urls", []))
         self.crawler.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
+        try:
+            return self._next_request()
+        except FrontierUnreachable:
+            # what was taken is in flight here: returned to the queue once this worker is
+            # idle or taken for dead; the heartbeat decides when to give up
+            return None
+
+    def _next_request(self) -> Request | None:
         assert self.frontier is not None and self.spider is not None
         while True:
-            try:
-                data = self.frontier.pop()
-            except FrontierUnreachable:
-                return None  # the heartbeat decides when to give up
+            data = self.frontier.pop()
             if data is None:
                 return None
             kind = data.get("meta", {}).get("newscorpus_kind")
@@ -228,27 +234,35 @@ class SharedRobotsTxtMiddleware(StrictRobotsTxtMiddleware):
         frontier = crawl_frontier(self.crawler)
         netloc = urlparse_cached(request).netloc
         deadline = time.monotonic() + ROBOTS_WAIT_SECONDS
-        while frontier is not None and netloc not in self._parsers:
-            shared = frontier.shared_robots(netloc)
-            if shared is not None:
-                self._stats.inc_value("newscorpus/robots_shared")
-                parser = build_from_crawler(self._parserimpl, self.crawler, shared[1])
-                self._parsers[netloc] = parser
-                return parser
-            if frontier.claim_robots(netloc) or time.monotonic() > deadline:
-                break  # this worker fetches it (and shares it)
-            await sleep(0.1)
+        try:
+            while frontier is not None and netloc not in self._parsers:
+                shared = frontier.shared_robots(netloc)
+                if shared is not None:
+                    self._stats.inc_value("newscorpus/robots_shared")
+                    parser = build_from_crawler(self._parserimpl, self.crawler, shared[1])
+                    self._parsers[netloc] = parser
+                    return parser
+                if frontier.claim_robots(netloc) or time.monotonic() > deadline:
+                    break  # this worker fetches it (and shares it)
+                await sleep(0.1)
+        except FrontierUnreachable:  # Redis away: this worker fetches robots.txt itself
+            self._stats.inc_value("newscorpus/frontier/unreachable")
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         await super()._parse_robots(response, netloc, request)
-        frontier = crawl_frontier(self.crawler)
-        if frontier is not None:
-            body = self.DISALLOW_ALL if response.status >= 500 else response.body
-            frontier.share_robots(netloc, response.status, body)
+        body = self.DISALLOW_ALL if response.status >= 500 else response.body
+        self._share(netloc, response.status, body)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         super()._robots_error(exc, netloc)
+        self._share(netloc, None, self.DISALLOW_ALL)
+
+    def _share(self, netloc: str, status: int | None, body: bytes) -> None:
         frontier = crawl_frontier(self.crawler)
-        if frontier is not None:
-            frontier.share_robots(netloc, None, self.DISALLOW_ALL)
+        if frontier is None:
+            return
+        try:
+            frontier.share_robots(netloc, status, body)
+        except FrontierUnreachable:  # the others fetch it themselves once they give up waiting
+            self._stats.inc_value("newscorpus/frontier/unreachable")
