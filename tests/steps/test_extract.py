@@ -356,3 +356,53 @@ def test_teaser_cards_of_other_stories_are_not_the_articles_text() -> None:
     doc, step = _extract(linked)
     assert doc is not None and PARAGRAPHS[1] in doc.text
     assert step.stats["teaser_cards_removed"] == 3
+
+
+def _listing(read_more: bool) -> str:
+    """A section page without structured data: teaser headlines that link to the stories,
+    each with a line of summary; or, with ``read_more``, an article with two such links."""
+    teasers = "".join(
+        f'<li><h2><a href="/2026/03/story-{i}.html">Story number {i} of the week in the '
+        f"valleys and beyond</a></h2><p>Summary {i}: what happened, briefly.</p></li>"
+        for i in range(10)
+    )
+    if read_more:
+        body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + (
+            '<p><a href="/2026/03/older.html">Night trains were cut ten years ago</a></p>'
+            '<p><a href="/2026/03/budget.html">The transport budget in numbers</a></p>'
+        )
+        return f"<html><body><article><h1>Night trains</h1>{body}</article></body></html>"
+    return f"<html><body><main><h1>Transport</h1><ul>{teasers}</ul></main></body></html>"
+
+
+def test_a_page_of_link_teasers_is_a_listing_not_an_article() -> None:
+    doc, step = _extract(_listing(read_more=False), "https://news.test/transport/recent")
+    assert doc is not None and doc.page_type == "linklist"
+    assert step.stats["link_lists_found"] == 1
+    article, step = _extract(_listing(read_more=True), "https://news.test/transport/recent")
+    assert article is not None and article.page_type is None  # two linked lines of eight
+    assert "link_lists_found" not in step.stats
+
+
+def test_a_paragraph_that_is_a_whole_link_to_another_story_is_left_out() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Night trains"}
+    teaser = "Night trains were cut ten years ago, and how the valleys fought back"
+    body = (
+        f"<p>{PARAGRAPHS[0]}</p>"
+        f'<p><strong><a href="/2026/03/older.html">{teaser.upper()}</a></strong></p>'
+        f'<p><a href="/people/ana-ruiz">Ana Ruiz</a> said: {PARAGRAPHS[1]}</p>'
+        f'<h2><a href="/topics/rail">Rail</a></h2><p>{PARAGRAPHS[2]}</p>'
+    )
+    html = (
+        f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head>'
+        f"<body><article><h1>Night trains</h1>{body}</article></body></html>"
+    )
+    doc, step = _extract(html)
+    assert doc is not None and teaser.upper() not in doc.text
+    assert step.stats["link_lines_removed"] == 1
+    assert doc.text.split("\n\n") == [
+        PARAGRAPHS[0],
+        f"Ana Ruiz said: {PARAGRAPHS[1]}",
+        "Rail",
+        PARAGRAPHS[2],
+    ]

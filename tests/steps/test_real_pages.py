@@ -8,6 +8,7 @@ import json
 import pytest
 
 from newscorpus.steps import Extract
+from newscorpus.steps.visible_metadata import squeezed
 from newscorpus.warc.reader import WarcResponse
 from tests.conftest import SHARED, need_shared
 
@@ -168,3 +169,20 @@ def test_a_real_pages_teaser_cards_are_left_out() -> None:
     assert document is not None
     assert "RISK REMAINS" not in document.text and "FIVE-YEAR WINDOW" not in document.text
     assert truth["body"][-1][:40] in document.text
+
+
+def test_a_real_pages_links_to_other_stories_are_left_out() -> None:
+    """Fox News puts "read also" headlines as whole paragraphs, each a link, between the
+    paragraphs: they go; every paragraph of the article stays, those that open with a
+    link included. A short linked heading of an article stays too."""
+    response, truth = _real_page("us_FoxNews_2023_04_28.html.gz")
+    step = Extract()
+    document = step.extract(response)
+    assert document is not None
+    assert "SECRET CHINESE POLICE STATION" not in document.text
+    assert step.stats["link_lines_removed"] >= 3
+    text = squeezed(document.text)
+    assert [p for p in truth["body"] if squeezed(p) not in text] == []
+    response, truth = _real_page("cz_SeznamZpravy_2025_12_10.html.gz")
+    document = Extract().extract(response)
+    assert document is not None and "\n\nNational Cyber Security Index\n\n" in document.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newscorpus.steps.visible_metadata import byline_names, find_dates, visible_metadata
+from newscorpus.steps.visible_metadata import byline_names, find_dates, squeezed, visible_metadata
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,9 @@ def test_a_sites_menu_names_no_author() -> None:
         "<p>本文。</p></body></html>"
     )
     assert visible_metadata(page, "ja").authors == ["山田太郎"]
+
+
+def test_squeezed_keeps_exactly_letters_and_digits() -> None:
+    text = "n-tv_NTV: Straße ١٢٣ 習近平 é (e\u0301) ½ Ⅻ\u00a0·—"
+    assert squeezed(text) == "".join(c for c in text.casefold() if c.isalnum())
+    assert squeezed("N-TV") == squeezed("ntv") == "ntv"

@@ -91,7 +91,8 @@ class DemoSite:
         main.RequestHandlerClass = _handler_for(self.meridian)
         partner.RequestHandlerClass = _handler_for(self.wire)
         for server in self._servers:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # polled often: `close` (Ctrl-C on a demo that keeps serving) waits for the loop
+            threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
 
     def _listen(self, host: str, port: int) -> ThreadingHTTPServer:
         server = ThreadingHTTPServer((host, port), BaseHTTPRequestHandler)

@@ -21,12 +21,12 @@ import lxml.html
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
-from newscorpus.document import Document, Translation, document_id
+from newscorpus.document import UNSPACED_CHARS, Document, Translation, count_words, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import fallback_rule
 from newscorpus.steps.embedded_text import data_scripts, embedded_article_html
-from newscorpus.steps.pages import ARTICLE_TYPES, LISTING_TYPES, WEAK_TYPES
+from newscorpus.steps.pages import ARTICLE_TYPES, LINK_LIST_TYPE, LISTING_TYPES, WEAK_TYPES
 from newscorpus.steps.visible_metadata import (
     author_names,
     squeezed,
@@ -43,6 +43,14 @@ _TITLE_SEPARATOR = re.compile(r"^[|\-–—:·•»]\s*")
 # "Headline - Golem.de", "Headline | Sport | BILD.de", "見出し | 毎日新聞", "제목ㅣ한국일보".
 _DECORATION = re.compile(r"\s+[|\-–—·•»/*]\s+|\s*[|｜ㅣ]\s*")
 MAX_HEADINGS = 5
+# Text mostly made of the page's own link texts: a listing (see _link_share).
+LISTING_LINK_SHARE = 0.3
+LINK_START_CHARS = 12
+# A paragraph that is a whole link of this many words (or characters, in scripts written
+# without spaces) is a teaser of another story.
+MIN_TEASER_WORDS = 5
+MIN_TEASER_CHARS = 12
+_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
 # The class names of an article's text container ("article-body", "articleBody",
 # "story-body", "entry-content"...): a site that cuts the text into several of them, with
 # ads and "read also" boxes between, has them joined.
@@ -184,6 +192,9 @@ class Extract(Step):
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
             self._helper(url, _fill_from_trafilatura, page, tree, url)
+        # A page that does not say it is an article may be a listing: its link texts are
+        # read now, before the tree is cut down, to compare with the text extracted.
+        links = self._helper(url, _LinkTexts, tree)
         headings = self._helper(url, _headings, tree) or []
         page.title = (
             self._helper(url, _headline, page.title, headings, page.outlets, page.social_title)
@@ -205,6 +216,16 @@ class Extract(Step):
         page.sitename = page.sitename or self._helper(url, _sitename_from_title, tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
         text = _body_text(body_text, [page.title, *headings])
+        declared = page.page_type in ARTICLE_TYPES
+        share = self._helper(url, _link_share, text, links) if links and not declared else None
+        if share is not None and share >= LISTING_LINK_SHARE:
+            page.page_type = LINK_LIST_TYPE  # teasers of other pages, not an article
+            self.count("link_lists_found")
+        elif links:
+            kept = self._helper(url, _without_link_lines, text, links)
+            if kept is not None and kept != text:
+                self.count("link_lines_removed", text.count("\n\n") - kept.count("\n\n"))
+                text = kept
         if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
             text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
             self.count("standfirst_added")
@@ -248,6 +269,51 @@ class PageMetadata:
     outlets: list[str] = field(default_factory=list)  # names the site gives itself
     byline_is_outlet: bool = False  # the only author named is the outlet itself
     social_title: str | None = None  # og:title or twitter:title
+
+
+class _LinkTexts:
+    """The texts of a page's links (squeezed), to find them at the start of paragraphs."""
+
+    __slots__ = ("by_start", "whole")
+
+    def __init__(self, tree: lxml.html.HtmlElement) -> None:
+        self.whole = {squeezed(link.text_content()) for link in tree.iter("a")}
+        self.whole.discard("")
+        self.by_start: dict[str, list[str]] = {}
+        for text in self.whole:
+            if len(text) >= LINK_START_CHARS:
+                self.by_start.setdefault(text[:LINK_START_CHARS], []).append(text)
+
+    def linked_chars(self, paragraph: str) -> int:
+        """How much of ``paragraph`` (squeezed) is a link text it is or starts with: a
+        teaser's headline, with or without its summary after it."""
+        if paragraph in self.whole:
+            return len(paragraph)
+        starts = self.by_start.get(paragraph[:LINK_START_CHARS], ())
+        return max((len(text) for text in starts if paragraph.startswith(text)), default=0)
+
+
+def _link_share(text: str, links: _LinkTexts) -> float:
+    """The share of ``text`` (letters and digits) that is the text of the page's own
+    links, paragraph by paragraph: a listing's teaser headlines. Real articles stay under
+    0.1 (a "Read more" line or two, a linked name); listings are over 0.4."""
+    paragraphs = [squeezed(paragraph) for paragraph in text.split("\n\n")]
+    total = sum(map(len, paragraphs))
+    return sum(map(links.linked_chars, paragraphs)) / total if total else 0.0
+
+
+def _without_link_lines(text: str, links: _LinkTexts) -> str:
+    """``text`` without the paragraphs that are, whole, the text of one of the page's
+    links and long enough to be a headline: teasers of other stories ("Trump wins
+    Michigan caucuses"), not a linked name or section heading ("Dua Lipa", "Dance")."""
+    kept = []
+    for paragraph in text.split("\n\n"):
+        squeezed_text = squeezed(paragraph)
+        unspaced = _UNSPACED.search(paragraph) is not None
+        long = count_words(paragraph) >= (MIN_TEASER_CHARS if unspaced else MIN_TEASER_WORDS)
+        if not (long and squeezed_text in links.whole):
+            kept.append(paragraph)
+    return "\n\n".join(kept) if kept else text
 
 
 def _body_text(text: str, headlines: list[str | None]) -> str:

@@ -1,8 +1,9 @@
 """Non-article pages (home and section pages, tag and author listings, about pages) dropped.
 
 A crawl archives the hubs it discovers articles from, and CC-NEWS holds some too. The
-page's own structured data decides first (JSON-LD/OpenGraph type); the URL decides when
-the page says nothing.
+page's own structured data decides first (JSON-LD/OpenGraph type); then what its text is
+made of (extraction marks a page whose text is mostly its own link texts as a link list);
+the URL decides when the page says nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +32,19 @@ ARTICLE_TYPES = frozenset(
         "scholarlyarticle",
     }
 )
+# Not a schema.org type: what extraction says of a page that declares no article type and
+# whose text is mostly the texts of its own links (teaser headlines).
+LINK_LIST_TYPE = "linklist"
 LISTING_TYPES = frozenset(
-    {"collectionpage", "itemlist", "searchresultspage", "profilepage", "aboutpage", "contactpage"}
+    {
+        "collectionpage",
+        "itemlist",
+        "searchresultspage",
+        "profilepage",
+        "aboutpage",
+        "contactpage",
+        LINK_LIST_TYPE,
+    }
 )
 # Types a site puts on any page, articles included: only a hint.
 WEAK_TYPES = frozenset({"website", "webpage", "webpage.website"})

@@ -69,6 +69,8 @@ for _number, _names in _MONTH_NAMES.items():
 _MONTHS.update(_TWO_WORD_MONTHS)
 _MONTH = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
 
+# What squeezed() leaves out: [\W_] is exactly what str.isalnum() rejects.
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _NAMED_DAY_FIRST = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:\.|er|º|o)?\s*(?:de\s+)?({_MONTH})\.?,?\s*(?:de\s+)?(\d{{4}})(?!\d)",
     re.IGNORECASE,
@@ -276,7 +278,7 @@ def author_names(values: list[str], outlets: list[str]) -> tuple[list[str], bool
 
 def squeezed(text: str) -> str:
     """Letters and digits only, case folded: "n-tv" and "NTV" compare equal."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def _is_outlet(name: str, own: set[str]) -> bool:
