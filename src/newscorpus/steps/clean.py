@@ -53,6 +53,7 @@ class CleanText(Step):
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
         for doc in docs:
+            original = doc.text
             paragraphs = []
             for paragraph in normalize_text(doc.text).split("\n\n"):
                 paragraph = paragraph.strip()
@@ -65,7 +66,8 @@ class CleanText(Step):
             if doc.description:
                 doc.description = normalize_text(doc.description).strip() or None
             if not doc.text:
-                self.drop("empty_after_cleaning")
+                doc.text = original  # kept aside as it came (--keep-dropped)
+                self.drop("empty_after_cleaning", doc)
                 continue
             doc.word_count = count_words(doc.text)
             yield doc
