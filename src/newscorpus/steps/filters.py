@@ -121,8 +121,8 @@ def quality_problem(
         if not limits.min_mean_word_length <= mean <= limits.max_mean_word_length:
             return "mean_word_length"
     # a table's "|" and a dash are no words: "| Name | Company |" is all alphabetic
-    counted = [w for w in words if any(c.isalnum() for c in w)]
-    alphabetic = sum(1 for w in counted if any(c.isalpha() for c in w))
+    counted = [w for w in words if any(map(str.isalnum, w))]
+    alphabetic = sum(1 for w in counted if any(map(str.isalpha, w)))
     if alphabetic < limits.min_alphabetic_words * len(counted):
         return "few_alphabetic_words"
     symbols = text.count("#") + text.count("...") + text.count("…")
