@@ -143,6 +143,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 
 # Han, Hiragana, Katakana and Thai are written without spaces between words.
 UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")  # one character of such a script
 _WORD = re.compile(f"[{UNSPACED_CHARS}]|[^\\s{UNSPACED_CHARS}]+")
 
 

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from newscorpus.document import UNSPACED_CHARS
+from newscorpus.document import UNSPACED
 
 U64 = np.uint64
 Signatures = npt.NDArray[np.uint32]  # (documents, num_hashes)
@@ -50,7 +50,6 @@ def mix64(values: Keys) -> Keys:
         return values ^ (values >> U64(31))
 
 
-_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
 _SPACE = re.compile(r"\s")
 CHUNK_CHARS = 2_000_000
 # Memory of hashing is bounded by these, not by the length of a text: the bytes of a
@@ -65,9 +64,9 @@ def _spaced(text: str) -> str:
     single characters of the scripts written without spaces. Other spaces do not matter:
     hashing cuts tokens at any run of ASCII spaces. (A regex substitution: a list of
     ``words_of`` would take ~80 bytes per character of such a script.)"""
-    if not _UNSPACED.search(text):
+    if not UNSPACED.search(text):
         return text
-    return _UNSPACED.sub(r" \g<0> ", _SPACE.sub(" ", text))
+    return UNSPACED.sub(r" \g<0> ", _SPACE.sub(" ", text))
 
 
 class _Powers:

@@ -21,7 +21,7 @@ import lxml.html
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
-from newscorpus.document import UNSPACED_CHARS, Document, Translation, count_words, document_id
+from newscorpus.document import UNSPACED, Document, Translation, count_words, document_id
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import fallback_rule
@@ -50,7 +50,6 @@ LINK_START_CHARS = 12
 # without spaces) is a teaser of another story.
 MIN_TEASER_WORDS = 5
 MIN_TEASER_CHARS = 12
-_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
 # The class names of an article's text container ("article-body", "articleBody",
 # "story-body", "entry-content"...): a site that cuts the text into several of them, with
 # ads and "read also" boxes between, has them joined.
@@ -309,7 +308,7 @@ def _without_link_lines(text: str, links: _LinkTexts) -> str:
     kept = []
     for paragraph in text.split("\n\n"):
         squeezed_text = squeezed(paragraph)
-        unspaced = _UNSPACED.search(paragraph) is not None
+        unspaced = UNSPACED.search(paragraph) is not None
         long = count_words(paragraph) >= (MIN_TEASER_CHARS if unspaced else MIN_TEASER_WORDS)
         if not (long and squeezed_text in links.whole):
             kept.append(paragraph)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from newscorpus.document import UNSPACED_CHARS, Document, count_words, words_of
+from newscorpus.document import UNSPACED, Document, count_words, words_of
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import is_list_item
 from newscorpus.steps.pages import ARTICLE_TYPES
@@ -24,7 +24,6 @@ _SENTENCE_END = re.compile(r"[.!?…。！？．؟۔।॥։።»”’\"')\]）
 # Not dashes: a dash opens each reply of an interview or a dialogue in many languages.
 _BULLET = re.compile(r"^\s*[•·▪▫◦‣►▶■□●○◆◇★☆✓✔*+>]\s")
 _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
-_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")
 # Korean words (eojeol) are short syllable blocks: Gopher's word-length bounds do not apply.
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # A line repeated this often inside one document leaked into it (removed, not judged).
@@ -114,7 +113,7 @@ def quality_problem(
         return "too_short"
     if len(words) > limits.max_words:
         return "too_long"
-    spaced = [w for w in words if not _UNSPACED.match(w)]
+    spaced = [w for w in words if not UNSPACED.match(w)]
     korean = sum(1 for w in spaced[:200] if _HANGUL.search(w)) > min(len(spaced), 200) * 0.3
     if len(spaced) > len(words) / 2 and not korean:
         mean = sum(map(len, spaced)) / len(spaced)
