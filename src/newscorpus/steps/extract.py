@@ -191,8 +191,8 @@ class Extract(Step):
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
             self.count("metadata_fallback")
             self._helper(url, _fill_from_trafilatura, page, tree, url)
-        # A page that does not say it is an article may be a listing: its link texts are
-        # read now, before the tree is cut down, to compare with the text extracted.
+        # The page's link texts, read before the tree is cut down: a page that does not say
+        # it is an article may be a listing of them, and an article may hold teasers.
         links = self._helper(url, _LinkTexts, tree)
         headings = self._helper(url, _headings, tree) or []
         page.title = (
@@ -215,16 +215,19 @@ class Extract(Step):
         page.sitename = page.sitename or self._helper(url, _sitename_from_title, tree, page.title)
         canonical = normalize_url(page.canonical or response.url)
         text = _body_text(body_text, [page.title, *headings])
-        declared = page.page_type in ARTICLE_TYPES
-        share = self._helper(url, _link_share, text, links) if links and not declared else None
-        if share is not None and share >= LISTING_LINK_SHARE:
-            page.page_type = LINK_LIST_TYPE  # teasers of other pages, not an article
-            self.count("link_lists_found")
-        elif links:
-            kept = self._helper(url, _without_link_lines, text, links)
-            if kept is not None and kept != text:
-                self.count("link_lines_removed", text.count("\n\n") - kept.count("\n\n"))
-                text = kept
+        if links:
+            paragraphs = text.split("\n\n")
+            keys = [squeezed(paragraph) for paragraph in paragraphs]
+            declared = page.page_type in ARTICLE_TYPES
+            share = None if declared else self._helper(url, _link_share, keys, links)
+            if share is not None and share >= LISTING_LINK_SHARE:
+                page.page_type = LINK_LIST_TYPE  # teasers of other pages, not an article
+                self.count("link_lists_found")
+            else:
+                kept = self._helper(url, _without_link_lines, paragraphs, keys, links)
+                if kept is not None and len(kept) < len(paragraphs):
+                    self.count("link_lines_removed", len(paragraphs) - len(kept))
+                    text = "\n\n".join(kept)
         if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
             text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
             self.count("standfirst_added")
@@ -292,27 +295,30 @@ class _LinkTexts:
         return max((len(text) for text in starts if paragraph.startswith(text)), default=0)
 
 
-def _link_share(text: str, links: _LinkTexts) -> float:
-    """The share of ``text`` (letters and digits) that is the text of the page's own
-    links, paragraph by paragraph: a listing's teaser headlines. Real articles stay under
-    0.1 (a "Read more" line or two, a linked name); listings are over 0.4."""
-    paragraphs = [squeezed(paragraph) for paragraph in text.split("\n\n")]
-    total = sum(map(len, paragraphs))
-    return sum(map(links.linked_chars, paragraphs)) / total if total else 0.0
+def _link_share(keys: list[str], links: _LinkTexts) -> float:
+    """The share of a text (its paragraphs ``squeezed``) that is the text of the page's
+    own links, paragraph by paragraph: a listing's teaser headlines. Real articles stay
+    under 0.16 (a "Read more" line or two, a linked name); listings are over 0.4."""
+    total = sum(map(len, keys))
+    return sum(map(links.linked_chars, keys)) / total if total else 0.0
 
 
-def _without_link_lines(text: str, links: _LinkTexts) -> str:
-    """``text`` without the paragraphs that are, whole, the text of one of the page's
-    links and long enough to be a headline: teasers of other stories ("Trump wins
-    Michigan caucuses"), not a linked name or section heading ("Dua Lipa", "Dance")."""
-    kept = []
-    for paragraph in text.split("\n\n"):
-        squeezed_text = squeezed(paragraph)
-        unspaced = UNSPACED.search(paragraph) is not None
-        long = count_words(paragraph) >= (MIN_TEASER_CHARS if unspaced else MIN_TEASER_WORDS)
-        if not (long and squeezed_text in links.whole):
-            kept.append(paragraph)
-    return "\n\n".join(kept) if kept else text
+def _is_headline_long(paragraph: str) -> bool:
+    unspaced = UNSPACED.search(paragraph) is not None
+    return count_words(paragraph) >= (MIN_TEASER_CHARS if unspaced else MIN_TEASER_WORDS)
+
+
+def _without_link_lines(paragraphs: list[str], keys: list[str], links: _LinkTexts) -> list[str]:
+    """The ``paragraphs`` (``keys``: the same, ``squeezed``) but those that are, whole, the
+    text of one of the page's links and long enough to be a headline: teasers of other
+    stories ("Trump wins Michigan caucuses"), not a linked name or section heading ("Dua
+    Lipa", "Dance"). All of them when none would be left."""
+    kept = [
+        paragraph
+        for paragraph, key in zip(paragraphs, keys, strict=True)
+        if not (key in links.whole and _is_headline_long(paragraph))
+    ]
+    return kept or paragraphs
 
 
 def _body_text(text: str, headlines: list[str | None]) -> str:
