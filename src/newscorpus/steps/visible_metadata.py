@@ -310,6 +310,13 @@ MAX_SNIPPETS = 15
 _OTHER_ARTICLES = re.compile(
     r"related|sidebar|most|popular|recommend|teaser|promo|widget|trending|more-|also"
 )
+
+
+def _marks(element: lxml.html.HtmlElement, *attributes: str) -> str:
+    """The element's values of ``attributes``, lower-cased, as the patterns above expect."""
+    return " ".join(element.get(name) or "" for name in attributes).lower()
+
+
 MAX_SIBLING_CHARS = 300
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside"}
 MAX_SNIPPET_CHARS = 200
@@ -409,9 +416,7 @@ def _element_authors(element: lxml.html.HtmlElement) -> list[str]:
     links = [
         " ".join(a.text_content().split())
         for a in element.iter("a")
-        if _AUTHOR_CLASS.search(
-            " ".join([a.get("class") or "", a.get("rel") or "", a.get("href") or ""]).lower()
-        )
+        if _AUTHOR_CLASS.search(_marks(a, "class", "rel", "href"))
     ]
     if links:
         return [name for name in links if name and not _NOT_A_NAME.search(name)]
@@ -471,9 +476,7 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
     for group in groups:
         taken = 0
         for element in group:
-            marks = " ".join(
-                [element.get("class") or "", element.get("id") or "", element.get("itemprop") or ""]
-            ).lower()
+            marks = _marks(element, "class", "id", "itemprop")
             if element.tag != "time" and not _META_CLASS.search(marks):
                 continue
             if element.tag in _SKIP_TAGS or _inside_skipped(element):
@@ -491,7 +494,7 @@ def _inside_skipped(element: lxml.html.HtmlElement) -> bool:
     for parent in element.iterancestors():
         if parent.tag in _SKIP_TAGS:
             return True
-        marks = " ".join([parent.get("class") or "", parent.get("id") or ""]).lower()
+        marks = _marks(parent, "class", "id")
         if marks.strip() and _OTHER_ARTICLES.search(marks):
             return True
         if parent.tag in ("ul", "ol") and _is_menu(parent):
@@ -506,7 +509,7 @@ def _is_menu(listing: lxml.html.HtmlElement) -> bool:
     """A list of links, one to an item, that does not say it lists authors: a site's
     menu ("記者タイムライン", "Autoren" are pages of the site, not this article's byline)."""
     items = [child for child in listing if child.tag == "li"]
-    if len(items) < MIN_MENU_LINKS or _AUTHOR_CLASS.search((listing.get("class") or "").lower()):
+    if len(items) < MIN_MENU_LINKS or _AUTHOR_CLASS.search(_marks(listing, "class")):
         return False
     linked = sum(1 for item in items if item.find(".//a") is not None)
     return linked >= MIN_MENU_LINKS and linked >= 0.8 * len(items)
