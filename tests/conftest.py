@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def ctrl_c_reaches_it() -> None:
+    """`preexec_fn` for a child that a test stops with SIGINT, as Ctrl-C in a terminal would.
+
+    A shell without job control starts background jobs with SIGINT ignored (`pytest &` in a
+    script), the child inherits that and Python keeps it: Ctrl-C would then be tested against a
+    process told by its parent to ignore it, and fail while the code is right."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def need_shared(path: Path) -> Path:

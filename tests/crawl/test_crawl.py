@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
 
-from tests.conftest import crawl
+from tests.conftest import crawl, ctrl_c_reaches_it
 from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html, html
 
 
@@ -471,7 +471,9 @@ def test_an_interrupted_crawl_says_so_and_resumes(
         sys.executable, "-m", "newscorpus", "crawl", f"{site.base}/", "--out", str(run_dir),
         "--allow-private", "--delay", "0.05",
     ]  # fmt: skip
-    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_reaches_it
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(site.requested("/2026/")) < 5:
         time.sleep(0.02)
