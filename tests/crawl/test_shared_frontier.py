@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,12 +57,17 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=20)
 
 
-def _site(articles: int, pause: float = 0.0) -> LocalNewsSite:
-    """Home -> two sections -> articles; robots.txt forbids /private/ (linked from home)."""
+def _site(
+    articles: int, pause: float = 0.0, hold: Callable[[], None] | None = None
+) -> LocalNewsSite:
+    """Home -> two sections -> articles; robots.txt forbids /private/ (linked from home).
+    ``hold`` is called before a section page is served."""
     site = LocalNewsSite()
 
-    def slow(text: str) -> object:
+    def slow(text: str, hold: Callable[[], None] | None = None) -> object:
         def reply(request: object) -> tuple[int, dict[str, str], bytes]:
+            if hold is not None:
+                hold()
             time.sleep(pause)  # a real server is not instantaneous
             return html(text)
 
@@ -71,7 +76,7 @@ def _site(articles: int, pause: float = 0.0) -> LocalNewsSite:
     half = articles // 2
     for number, numbers in (("1", range(half)), ("2", range(half, articles))):
         links = "".join(f'<a href="/news/2026/03/story-{i}.html">S{i}</a> ' for i in numbers)
-        site.routes[f"/section/{number}"] = slow(f"<html><body>{links}</body></html>")
+        site.routes[f"/section/{number}"] = slow(f"<html><body>{links}</body></html>", hold)
     for i in range(articles):
         site.routes[f"/news/2026/03/story-{i}.html"] = slow(
             article_html(f"Story number {i} about the harbour")
@@ -103,6 +108,22 @@ def _frontier(redis_url: str) -> str:
     return f"{redis_url}/{next(_databases)}"
 
 
+def _until_workers_joined(frontier: str, workers: int) -> Callable[[], None]:
+    """Waits (up to 120 s) until ``workers`` workers have joined the frontier's crawl."""
+    import redis
+
+    def wait() -> None:
+        client = redis.Redis.from_url(frontier)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            keys = client.keys("*workers")
+            if keys and client.zcard(keys[0]) >= workers:
+                return
+            time.sleep(0.05)
+
+    return wait
+
+
 def _archived(run: Path) -> Counter[str]:
     """Response records per URL path, over every WARC file of the run."""
     found: Counter[str] = Counter()
@@ -118,10 +139,12 @@ def _archived(run: Path) -> Counter[str]:
 def test_two_workers_fetch_every_article_once_at_the_shared_rate(
     tmp_path: Path, redis_url: str
 ) -> None:
-    site = _site(40, pause=0.01)
+    frontier = _frontier(redis_url)
+    # the articles are found only once both workers are in: on a busy machine the second
+    # worker's start (seconds of imports) could otherwise come after all the work is done
+    site = _site(40, pause=0.01, hold=_until_workers_joined(frontier, 2))
     delay = 0.05
     run = tmp_path / "run"
-    frontier = _frontier(redis_url)
     try:
         commands = [_command(site, run, frontier, name, delay) for name in ("one", "two")]
         workers = [subprocess.Popen(c, stderr=subprocess.PIPE, text=True) for c in commands]
