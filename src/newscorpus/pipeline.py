@@ -134,12 +134,15 @@ class ProcessOptions:
 
     def check(self) -> None:
         """Validate once, before any work: a mistake here would be fixed in the corpus."""
-        from newscorpus.steps.language import known_languages
+        from newscorpus.steps.language import known_languages, language_code
 
-        unknown = sorted(set(self.languages) - known_languages())
+        unknown = sorted(
+            code for code in self.languages if language_code(code) not in known_languages()
+        )
         if unknown:
             raise UserError(
-                f"unknown language code(s): {', '.join(unknown)} (use ISO 639-1 codes, e.g. fr)"
+                f"unknown language code(s): {', '.join(unknown)} (use ISO 639-1 codes, e.g. fr;"
+                " the README lists the languages, some need the langid extra)"
             )
         if self.quality.min_words < 0 or not 0 <= self.min_language_score <= 1:
             raise UserError("min_words must be >= 0 and min_language_score within 0..1")

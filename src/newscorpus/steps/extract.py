@@ -248,9 +248,16 @@ class Extract(Step):
             crawled_at=response.fetched_at,
             warc_file=response.warc_file,
             warc_offset=response.warc_offset,
-            declared_language=page.language,
+            # the page's word on its language, else the server's when it names one
+            declared_language=page.language or _one_language(response.content_language),
             page_type=page.page_type,
         )
+
+
+def _one_language(header: str | None) -> str | None:
+    """The language a Content-Language header names, if it names exactly one."""
+    tags = [tag.strip() for tag in (header or "").split(",") if tag.strip()]
+    return tags[0] if len(tags) == 1 else None
 
 
 @dataclass(slots=True)

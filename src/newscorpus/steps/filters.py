@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from newscorpus.document import UNSPACED, Document, count_words, words_of
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import is_list_item
+from newscorpus.steps.language import language_code
 from newscorpus.steps.pages import ARTICLE_TYPES
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
@@ -65,7 +66,7 @@ class QualityFilter(Step):
     ) -> None:
         super().__init__()
         self.thresholds = thresholds or QualityThresholds()
-        self.languages = frozenset(languages)
+        self.languages = frozenset(map(language_code, languages))  # `no` is `nb`
 
     def run(
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1

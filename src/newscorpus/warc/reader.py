@@ -65,6 +65,7 @@ class WarcResponse:
     fetched_at: str | None  # WARC-Date, ISO 8601 UTC
     warc_file: str
     warc_offset: int
+    content_language: str | None = None  # the Content-Language header, as sent
 
 
 @dataclass(slots=True)
@@ -907,6 +908,7 @@ def response_from_member(
         fetched_at=_iso_utc(headers.get("WARC-Date")),
         warc_file=warc_file,
         warc_offset=member.offset,
+        content_language=record.http_headers.get("Content-Language"),
     )
 
 
