@@ -141,10 +141,13 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "duplicate_of": "null, or with --keep-duplicates the id of the document this one copies",
 }
 
-# Han, Hiragana, Katakana and Thai are written without spaces between words.
-UNSPACED_CHARS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer (whose
+# characters are parts of syllables), Hiragana, Katakana and Han.
+SYLLABIC_UNSPACED_CHARS = "\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff"
+UNSPACED_CHARS = SYLLABIC_UNSPACED_CHARS + "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")  # one character of such a script
-_WORD = re.compile(f"[{UNSPACED_CHARS}]|[^\\s{UNSPACED_CHARS}]+")
+# Ethiopic separates words with its own word space (U+1361) where others put a space.
+_WORD = re.compile(f"[{UNSPACED_CHARS}]|[^\\s\u1361{UNSPACED_CHARS}]+")
 
 
 def words_of(text: str) -> list[str]:

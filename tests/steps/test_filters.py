@@ -283,3 +283,20 @@ def test_a_real_article_with_a_leaked_consent_placeholder_is_kept() -> None:
     (kept,) = list(QualityFilter().run([doc]))
     assert "Externer Inhalt nicht verfügbar" not in kept.text
     assert "Evergrande" in kept.text
+
+
+SCRIPTS = Path(__file__).resolve().parent / "data" / "udhr_scripts.json"
+
+
+@pytest.mark.parametrize("language", ["th", "lo", "km", "my", "bo", "am"])
+def test_text_of_scripts_written_without_spaces_is_kept(language: str) -> None:
+    """Real text (the UDHR) in Thai, Lao, Khmer, Burmese, Tibetan and Amharic (written with
+    the Ethiopic word space): each character of the first five a word, as in Chinese, and
+    repetition judged in n-grams of as many characters as their words have. (Thai was
+    dropped for repeated n-grams, the others as one long "word" each.)"""
+    paragraphs = json.loads(SCRIPTS.read_text("utf-8"))["paragraphs"][language]
+    text = "\n\n".join(paragraphs)
+    assert quality_problem(text, language, QualityThresholds()) is None
+    assert count_words(text) > 3 * len(text.split())  # not the runs between spaces
+    # a paragraph pasted over and over is still repetition
+    assert quality_problem("\n\n".join([paragraphs[0]] * 6), language, QualityThresholds())

@@ -1,8 +1,9 @@
 """MinHash signatures and LSH band keys, vectorised with numpy.
 
 Shingles are n-grams of tokens, where a token is a word, or a single character in scripts
-written without spaces (Chinese, Japanese, Thai): word n-grams for most languages and
-character n-grams for those, from one tokeniser (``newscorpus.document.words_of``).
+written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese, Tibetan): word
+n-grams for most languages and character n-grams for those, from one tokeniser
+(``newscorpus.document.words_of``).
 
 Hashing is done on whole batches of documents at once:
 
@@ -50,7 +51,7 @@ def mix64(values: Keys) -> Keys:
         return values ^ (values >> U64(31))
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = re.compile("[\\s\u1361]")  # and the Ethiopic word space, as in ``words_of``
 CHUNK_CHARS = 2_000_000
 # Memory of hashing is bounded by these, not by the length of a text: the bytes of a
 # batch are hashed ``PIECE_BYTES`` at a time (the powers table never grows past that, bar
@@ -64,7 +65,7 @@ def _spaced(text: str) -> str:
     single characters of the scripts written without spaces. Other spaces do not matter:
     hashing cuts tokens at any run of ASCII spaces. (A regex substitution: a list of
     ``words_of`` would take ~80 bytes per character of such a script.)"""
-    if not UNSPACED.search(text):
+    if not UNSPACED.search(text) and "\u1361" not in text:
         return text
     return UNSPACED.sub(r" \g<0> ", _SPACE.sub(" ", text))
 
@@ -129,7 +130,9 @@ class MinHasher:
         character of a script written without spaces is a token of its own."""
         joined = "\x00".join(texts).encode("utf-8", "surrogatepass")
         data = np.frombuffer(joined, dtype=np.uint8)
-        if (data >= 0xE3).any() or (data == 0xE0).any():  # maybe Chinese, Japanese, Thai
+        # UTF-8 lead bytes of U+0800-1FFF (Thai to Khmer, and Ethiopic) and U+3000 on (kana,
+        # Han): maybe a script written without spaces
+        if ((data >= 0xE3) | ((data & 0xFE) == 0xE0)).any():
             texts = [_spaced(text) for text in texts]
             joined = "\x00".join(texts).encode("utf-8", "surrogatepass")
             data = np.frombuffer(joined, dtype=np.uint8)

@@ -1,9 +1,10 @@
 """Quality filters: Gopher and FineWeb heuristics that hold for every script.
 
-Words are counted the way ``count_words`` does: in Chinese, Japanese and Thai each
-character is a word, so length and repetition thresholds mean the same in every
-language. Each drop is counted under its reason; with ``--keep-dropped`` the document is
-kept aside with that reason.
+Words are counted the way ``count_words`` does: in scripts written without spaces
+(Chinese, Japanese, Thai, Lao, Khmer, Burmese, Tibetan) each character is a word, so length
+thresholds hold in every language, and repetition is judged on n-grams of as many
+characters as a word has there. Each drop is counted under its reason; with
+``--keep-dropped`` the document is kept aside with that reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from newscorpus.document import UNSPACED, Document, count_words, words_of
+from newscorpus.document import SYLLABIC_UNSPACED_CHARS, UNSPACED, Document, count_words, words_of
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import is_list_item
 from newscorpus.steps.language import language_code
@@ -21,7 +22,7 @@ from newscorpus.steps.pages import ARTICLE_TYPES
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
 # scripts, possibly followed by closing quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?…。！？．؟۔।॥։።»”’\"')\]）」』》]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？．؟۔।॥։።།༎။។»”’\"')\]）」』》]\s*$")
 # Not dashes: a dash opens each reply of an interview or a dialogue in many languages.
 _BULLET = re.compile(r"^\s*[•·▪▫◦‣►▶■□●○◆◇★☆✓✔*+>]\s")
 _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
@@ -29,8 +30,13 @@ _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # A line repeated this often inside one document leaked into it (removed, not judged).
 LEAKED_LINE_TIMES = 3
-# Characters a word is made of, about, where each character is counted as a word.
-CHARACTERS_PER_WORD = 2
+# Characters a word is made of, about, where each character is counted as a word: under
+# two in Chinese, near three in Japanese (kana endings and particles), about four in the
+# syllabic scripts (a consonant with its vowel and tone marks is two or three characters,
+# a word one or two syllables).
+CHARACTERS_PER_WORD = {"chinese": 2, "japanese": 3, "syllabic": 4}
+_SYLLABIC = re.compile(f"[{SYLLABIC_UNSPACED_CHARS}]")
+_KANA = re.compile("[\u3040-\u30ff]")
 # Thai, Lao, Khmer, Burmese end sentences with a space, not a mark.
 NO_SENTENCE_MARKS = frozenset({"th", "lo", "km", "my"})
 
@@ -132,13 +138,22 @@ def quality_problem(
     problem = _line_problem(lines, language, limits, declared_article)
     if problem:
         return problem
-    # Gopher's n-grams are of words. Where each character counts as a word (Chinese,
-    # Japanese, Thai), a word is about two of them: n-grams of 2n characters, or a name
-    # written in every paragraph (習近平, イオン) is a "repeated 5-gram" (two real articles
-    # of ../shared were dropped so: 21% and 24% of their characters in repeated 5-grams,
-    # 10% and 14% in repeated 10-grams).
-    unspaced = len(spaced) < len(words) / 2
-    return _repetition_problem(lines, words, limits, CHARACTERS_PER_WORD if unspaced else 1)
+    # Gopher's n-grams are of words. Where each character counts as a word, a word is
+    # about two of them in Chinese, three in Japanese, four in Thai: n-grams of that many
+    # characters per word, or a name written in every paragraph (習近平, イオン) is a
+    # "repeated 5-gram" (two real articles of ../shared were dropped so: 21% and 24% of
+    # their characters in repeated 5-grams, 10% and 14% in repeated 10-grams).
+    scale = 1
+    if len(spaced) < len(words) / 2:
+        head = words[:2000]
+        unspaced = sum(1 for w in head if UNSPACED.match(w))
+        if sum(1 for w in head if _SYLLABIC.match(w)) > unspaced / 2:
+            scale = CHARACTERS_PER_WORD["syllabic"]
+        elif sum(1 for w in head if _KANA.match(w)) > unspaced / 10:
+            scale = CHARACTERS_PER_WORD["japanese"]
+        else:
+            scale = CHARACTERS_PER_WORD["chinese"]
+    return _repetition_problem(lines, words, limits, scale)
 
 
 def _line_problem(
