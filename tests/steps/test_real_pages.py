@@ -186,3 +186,11 @@ def test_a_real_pages_links_to_other_stories_are_left_out() -> None:
     response, truth = _real_page("cz_SeznamZpravy_2025_12_10.html.gz")
     document = Extract().extract(response)
     assert document is not None and "\n\nNational Cyber Security Index\n\n" in document.text
+
+
+def test_a_real_pages_date_is_not_its_photos() -> None:
+    """DW: a photo caption right under the headline dated four days earlier; the page's
+    title ends with the article's date."""
+    response, truth = _real_page("de_DW_2023_04_28.html.gz")
+    (doc,) = Extract().run([response])
+    assert str(truth["published"]).startswith("2023-04-28") and doc.published == "2023-04-28"

@@ -3,7 +3,13 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newscorpus.steps.visible_metadata import byline_names, find_dates, squeezed, visible_metadata
+from newscorpus.steps.visible_metadata import (
+    byline_names,
+    find_dates,
+    squeezed,
+    title_date,
+    visible_metadata,
+)
 
 
 @pytest.mark.parametrize(
@@ -123,3 +129,30 @@ def test_squeezed_keeps_exactly_letters_and_digits() -> None:
     text = "n-tv_NTV: Straße ١٢٣ 習近平 é (e\u0301) ½ Ⅻ\u00a0·—"
     assert squeezed(text) == "".join(c for c in text.casefold() if c.isalnum())
     assert squeezed("N-TV") == squeezed("ntv") == "ntv"
+
+
+def test_a_captions_date_under_the_headline_is_the_photos() -> None:
+    page = lxml.html.fromstring(
+        "<html><head><title>Gegenoffensive: Ziele und Risiken | Europa | DW | 28.04.2023</title>"
+        "</head><body><h1>Gegenoffensive: Ziele und Risiken</h1>"
+        "<div class='picBox'><img src='a.jpg'><p>Panzer bei Bachmut, 24. April 2023</p></div>"
+        "<p>Der Text des Artikels beginnt hier und ist lang genug.</p></body></html>"
+    )
+    assert visible_metadata(page, "de").published is None  # not 2023-04-24
+    assert title_date(page, "de") == "2023-04-28"
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "expected"),
+    [
+        ("Schlagzeile | Seite | 28.04.2023", "de", "2023-04-28"),
+        ("Headline - March 3, 2024 - Site", "en", "2024-03-03"),
+        ("Ataque del 7 de octubre de 2023: un año después | El Diario", "es", None),  # the story's
+        ("Headline | Site", "en", None),
+    ],
+)
+def test_a_date_that_is_a_part_of_the_title(
+    title: str, language: str, expected: str | None
+) -> None:
+    page = lxml.html.fromstring(f"<html><head><title>{title}</title></head><body/></html>")
+    assert title_date(page, language) == expected

@@ -30,6 +30,7 @@ from newscorpus.steps.pages import ARTICLE_TYPES, LINK_LIST_TYPE, LISTING_TYPES,
 from newscorpus.steps.visible_metadata import (
     author_names,
     squeezed,
+    title_date,
     visible_metadata,
 )
 from newscorpus.urls import host_name, normalize_url, url_domain
@@ -186,6 +187,8 @@ class Extract(Step):
                 people, only_outlet = author_names(visible.authors, page.outlets)
                 if people and not only_outlet and (not page.authors or page.byline_is_outlet):
                     page.authors, page.byline_is_outlet = people, False
+        if page.published is None:
+            page.published = self._helper(url, title_date, tree, page.language)
         if page.title is None or page.published is None:
             # No structured data for these: trafilatura's heuristics (title element, bylines,
             # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.

@@ -355,6 +355,26 @@ def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> Visib
     return found
 
 
+# What separates a title's parts: "Headline | Section | Site | 28.04.2023".
+_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*[|｜]\s*")
+MAX_DATE_PART_CHARS = 24
+
+
+def title_date(tree: lxml.html.HtmlElement, language: str | None) -> str | None:
+    """The date a page's ``<title>`` gives as one of its parts ("… | DW | 28.04.2023"):
+    the page's date. A date inside the headline part ("… de 7 de octubre de 2023…") is
+    what the story is about, and is not taken."""
+    title = tree.findtext(".//title") or ""
+    month_first = (language or "").lower().replace("_", "-") in {"en", "en-us"}
+    for part in _TITLE_PARTS.split(title.strip())[1:]:
+        part = part.strip()
+        if len(part) <= MAX_DATE_PART_CHARS:
+            dates = find_dates(part, month_first)
+            if len(dates) == 1 and not dates[0].modified:
+                return dates[0].value
+    return None
+
+
 def _labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
     """Names after a role label in a short line anywhere in the page, outside navigation
     and blocks about other articles: "<strong>Autorin/Autor</strong> Roman Goncharenko" in
@@ -449,6 +469,13 @@ def _next_element(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | Non
     return sibling
 
 
+def _is_picture(element: lxml.html.HtmlElement) -> bool:
+    """A picture with its caption: a figure, or a block holding an image."""
+    if element.tag in ("figure", "picture", "img"):
+        return True
+    return next(element.iter("img", "picture", "figure", "video"), None) is not None
+
+
 def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, bool]]:
     """Elements that may hold a date or byline: after the headline first, then before it.
 
@@ -464,6 +491,9 @@ def _snippet_elements(tree: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlE
         for _ in range(3):
             if sibling is None or len(sibling.text_content()) > MAX_SIBLING_CHARS:
                 break  # the body starts: its dates and "Por la tarde" are not metadata
+            if _is_picture(sibling):  # a caption's date is the photo's, not the article's
+                sibling = _next_element(sibling)
+                continue
             chosen += [(e, False) for e in sibling.iter() if isinstance(e.tag, str)]
             menus = [e for e in sibling.iter("ul", "ol") if _is_menu(e)]
             if menus:  # a site's header under a logo <h1>: its menus name no author
