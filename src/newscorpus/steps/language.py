@@ -1,6 +1,7 @@
 """Language identification of the cleaned body text, with models shipped in their packages.
 
-Nothing is downloaded at run time. Two models, the second only where the first is weak:
+Nothing is downloaded at run time. Two models, the second only where the first is weak,
+then the text's words and the page's declaration:
 
 1. py3langid (naive Bayes, in its wheel) reads the title and the first ``SAMPLE_CHARS``
    of the body: fast, and exact on the big news languages. A sure answer
@@ -12,9 +13,12 @@ Nothing is downloaded at run time. Two models, the second only where the first i
    Tsonga). It never answers with a language outside those, and where it is no better
    (Malay/Indonesian, Bosnian/Croatian/Serbian; measured in benchmarks/language_id.py)
    py3langid's answer stands. Without lingua installed, py3langid answers alone.
-3. The page's own declaration (``<html lang>``, ``og:locale``) is evidence, never the
-   answer against the text: it decides between languages the text leaves open (the
-   confusable group of the answer, or a language the text gives ``DECLARED_EVIDENCE``).
+3. Words that one standard language uses and its neighbour does not (``_MARKED``,
+   Cantonese particles) settle the groups no shipped model tells apart.
+4. The page's own declaration (``<html lang>``, ``og:locale``, else a Content-Language
+   header naming one language) is evidence, never the answer against the text: it decides
+   between languages the text leaves open (the confusable group of the answer, or a
+   language the text gives ``DECLARED_EVIDENCE``).
 
 Codes are ISO 639-1 where one exists, else ISO 639-3 (``nso``, ``kik``); Norwegian is
 Bokmål ``nb`` or Nynorsk ``nn``. A long document is also sampled at its end: when the two
@@ -251,8 +255,10 @@ def _by_markers(text: str, answer: str, probabilities: np.ndarray) -> str:
     if most < MARKERS_NEEDED:
         return answer
     leaders = [language for language, count in votes.items() if count == most]
-    if answer in leaders or len(leaders) == 1:
-        return answer if answer in leaders else leaders[0]
+    if answer in leaders:
+        return answer
+    if len(leaders) == 1:
+        return leaders[0]
     # the words leave two open (Bosnian shares words with each neighbour): the model
     # chooses between those two
     index = _first_model().index
