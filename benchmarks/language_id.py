@@ -9,8 +9,9 @@ language and set joined.
 
 - py3langid: ``py3langid.classify(text)`` on the whole text, what most pipelines call;
 - lingua: high-accuracy mode, all its languages (``detect_language_of``);
-- newscorpus: ``identify_document(None, text)``, what ``process`` runs (without a page's
-  declared language, which the texts do not have).
+- newscorpus: ``identify_documents`` over all the texts at once, what ``process``'s
+  language step runs on its batches of documents (without a page's declared language,
+  which the texts do not have).
 
 Codes are compared as newscorpus writes them (``language_code``: ISO 639-1 where one
 exists, Bokmål ``nb``). Prints accuracy per set, over all paragraphs, on the top 25 news
@@ -34,12 +35,13 @@ import py3langid
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 import language_sets  # beside this script, which Python puts on the path
-from newscorpus.steps.language import identify_document, known_languages, language_code
+from newscorpus.steps.language import identify_documents, known_languages, language_code
 
 Texts = list[tuple[str, str, str]]  # (set, true language, text)
 
 
-Contender = tuple[Callable[[str], str], frozenset[str]]  # classify, the languages it knows
+# classify texts, the languages it knows
+Contender = tuple[Callable[[list[str]], list[str]], frozenset[str]]
 
 
 def _lingua() -> Contender | None:
@@ -49,9 +51,9 @@ def _lingua() -> Contender | None:
         return None
     detector = lingua.LanguageDetectorBuilder.from_all_languages().build()
 
-    def classify(text: str) -> str:
-        found = detector.detect_language_of(unicodedata.normalize("NFC", text))
-        return language_code(found.iso_code_639_1.name) if found else "und"
+    def classify(texts: list[str]) -> list[str]:
+        found = [detector.detect_language_of(unicodedata.normalize("NFC", t)) for t in texts]
+        return [language_code(f.iso_code_639_1.name) if f else "und" for f in found]
 
     languages = frozenset(language_code(lang.iso_code_639_1.name) for lang in lingua.Language.all())
     return classify, languages
@@ -61,14 +63,19 @@ def contenders() -> dict[str, Contender]:
     labels = LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes
     found: dict[str, Contender] = {
         "py3langid": (
-            lambda text: language_code(str(py3langid.classify(text)[0])),
+            lambda texts: [language_code(str(py3langid.classify(t)[0])) for t in texts],
             frozenset(language_code(str(label)) for label in labels),
         )
     }
     lingua = _lingua()
     if lingua is not None:
         found["lingua"] = lingua
-    found["newscorpus"] = (lambda text: identify_document(None, text)[0], known_languages())
+    found["newscorpus"] = (
+        lambda texts: [
+            language for language, _ in identify_documents([(None, t, None) for t in texts])
+        ],
+        known_languages(),
+    )
     return found
 
 
@@ -97,9 +104,9 @@ def load() -> tuple[Texts, Texts]:
     return paragraphs, articles
 
 
-def timed(classify: Callable[[str], str], texts: Texts) -> tuple[list[str], float]:
+def timed(classify: Callable[[list[str]], list[str]], texts: Texts) -> tuple[list[str], float]:
     start = time.perf_counter()
-    answers = [classify(text) for _, _, text in texts]
+    answers = classify([text for _, _, text in texts])
     return answers, time.perf_counter() - start
 
 
@@ -158,9 +165,8 @@ def main() -> None:
     classifiers = {name: classify for name, (classify, _) in found.items()}
     knows = {name: languages for name, (_, languages) in found.items()}
     for classify in classifiers.values():  # load the models before timing
-        classify("warm up: the models load on first use")
-        for _, _, text in paragraphs[:: max(1, len(paragraphs) // 200)]:
-            classify(text)
+        classify(["warm up: the models load on first use"])
+        classify([text for _, _, text in paragraphs[:: max(1, len(paragraphs) // 200)]])
     for label, texts in (("paragraphs", paragraphs), ("articles", articles)):
         chars = statistics.median(len(text) for _, _, text in texts)
         print(f"\n## {label}: {len(texts)}, median {chars:.0f} characters")

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from newscorpus.document import Document
-from newscorpus.steps import IdentifyLanguage
+from newscorpus.steps import IdentifyLanguage, language
 from newscorpus.steps.language import (
     CONFUSABLE,
     FIRST_DECIDES,
     identify,
+    identify_document,
     known_languages,
     language_code,
 )
@@ -164,3 +165,43 @@ def test_the_words_of_a_text_settle_what_the_models_leave_open(language: str, te
     """Written here to show the rule: words that one standard uses and its neighbour does
     not (the benchmark measures it on real text)."""
     assert identify(text)[0] == language
+
+
+def _many_scripts() -> list[str]:
+    """Real paragraphs in many scripts and lengths, and texts with few or no features."""
+    scripts = Path(__file__).resolve().parent / "data" / "udhr_scripts.json"
+    paragraphs: dict[str, list[str]] = json.loads(scripts.read_text("utf-8"))["paragraphs"]
+    texts = [text for texts in (*paragraphs.values(), *_confusable().values()) for text in texts]
+    return [*texts, *SAMPLES.values(), "", "123", "ok", "\ud800 lone surrogate", "A" * 3000]
+
+
+def test_the_automaton_walked_together_visits_what_it_visits_one_by_one() -> None:
+    """The batched walk (numpy, all texts at once) finds exactly the features and counts
+    of the walk in Python, text by text."""
+    model = language._first_model()
+    encoded = [text.encode("utf8", errors="surrogatepass") for text in _many_scripts()]
+    assert len(encoded) >= 3 * language.WALK_TOGETHER
+    together = model.visits_together(encoded)
+    one_by_one = model.visits_one_by_one(encoded)
+    assert len(together[0]) > 1000 and len(set(together[0].tolist())) >= len(encoded) - 4
+    for batched, alone in zip(together, one_by_one, strict=True):
+        assert batched.tolist() == alone.tolist()
+
+
+def test_a_batch_of_documents_is_labelled_as_each_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step labels documents in batches: every document comes out, in order, with the
+    language and score it gets alone; long texts make smaller batches."""
+    texts = _many_scripts()
+    alone = [identify_document(None, text) for text in texts]
+    monkeypatch.setattr(language, "BATCH_CHARACTERS", 20_000)
+    docs = [
+        Document(id=f"{i:016x}", url="u", canonical_url="u", domain="d", text=text)
+        for i, text in enumerate(texts)
+    ]
+    step = IdentifyLanguage(min_score=0.0)
+    labelled = list(step.run(iter(docs)))
+    assert [doc.id for doc in labelled] == [doc.id for doc in docs]
+    assert [(doc.language, doc.language_score) for doc in labelled] == [
+        (found, round(score, 4)) for found, score in alone
+    ]
+    assert len({doc.language for doc in labelled}) >= 20
