@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from newscorpus.errors import UserError
+from newscorpus.urls import bare_host
 from newscorpus.warc.remote import DownloadError, RemoteWarc, open_source
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def parse_domains(values: Iterable[str], where: str = "--domain") -> frozenset[s
             continue
         if "://" in value:
             value = value.split("://", 1)[1]
-        value = value.split("/", 1)[0].removeprefix("www.")
+        value = bare_host(value.split("/", 1)[0])
         if not _DOMAIN.fullmatch(value):
             raise UserError(f"{where}: {raw.strip()!r} is not a domain name")
         domains.add(value)

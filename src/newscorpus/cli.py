@@ -22,7 +22,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newscorpus import __version__
+from newscorpus._version import __version__
 from newscorpus.errors import UserError
 
 console = Console(stderr=True)

@@ -40,8 +40,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newscorpus import __version__
 from newscorpus._files import remove_stale_temporaries, write_json_atomic
+from newscorpus._version import __version__
 from newscorpus.dedup.batch import (
     close_batch,
     count_updates,

@@ -59,10 +59,15 @@ def _decode_unreserved(match: re.Match[str]) -> str:
     )
 
 
+def bare_host(host: str) -> str:
+    """A host name as newscorpus compares sites: lower case, without a trailing dot
+    or a leading ``www.``."""
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
 def url_domain(url: str) -> str:
     """The host of ``url`` in lower case, without a leading ``www.``."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host.removeprefix("www.")
+    return bare_host(urlsplit(url).hostname or "")
 
 
 _SECOND_LEVEL = frozenset({"com", "co", "org", "net", "ac", "gov", "ne", "or", "go"})

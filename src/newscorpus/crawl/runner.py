@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newscorpus import __version__
 from newscorpus._files import write_json_atomic
+from newscorpus._version import __version__
 from newscorpus.crawl.addresses import Allowed, Network, allowed_networks
 from newscorpus.crawl.frontier import WORKER_TTL_SECONDS
 from newscorpus.crawl.sources import Source

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newscorpus.errors import UserError
+from newscorpus.urls import bare_host
 
 _FIELDS = {
     "name",
@@ -83,7 +84,7 @@ def site_key(url: str) -> str:
         port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
     except ValueError:
         port = 0
-    return f"{host.removeprefix('www.')}:{port}"
+    return f"{bare_host(host)}:{port}"
 
 
 def source_from_url(url: str) -> Source:

@@ -13,8 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from newscorpus import __version__
 from newscorpus._files import open_atomic
+from newscorpus._version import __version__
 from newscorpus.report.charts import PALETTE, bar_chart, column_chart, legend
 from newscorpus.report.figures import (
     LENGTH_EDGES,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscorpus import __version__
+from newscorpus._version import __version__
 from newscorpus.errors import UserError
 from newscorpus.report import REPORT, write_report
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT

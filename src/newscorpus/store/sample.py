@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
+from newscorpus.urls import bare_host
 
 
 def sample_documents(
@@ -37,7 +38,7 @@ def sample_documents(
     if n <= 0:
         return []
     files = corpus_files(corpus, language)
-    wanted = domain.lower().removeprefix("www.") if domain else None
+    wanted = bare_host(domain) if domain else None
     matching: list[list[int] | None] = []  # rows of each file that qualify (None: all)
     counts: list[int] = []
     for path in files:

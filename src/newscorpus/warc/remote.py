@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from newscorpus.urls import bare_host
 from newscorpus.warc.members import Damage, Member, NotOneMemberPerRecord, walk_members
 from newscorpus.warc.reader import (
     DEFAULT_MAX_BODY_BYTES,
@@ -59,7 +60,7 @@ def host_of(uri: str) -> str:
     host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
     if not host.startswith("["):
         host = host.split(":", 1)[0]
-    return host.lower().rstrip(".").removeprefix("www.")
+    return bare_host(host)
 
 
 def site_selected(host: str, domains: frozenset[str]) -> bool:

@@ -18,7 +18,7 @@ from types import TracebackType
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscorpus import __version__
+from newscorpus._version import __version__
 
 logger = logging.getLogger(__name__)
 
