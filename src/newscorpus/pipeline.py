@@ -72,7 +72,11 @@ from newscorpus.steps.boilerplate import (
     learned_lines,
 )
 from newscorpus.steps.filters import QualityThresholds
-from newscorpus.store.boilerplate import AUDIT_LINES_PER_SHARD, write_boilerplate_report
+from newscorpus.store.boilerplate import (
+    AUDIT_LINES_PER_SHARD,
+    most_common,
+    write_boilerplate_report,
+)
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import flat_options, write_manifest
 from newscorpus.store.parquet import (
@@ -336,43 +340,32 @@ def _write_marker(path: Path, result: ShardResult) -> None:
     write_json_atomic(path, data)
 
 
-def run_extract_stage(task: ShardTask) -> ShardResult:
-    """Stage 1 of one shard, unless done already. Never raises."""
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A per-shard stage: its work, the completion marker that says it is done (holding
+    its result), and the intermediate files it consumed, removed once the marker is
+    written. The store stage's marker is the shard's final one."""
+
+    name: str
+    work: Callable[[Path, ShardTask], ShardResult]
+    marker: Callable[[Path, int], Path]
+    consumed: tuple[Callable[[Path, int], Path], ...] = ()
+
+
+def run_stage(stage: Stage, task: ShardTask) -> ShardResult:
+    """One stage of one shard, unless done already (then its saved result). Never raises."""
     corpus, number = Path(task.corpus), task.shard.number
-    if marker_path(corpus, number).exists():  # finished: the finish stage reports it
+    own_marker = stage.marker(corpus, number)
+    if stage.marker is not marker_path and marker_path(corpus, number).exists():
+        # the shard is finished: the store stage reports it
         return ShardResult(shard=number, input=task.shard.path, resumed=True)
-    if extracted_marker_path(corpus, number).exists():
-        return _read_marker(extracted_marker_path(corpus, number))
-    result = _guarded(task, "extract", _extract_shard)
+    if own_marker.exists():
+        return _read_marker(own_marker)
+    result = _guarded(task, stage.name, stage.work)
     if not result.error:
-        _write_marker(extracted_marker_path(corpus, number), result)
-    return result
-
-
-def run_filter_stage(task: ShardTask) -> ShardResult:
-    """Stage 2 of one shard (its stage 1 is done), unless done already. Never raises."""
-    corpus, number = Path(task.corpus), task.shard.number
-    if marker_path(corpus, number).exists():
-        return ShardResult(shard=number, input=task.shard.path, resumed=True)
-    if filtered_marker_path(corpus, number).exists():
-        return _read_marker(filtered_marker_path(corpus, number))
-    result = _guarded(task, "filter", _filter_shard)
-    if not result.error:
-        _write_marker(filtered_marker_path(corpus, number), result)
-        staged_path(corpus, number).unlink(missing_ok=True)
-    return result
-
-
-def run_store_stage(task: ShardTask) -> ShardResult:
-    """Stage 3 of one shard (in the open dedup batch), unless done already. Never raises."""
-    corpus, number = Path(task.corpus), task.shard.number
-    if marker_path(corpus, number).exists():
-        return _read_marker(marker_path(corpus, number))
-    result = _guarded(task, "store", _store_shard)
-    if not result.error:
-        _write_marker(marker_path(corpus, number), result)
-        filtered_path(corpus, number).unlink(missing_ok=True)
-        new_keys_path(corpus, number).unlink(missing_ok=True)
+        _write_marker(own_marker, result)
+        for consumed in stage.consumed:
+            consumed(corpus, number).unlink(missing_ok=True)
     return result
 
 
@@ -456,7 +449,7 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     assert isinstance(remover, RemoveBoilerplate)
     audit = [
         [domain, rule, line, times]
-        for (domain, rule, line), times in remover.removed.most_common(AUDIT_LINES_PER_SHARD)
+        for (domain, rule, line), times in most_common(remover.removed, AUDIT_LINES_PER_SHARD)
     ]
     return ShardResult(
         shard=shard.number,
@@ -497,6 +490,25 @@ def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
         boilerplate=filtered.get("boilerplate", []),
         warning=filtered.get("warning"),
     )
+
+
+EXTRACT = Stage("extract", _extract_shard, extracted_marker_path)
+FILTER = Stage("filter", _filter_shard, filtered_marker_path, consumed=(staged_path,))
+STORE = Stage("store", _store_shard, marker_path, consumed=(filtered_path, new_keys_path))
+
+
+# What executors run: functions of one task, each named after its stage (Ray shows the
+# name of a task's function; it takes functions only, not partials).
+def run_extract_stage(task: ShardTask) -> ShardResult:
+    return run_stage(EXTRACT, task)
+
+
+def run_filter_stage(task: ShardTask) -> ShardResult:
+    return run_stage(FILTER, task)
+
+
+def run_store_stage(task: ShardTask) -> ShardResult:
+    return run_stage(STORE, task)
 
 
 def _write_index_keys(corpus: Path, shard: int, decisions: dict[int, Decision]) -> None:
@@ -802,9 +814,9 @@ def _planned_shards(corpus: Path) -> list[int]:
 
 
 STAGE_NAMES: dict[Callable[[ShardTask], ShardResult], str] = {
-    run_extract_stage: "extract",
-    run_filter_stage: "filter",
-    run_store_stage: "store",
+    run_extract_stage: EXTRACT.name,
+    run_filter_stage: FILTER.name,
+    run_store_stage: STORE.name,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newscorpus._files import write_json_atomic
 from newscorpus.store.state import marker_paths, read_json
@@ -16,6 +16,14 @@ from newscorpus.store.state import marker_paths, read_json
 BOILERPLATE_REPORT = "boilerplate.json"
 AUDIT_LINES_PER_SHARD = 500
 LINES_PER_DOMAIN = 50
+
+Key = TypeVar("Key", bound=tuple[str, ...] | str)
+
+
+def most_common(counts: Counter[Key], n: int | None = None) -> list[tuple[Key, int]]:
+    """``counts.most_common(n)`` with ties in the order of their keys: the report must
+    not depend on the order documents came in (a crawl's order varies)."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
 
 
 def boilerplate_report(corpus: Path) -> dict[str, Any]:
@@ -30,10 +38,10 @@ def boilerplate_report(corpus: Path) -> dict[str, Any]:
             by_rule[rule] += times
         domains[domain] = {
             "removed": sum(by_rule.values()),
-            "by_rule": dict(by_rule.most_common()),
+            "by_rule": dict(most_common(by_rule)),
             "lines": [
                 {"line": line, "rule": rule, "removed": times}
-                for (rule, line), times in removed[domain].most_common(LINES_PER_DOMAIN)
+                for (rule, line), times in most_common(removed[domain], LINES_PER_DOMAIN)
             ],
         }
     return {
