@@ -239,20 +239,19 @@ def _table(defaults: Any, values: Any, where: str) -> Any:
 
 
 def extract_steps(options: ProcessOptions) -> list[Step]:
-    """Stage 1 of ``process``: WARC records to clean article documents, lines counted."""
+    """Stage 1 of ``process``: WARC records to clean article documents (the stage then
+    counts their lines)."""
     steps: list[Step] = [Extract(include_tables=options.include_tables), CleanText()]
     if options.drop_non_articles:
         steps.append(DropNonArticles())
-    steps.append(CountLines())
     return steps
 
 
-def filter_steps(options: ProcessOptions, corpus: Path) -> list[Step]:
-    """Stage 2 of ``process``: boilerplate and quality filters (dedup keys are added)."""
-    learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
+def filter_steps(options: ProcessOptions) -> list[Step]:
+    """Stage 2 of ``process``, after boilerplate removal (a German article ending in
+    English prompts is German): language and quality filters (the stage then computes
+    dedup keys)."""
     return [
-        RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules),
-        # after boilerplate: a German article ending in English prompts is German
         IdentifyLanguage(min_score=options.min_language_score),
         QualityFilter(options.quality, languages=options.languages),
     ]
@@ -274,6 +273,7 @@ class ShardTask:
     shard: Shard
     options: ProcessOptions
     keep_dropped: bool = False
+    world_size: int = 1  # shards in the corpus's plan (a shard's number is its rank)
 
 
 @dataclass(slots=True)
@@ -383,16 +383,10 @@ def run_count_update(task: CountUpdate) -> int:
     return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
 
 
-def _keep_dropped(steps: Sequence[Step], dropped: DroppedWriter, task: ShardTask) -> None:
-    """With ``--keep-dropped``, what the steps drop goes to the shard's dropped files."""
-    if task.keep_dropped:
-        for step in steps:
-            step.on_drop = dropped.write
-
-
 def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
-    steps = extract_steps(options)
+    line_counter = CountLines()
+    steps = [*extract_steps(options), line_counter]
     remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     read_stats = ReadStats()
     records: Iterable[Any] = (
@@ -406,12 +400,9 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
         AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
         DroppedWriter(corpus, shard.number) as dropped,
     ):
-        _keep_dropped(steps, dropped, task)
-        for document in run_steps(steps, records, rank=shard.number):
+        for document in run_steps(steps, records, task, dropped):
             staged.write(document.to_row(STAGED_SCHEMA))
         staged.commit()
-        line_counter = steps[-1]
-        assert isinstance(line_counter, CountLines)
         line_counter.write(line_counts_path(corpus, shard.number))
         dropped.commit()
     counts = {f"read.{key}": value for key, value in read_stats.as_counts().items()}
@@ -426,7 +417,9 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
 def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     extracted = read_json(extracted_marker_path(corpus, shard.number))
-    steps = filter_steps(options, corpus)
+    learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
+    remover = RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules)
+    steps = [remover, *filter_steps(options)]
     remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
     with (
@@ -435,8 +428,7 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
         DroppedWriter(corpus, shard.number) as dropped,
     ):
         steps.append(ComputeDedupKeys(keys))
-        _keep_dropped(steps, dropped, task)
-        for document in run_steps(steps, staged, rank=shard.number):
+        for document in run_steps(steps, staged, task, dropped):
             filtered.write(document.to_row(STAGED_SCHEMA))
         filtered.commit()
         keys.commit()
@@ -445,8 +437,6 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     for step in steps:
         counts.update(step.stats_dict())
     counts["filter.passed"] = filtered.rows
-    remover = steps[0]
-    assert isinstance(remover, RemoveBoilerplate)
     audit = [
         [domain, rule, line, times]
         for (domain, rule, line), times in most_common(remover.removed, AUDIT_LINES_PER_SHARD)
@@ -471,8 +461,7 @@ def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
         ShardWriter(corpus, shard.number) as writer,
         DroppedWriter(corpus, shard.number) as dropped,
     ):
-        _keep_dropped([step], dropped, task)
-        for document in step.run(rows, rank=shard.number):
+        for document in run_steps([step], rows, task, dropped):
             writer.write(document)
         dropped.commit()
         _write_index_keys(corpus, shard.number, decisions)
@@ -549,11 +538,15 @@ def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:
     return merged
 
 
-def run_steps(steps: Sequence[Step], records: Iterable[Any], rank: int = 0) -> Iterator[Any]:
-    """Chain the steps' generators: the output of one is the input of the next."""
+def run_steps(
+    steps: Sequence[Step], records: Iterable[Any], task: ShardTask, dropped: DroppedWriter
+) -> Iterator[Any]:
+    """Chain the steps' generators for one shard: the output of one is the input of the
+    next; with ``--keep-dropped`` what a step drops goes to the shard's dropped files."""
     stream: Iterable[Any] = records
     for step in steps:
-        stream = step.run(stream, rank=rank)
+        step.on_drop = dropped.write if task.keep_dropped else None
+        stream = step.run(stream, rank=task.shard.number, world_size=task.world_size)
     return iter(stream)
 
 
@@ -750,7 +743,10 @@ def process(
     with _corpus_lock(corpus):
         _check_options(corpus, options)
         shards = plan_shards(corpus, files, records_per_shard)
-        tasks = [ShardTask(str(corpus), shard, options, keep_dropped) for shard in shards]
+        world_size = len(_planned_shards(corpus))
+        tasks = [
+            ShardTask(str(corpus), shard, options, keep_dropped, world_size) for shard in shards
+        ]
         progress = _Progress(len(tasks) * 3, on_progress)
         extracted = _run_stage(executor, run_extract_stage, tasks, progress)
         learn_boilerplate(corpus, [s.number for s in shards])

@@ -15,8 +15,12 @@ class Step(ABC):
     """One stage of the pipeline.
 
     ``run`` consumes an iterable of records and yields records; a step that drops a
-    record says why with ``drop``. Steps never know which executor runs them: ``rank``
-    and ``world_size`` only say which shard this is.
+    record says why with ``drop``, which counts it and hands it to ``on_drop`` (set by
+    the chain that runs the step, ``pipeline.run_steps``, when dropped records are
+    kept). Steps never know which executor runs them: ``rank`` and ``world_size`` only
+    say which shard this is, of how many. What a step gathers for its shard beyond
+    documents and counts (line counts, removed lines) is read from its attributes by
+    the stage that made it, never found by its place in the chain.
     """
 
     name: ClassVar[str]
