@@ -27,8 +27,8 @@ from pathlib import Path
 
 import trafilatura
 
+from newscorpus import ProcessOptions, process
 from newscorpus.executors import LocalExecutor
-from newscorpus.pipeline import ProcessOptions, process
 from newscorpus.warc import WarcFileWriter
 
 FUNDUS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "extraction" / "fundus"

@@ -18,13 +18,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from newscorpus import ProcessOptions, process
 from newscorpus.dedup import minhash
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.dedup.minhash import MinHasher
 from newscorpus.demo.site import WIRE_LANGUAGES, WIRE_STORIES
 from newscorpus.errors import UserError
 from newscorpus.executors import LocalExecutor
-from newscorpus.pipeline import ProcessOptions, process
 from newscorpus.steps import QualityThresholds
 from newscorpus.store import parquet
 from newscorpus.store.manifest import read_manifest

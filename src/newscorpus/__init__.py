@@ -16,7 +16,7 @@ _EXPORTS = {
     "Translation": "newscorpus.document",
     "SCHEMA": "newscorpus.document",
     "SCHEMA_VERSION": "newscorpus.document",
-    "ProcessOptions": "newscorpus.pipeline",
+    "ProcessOptions": "newscorpus.config",
     "RunSummary": "newscorpus.pipeline",
     "ShardResult": "newscorpus.pipeline",
     "process": "newscorpus.pipeline",
@@ -47,11 +47,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from newscorpus.config import ProcessOptions
     from newscorpus.document import SCHEMA, SCHEMA_VERSION, Document, Translation
     from newscorpus.errors import UserError
     from newscorpus.executors import Executor, LocalExecutor
     from newscorpus.executors.ray import RayExecutor
-    from newscorpus.pipeline import ProcessOptions, RunSummary, ShardResult, process
+    from newscorpus.pipeline import RunSummary, ShardResult, process
     from newscorpus.steps import QualityThresholds, Step
 
 

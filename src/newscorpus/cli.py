@@ -282,7 +282,9 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
         keep_duplicates: bool | None,
         **kwargs: Any,
     ) -> Any:
-        settings = process_options(config_file, min_words, languages, keep_duplicates)
+        from newscorpus.config import load_process_options
+
+        settings = load_process_options(config_file, min_words, languages, keep_duplicates)
         return function(*args, process_settings=settings, **kwargs)
 
     options = [
@@ -322,54 +324,6 @@ def _process_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-CONFIG_TABLES = frozenset({"process"})  # the tables a --config file may hold
-
-
-def process_options(
-    config_file: Path | None,
-    min_words: int | None,
-    languages: tuple[str, ...],
-    keep_duplicates: bool | None = None,
-) -> Any:
-    """ProcessOptions from the config file, then the command line on top."""
-    from newscorpus.pipeline import ProcessOptions
-
-    values: dict[str, Any] = {}
-    if config_file is not None:
-        config = _read_toml(config_file)
-        unknown = sorted(set(config) - CONFIG_TABLES)
-        if unknown:  # a typo ([proces]) would silently build with the defaults
-            raise UserError(
-                f"{config_file}: unknown table or key {unknown[0]!r} "
-                f"(known: {', '.join(f'[{name}]' for name in sorted(CONFIG_TABLES))})"
-            )
-        values = config.get("process", {})
-        if not isinstance(values, dict):
-            raise UserError(f"{config_file}: [process] must be a table")
-    options = ProcessOptions.from_dict(values, where=f"{config_file}: [process]")
-    if min_words is not None:
-        options.quality.min_words = min_words
-    if languages:
-        options.languages = tuple(sorted({code.strip().lower() for code in languages}))
-    if keep_duplicates:
-        options.dedup.keep_duplicates = True
-    return options
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib
-
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text, as TOML must be ({exc.reason})") from exc
 
 
 @cli.command("process")
@@ -1218,8 +1172,10 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
             max_page_mb=5.0,
             timeout=10.0,
         )
+        from newscorpus.config import ProcessOptions
+
         summary = run_process(
-            warcs, corpus, ExecutorChoice(workers=workers), process_options(None, None, ()), output
+            warcs, corpus, ExecutorChoice(workers=workers), ProcessOptions(), output
         )
         report = write_report(corpus)
         output.result({**summary, "report": str(report)})

@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ import pyarrow.parquet as pq
 
 from newscorpus._files import remove_stale_temporaries, write_json_atomic
 from newscorpus._version import __version__
+from newscorpus.config import ProcessOptions
 from newscorpus.dedup.batch import (
     close_batch,
     count_updates,
@@ -51,7 +51,7 @@ from newscorpus.dedup.batch import (
     shard_decisions,
 )
 from newscorpus.dedup.clusters import Decision
-from newscorpus.dedup.keys import DedupOptions, KeysWriter
+from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import STAGED_SCHEMA, Document
 from newscorpus.errors import UserError
 from newscorpus.executors import Executor, LocalExecutor, WorkerLost
@@ -71,7 +71,6 @@ from newscorpus.steps.boilerplate import (
     RemoveBoilerplate,
     learned_lines,
 )
-from newscorpus.steps.filters import QualityThresholds
 from newscorpus.store.boilerplate import (
     AUDIT_LINES_PER_SHARD,
     most_common,
@@ -103,7 +102,6 @@ from newscorpus.store.state import (
     state_dir,
 )
 from newscorpus.warc.reader import (
-    DEFAULT_MAX_BODY_BYTES,
     ReadStats,
     check_warc,
     is_warc_path,
@@ -116,126 +114,6 @@ from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 logger = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 3.0
-
-
-@dataclass(slots=True)
-class ProcessOptions:
-    """Everything that changes what ``process`` writes. Fixed for the life of a corpus."""
-
-    languages: tuple[str, ...] = ()
-    min_language_score: float = 0.5
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    include_tables: bool = True
-    drop_non_articles: bool = True
-    boilerplate_min_documents: int = 3
-    boilerplate_rules: bool = True
-    quality: QualityThresholds = field(default_factory=QualityThresholds)
-    dedup: DedupOptions = field(default_factory=DedupOptions)
-
-    @property
-    def min_words(self) -> int:
-        return self.quality.min_words
-
-    def check(self) -> None:
-        """Validate once, before any work: a mistake here would be fixed in the corpus."""
-        from newscorpus.steps.language import known_languages, language_code
-
-        unknown = sorted(
-            code for code in self.languages if language_code(code) not in known_languages()
-        )
-        if unknown:
-            raise UserError(
-                f"unknown language code(s): {', '.join(unknown)} (use ISO 639-1 codes, e.g. fr;"
-                " the README lists the languages, some need the langid extra)"
-            )
-        if self.quality.min_words < 0 or not 0 <= self.min_language_score <= 1:
-            raise UserError("min_words must be >= 0 and min_language_score within 0..1")
-        if self.boilerplate_min_documents < 2:
-            raise UserError("boilerplate_min_documents must be at least 2")
-        if self.max_body_bytes < 1024:
-            raise UserError(f"max_body_bytes must be at least 1024, not {self.max_body_bytes}")
-        problem = _impossible_threshold(self.quality)
-        if problem:
-            raise UserError(problem)
-        problem = self.dedup.check()
-        if problem:
-            raise UserError(problem)
-
-    def as_dict(self) -> dict[str, Any]:
-        values: dict[str, Any] = json.loads(json.dumps(asdict(self)))
-        return values
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any], where: str = "options") -> ProcessOptions:
-        """Typed options from a TOML table; an unknown key or a wrong type is a UserError."""
-        known = {f.name: f for f in fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known:
-                raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(known)})")
-            if key in ("quality", "dedup"):
-                kwargs[key] = _table(getattr(cls(), key), value, f"{where}.{key}")
-            elif key == "languages":
-                kwargs[key] = tuple(sorted({str(v).strip().lower() for v in _list(value, key)}))
-            else:
-                kwargs[key] = _typed(value, getattr(cls(), key), f"{where}.{key}")
-        return cls(**kwargs)
-
-
-def _impossible_threshold(quality: QualityThresholds) -> str | None:
-    """A threshold that could only drop every document (or none, where it must drop)."""
-    if quality.max_words < 1 or quality.max_words < quality.min_words:
-        return f"quality: max_words must be at least 1 and min_words ({quality.min_words})"
-    if quality.short_line_words < 1:
-        return "quality: short_line_words must be at least 1"
-    if not 0 <= quality.min_mean_word_length <= quality.max_mean_word_length:
-        return "quality: need 0 <= min_mean_word_length <= max_mean_word_length"
-    for field_ in fields(quality):
-        if field_.name in ("min_words", "max_words", "short_line_words") or "word_length" in (
-            field_.name
-        ):
-            continue
-        values = getattr(quality, field_.name)
-        for value in values if isinstance(values, tuple) else (values,):
-            if not 0 <= value <= 1:
-                return f"quality: {field_.name} is a share of the text, within 0..1 (not {value})"
-    return None
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise UserError(f"{where}: expected a list")
-    return value
-
-
-def _typed(value: Any, default: Any, where: str) -> Any:
-    """``value`` checked against the type (and, for a tuple, the length) of ``default``."""
-    kind = type(default)
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if kind is tuple:
-        if not isinstance(value, list) or len(value) != len(default):
-            raise UserError(f"{where}: expected a list of {len(default)} values, got {value!r}")
-        return tuple(
-            _typed(v, d, f"{where}[{i}]")
-            for i, (v, d) in enumerate(zip(value, default, strict=True))
-        )
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise UserError(f"{where}: expected {kind.__name__}, got {value!r}")
-    return value
-
-
-def _table(defaults: Any, values: Any, where: str) -> Any:
-    """A nested options table (quality thresholds, dedup), typed like its defaults."""
-    if not isinstance(values, dict):
-        raise UserError(f"{where}: expected a table")
-    known = {f.name for f in fields(defaults)}
-    kwargs = {}
-    for key, value in values.items():
-        if key not in known:
-            raise UserError(f"{where}: unknown option {key!r} (known: {', '.join(sorted(known))})")
-        kwargs[key] = _typed(value, getattr(defaults, key), f"{where}.{key}")
-    return type(defaults)(**kwargs)
 
 
 def extract_steps(options: ProcessOptions) -> list[Step]:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
+from newscorpus import ProcessOptions, process
 from newscorpus.dedup.keys import DedupOptions
 from newscorpus.executors import LocalExecutor
-from newscorpus.pipeline import ProcessOptions, process
 from newscorpus.store.manifest import read_manifest
 from tests.conftest import write_warc
 

@@ -161,7 +161,7 @@ def test_zstd_and_brotli_bombs_are_capped() -> None:
     import brotli
     import zstandard
 
-    from newscorpus.warc.reader import decode_content
+    from newscorpus.content_encoding import decode_content
 
     zeros = b"\0" * 20_000_000
     for coding, body in (

@@ -33,11 +33,11 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress
 from twisted.internet.protocol import Factory
 
+from newscorpus.content_encoding import decode_content
 from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
 from newscorpus.crawl.state import CrawlState
-from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from twisted.python.failure import Failure
 
+from newscorpus.content_encoding import decode_content
 from newscorpus.crawl.discovery import (
     COMMON_FEED_PATHS,
     canonical_request_url,
@@ -44,7 +45,6 @@ from newscorpus.crawl.middlewares import (
 from newscorpus.crawl.sources import Source, site_key
 from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
-from newscorpus.warc.reader import decode_content
 from newscorpus.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
