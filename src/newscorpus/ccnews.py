@@ -9,20 +9,19 @@ selected from the WARC headers (``warc.remote``).
 from __future__ import annotations
 
 import gzip
-import http.client
 import logging
 import re
 import time
 import urllib.error
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from newscorpus.errors import UserError
 from newscorpus.urls import bare_host
-from newscorpus.warc.remote import DownloadError, RemoteWarc, open_source
+from newscorpus.warc.remote import DownloadError, RemoteWarc, open_source, wait_to_retry
 
 logger = logging.getLogger(__name__)
 
@@ -70,34 +69,37 @@ def join(base: str, path: str) -> str:
     return str(Path(base) / path)
 
 
-def read_listing(selection: CCNewsSelection, year: int, month: int) -> list[str] | None:
-    """The WARC paths of one month, or None when the month has no listing (yet)."""
+def read_listing(
+    selection: CCNewsSelection, year: int, month: int, sleep: Callable[[float], None] = time.sleep
+) -> list[str] | None:
+    """The WARC paths of one month, or None when the month has no listing (yet); a
+    failure worth retrying is retried as remote WARC reading does (``wait_to_retry``)."""
     url = join(selection.base_url, LISTING.format(year=year, month=month))
-    for attempt in range(selection.retries + 1):
+    failures = 0
+    while True:
         try:
             stream, _ = open_source(url)
             with stream:
                 data = stream.read()
-        except (FileNotFoundError, urllib.error.HTTPError) as exc:
-            if isinstance(exc, urllib.error.HTTPError) and (exc.code >= 500 or exc.code == 429):
-                problem: Exception = exc
-            else:
-                return None
-        except (OSError, http.client.HTTPException) as exc:
-            problem = exc
+            break
         except (ValueError, DownloadError) as exc:
             raise UserError(f"{url}: {exc}") from None
-        else:
+        except Exception as exc:
+            if isinstance(exc, FileNotFoundError) or (
+                isinstance(exc, urllib.error.HTTPError) and exc.code in (404, 410)
+            ):
+                return None
             try:
-                text = gzip.decompress(data).decode()
-            except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
-                raise UserError(f"{url}: not a gzip listing of WARC paths ({exc})") from None
-            return [line.strip() for line in text.splitlines() if line.strip()]
-        if attempt < selection.retries:
-            delay = selection.backoff * 2**attempt
-            logger.warning("%s: %s; retrying in %.1f s", url, problem, delay)
-            time.sleep(delay)
-    raise UserError(f"{url}: cannot read the CC-NEWS listing ({problem})")
+                failures = wait_to_retry(
+                    url, exc, failures, selection.retries, selection.backoff, sleep
+                )
+            except DownloadError as gave_up:
+                raise UserError(f"cannot read the CC-NEWS listing: {gave_up}") from None
+    try:
+        text = gzip.decompress(data).decode()
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        raise UserError(f"{url}: not a gzip listing of WARC paths ({exc})") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def select_files(selection: CCNewsSelection) -> list[RemoteWarc]:

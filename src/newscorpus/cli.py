@@ -671,7 +671,7 @@ def publish_command(
 
     The working state (.state/) stays home. Needs a token with write access.
     """
-    from newscorpus.store.publish import plan_publish, publish
+    from newscorpus.publish import plan_publish, publish
 
     output: Output = ctx.obj
     if dry_run:
@@ -699,9 +699,10 @@ def publish_command(
 
 
 def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of ``crawl`` (shared by ``build``)."""
-    from newscorpus.crawl.runner import DEFAULT_CONTACT
+    """The options of ``crawl`` (shared by ``build``); their defaults are CrawlOptions'."""
+    from newscorpus.crawl.runner import CrawlOptions
 
+    defaults = CrawlOptions()
     options = [
         click.option(
             "--sources",
@@ -729,7 +730,7 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--contact",
-            default=DEFAULT_CONTACT,
+            default=defaults.contact,
             show_default=True,
             metavar="URL",
             help="Contact URL sent in the User-Agent.",
@@ -737,7 +738,7 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--delay",
             type=click.FloatRange(min=0),
-            default=1.0,
+            default=defaults.delay,
             show_default=True,
             help="Seconds from the end of one request to a host to the next (one at a "
             "time; a larger robots.txt Crawl-delay wins; auto-throttle may add more).",
@@ -745,35 +746,35 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--concurrency-per-host",
             type=click.IntRange(min=1),
-            default=2,
+            default=defaults.concurrency_per_host,
             show_default=True,
             help="Requests in flight to one host at most (with --delay 0; with a delay, one).",
         ),
         click.option(
             "--max-depth",
             type=click.IntRange(min=0),
-            default=3,
+            default=defaults.max_depth,
             show_default=True,
             help="Link hops from a home page, feed or sitemap.",
         ),
         click.option(
             "--max-pages-per-site",
             type=click.IntRange(min=1),
-            default=10_000,
+            default=defaults.max_pages_per_site,
             show_default=True,
             help="Requests per site in one crawl.",
         ),
         click.option(
             "--max-page-mb",
             type=click.FloatRange(min=0.01),
-            default=5.0,
+            default=defaults.max_page_bytes / 2**20,
             show_default=True,
             help="Largest page, received or decompressed.",
         ),
         click.option(
             "--timeout",
             type=click.FloatRange(min=0.1),
-            default=30.0,
+            default=defaults.timeout,
             show_default=True,
             help="Seconds before a request is given up.",
         ),
@@ -795,7 +796,7 @@ def run_crawl_command(
     seeds: list[str],
     run_dir: Path,
     output: Output,
-    warc_prefix: str = "newscorpus-crawl",
+    warc_prefix: str | None = None,
     team: Any = None,
     **options: Any,
 ) -> list[Path]:
@@ -810,17 +811,18 @@ def run_crawl_command(
         raise UserError(str(exc)) from None
     if options.get("sources_file"):
         sources += load_sources(options["sources_file"])
+    defaults = CrawlOptions()
     crawl_options = CrawlOptions(
-        archive_non_html=options.get("archive_non_html", False),
+        archive_non_html=options.get("archive_non_html", defaults.archive_non_html),
         allow_private=options["allow_private"],
         contact=options["contact"],
         delay=options["delay"],
-        concurrency_per_host=options.get("concurrency_per_host", 2),
+        concurrency_per_host=options.get("concurrency_per_host", defaults.concurrency_per_host),
         max_depth=options["max_depth"],
         max_pages_per_site=options["max_pages_per_site"],
-        max_page_bytes=int(options["max_page_mb"] * 1024 * 1024),
+        max_page_bytes=int(options["max_page_mb"] * 2**20),
         timeout=options["timeout"],
-        warc_prefix=warc_prefix,
+        warc_prefix=warc_prefix or defaults.warc_prefix,
     )
     status = None
     if output.live:

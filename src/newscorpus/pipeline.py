@@ -65,17 +65,13 @@ from newscorpus.steps import (
     QualityFilter,
     Step,
 )
-from newscorpus.steps.boilerplate import (
-    BoilerplateIndex,
-    CountLines,
-    RemoveBoilerplate,
-    learned_lines,
-)
+from newscorpus.steps.boilerplate import DOCUMENT_LINES_SCHEMA, CountLines, RemoveBoilerplate
 from newscorpus.store.boilerplate import (
     AUDIT_LINES_PER_SHARD,
     most_common,
     write_boilerplate_report,
 )
+from newscorpus.store.boilerplate_index import learn_boilerplate, learned_lines
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import flat_options, write_manifest
 from newscorpus.store.parquet import (
@@ -281,7 +277,12 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
         for document in run_steps(steps, records, task, dropped):
             staged.write(document.to_row(STAGED_SCHEMA))
         staged.commit()
-        line_counter.write(line_counts_path(corpus, shard.number))
+        with AtomicParquetWriter(
+            line_counts_path(corpus, shard.number), DOCUMENT_LINES_SCHEMA, row_group_rows=10_000
+        ) as line_counts:
+            for row in line_counter.rows():
+                line_counts.write(row)
+            line_counts.commit()
         dropped.commit()
     counts = {f"read.{key}": value for key, value in read_stats.as_counts().items()}
     for step in steps:
@@ -397,23 +398,6 @@ def _write_index_keys(corpus: Path, shard: int, decisions: dict[int, Decision]) 
 
 def _names(steps: Sequence[Step]) -> list[str]:
     return [step.name for step in steps]
-
-
-def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:
-    """Merge the line counts of extracted shards into the index; returns how many merged."""
-    pending = [n for n in shards if line_counts_path(corpus, n).exists()]
-    if not pending:
-        return 0
-    index = BoilerplateIndex(boilerplate_index_path(corpus))
-    merged = 0
-    try:
-        for number in sorted(pending):
-            path = line_counts_path(corpus, number)
-            merged += index.merge(number, path)
-            path.unlink()  # merged (now or by a run that died before this unlink)
-    finally:
-        index.close()
-    return merged
 
 
 def run_steps(

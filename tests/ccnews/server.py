@@ -44,7 +44,7 @@ def build_tree(root: Path, files: dict[str, list[tuple[str, str]]]) -> dict[str,
 
 class TreeServer:
     """Serves ``root``; ``faults[path]`` is a list of what to do to the next requests:
-    ``"500"`` (a server error), ``"404"``, ``"cut"`` (half the body, then the connection
+    ``"500"`` (a server error), ``"404"``, ``"403"``, ``"cut"`` (half the body, then the connection
     closes), ``"slow"`` (the body in small pieces, slowly). ``log`` holds (path, range)."""
 
     def __init__(self, root: Path) -> None:
@@ -62,7 +62,7 @@ class TreeServer:
                 server.log.append((path, self.headers.get("Range")))
                 queued = server.faults.get(path) or []
                 fault = queued.pop(0) if queued else None
-                if fault in ("500", "404"):
+                if fault in ("500", "404", "403"):
                     self.send_error(int(fault))
                     return
                 file = server.root / path.lstrip("/")

@@ -16,7 +16,14 @@ import pyarrow.dataset as ds
 import pytest
 
 from newscorpus import LocalExecutor, process
-from newscorpus.ccnews import CCNewsSelection, file_time, parse_domains, select_files
+from newscorpus.ccnews import (
+    CCNewsSelection,
+    file_time,
+    parse_domains,
+    read_listing,
+    select_files,
+)
+from newscorpus.errors import UserError
 from newscorpus.warc.reader import ReadStats, read_responses
 from newscorpus.warc.remote import host_of, site_selected
 from tests.ccnews.server import TreeServer, build_tree
@@ -221,6 +228,32 @@ def test_selection_helpers(tree: dict[str, Path], tmp_path: Path) -> None:
         max_files=3,
     )
     assert [f.name for f in select_files(local)] == [JAN_01, JAN_15, JAN_31]  # a local mirror
+
+
+def test_a_listing_is_retried_like_a_warc_a_refusal_is_said(
+    tree: dict[str, Path], tmp_path: Path
+) -> None:
+    """The monthly listing follows the rule of remote WARC reading: a server error is
+    retried with backoff, a missing month is no listing, a refusal is an error (not a
+    month without files)."""
+    listing = "/crawl-data/CC-NEWS/2024/01/warc.paths.gz"
+    waits: list[float] = []
+    with TreeServer(tmp_path / "mirror").running() as server:
+        selection = CCNewsSelection(
+            start=date(2024, 1, 1), end=date(2024, 1, 31), base_url=server.url,
+            retries=2, backoff=0.5,
+        )  # fmt: skip
+        server.faults = {listing: ["500", "500"]}
+        paths = read_listing(selection, 2024, 1, sleep=waits.append)
+        assert paths and len(paths) == 3 and waits == [0.5, 1.0]
+        assert read_listing(selection, 2024, 3, sleep=waits.append) is None  # no such month
+        server.faults = {listing: ["500"] * 3}
+        with pytest.raises(UserError, match=r"500.*after 3 attempts"):
+            read_listing(selection, 2024, 1, sleep=waits.append)
+        server.faults = {listing: ["403"]}
+        with pytest.raises(UserError, match="403"):
+            read_listing(selection, 2024, 1, sleep=waits.append)
+    assert len(waits) == 4  # the refusal was not retried
 
 
 def test_a_real_common_crawl_file_streams_like_it_reads() -> None:

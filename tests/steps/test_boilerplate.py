@@ -8,8 +8,10 @@ import pytest
 
 from newscorpus.document import Document, count_words
 from newscorpus.steps import CleanText, CountLines, RemoveBoilerplate
-from newscorpus.steps.boilerplate import BoilerplateIndex, learned_lines
+from newscorpus.steps.boilerplate import DOCUMENT_LINES_SCHEMA
 from newscorpus.steps.boilerplate_rules import fallback_rule
+from newscorpus.store.boilerplate_index import BoilerplateIndex, learned_lines
+from newscorpus.store.parquet import AtomicParquetWriter
 
 DEMO = json.loads(files("newscorpus.demo").joinpath("site/articles.json").read_text("utf-8"))
 NBSP_LINE, DASH_LINE = "\u00a0\u00a0\u00a0", "-" * 40
@@ -134,7 +136,10 @@ def _learn(tmp_path: Path, docs: list[Document], shard: int = 0) -> Path:
     counter = CountLines()
     list(counter.run(docs))
     counts = tmp_path / f"lines-{shard}.parquet"
-    counter.write(counts)
+    with AtomicParquetWriter(counts, DOCUMENT_LINES_SCHEMA) as writer:
+        for row in counter.rows():
+            writer.write(row)
+        writer.commit()
     index_path = tmp_path / "boilerplate.sqlite"
     index = BoilerplateIndex(index_path)
     assert index.merge(shard, counts)

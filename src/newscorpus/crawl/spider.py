@@ -66,8 +66,8 @@ class NewsSpider(scrapy.Spider):
         sources: list[Source],
         state: CrawlState | RedisFrontier,
         warc_writer: WarcFileWriter,
-        max_depth: int = 3,
-        max_pages_per_site: int = 10_000,
+        max_depth: int,  # the runner passes CrawlOptions' (their defaults are there)
+        max_pages_per_site: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

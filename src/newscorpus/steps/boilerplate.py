@@ -3,8 +3,8 @@
 The way CCNet and trafilatura's cache do it, by line frequency, but per site and kept with
 the corpus. ``CountLines`` (first per-shard stage) records in how many documents of each
 domain every normalised line occurs, and every short "Label: headline" line's label. The
-driver merges those counts into ``BoilerplateIndex`` (SQLite in ``CORPUS/.state``), so
-they accumulate across runs. ``RemoveBoilerplate`` (second stage) removes the lines seen
+driver merges those counts into ``store.boilerplate_index`` (SQLite in ``CORPUS/.state``),
+so they accumulate across runs. ``RemoveBoilerplate`` (second stage) removes the lines seen
 in at least ``min_docs`` documents of their site, plus lines matched by the multilingual
 fallback rules, and records what it removed so a user can audit it.
 """
@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
-from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from newscorpus.document import Document, count_words
 from newscorpus.steps.base import Step
@@ -31,7 +27,6 @@ from newscorpus.steps.boilerplate_rules import (
     is_author_bio,
     is_list_item,
 )
-from newscorpus.store.parquet import AtomicParquetWriter
 from newscorpus.urls import host_name
 
 # One row per document: its domain, its id, the keys of its distinct lines and labels.
@@ -116,11 +111,11 @@ class CountLines(Step):
                 self.documents[doc.id] = (doc.domain, sorted(_document_keys(doc.text)))
             yield doc
 
-    def write(self, path: Path) -> None:
-        writer = AtomicParquetWriter(path, DOCUMENT_LINES_SCHEMA, row_group_rows=10_000)
+    def rows(self) -> Iterator[dict[str, object]]:
+        """The shard's line counts, one row a document (``DOCUMENT_LINES_SCHEMA``), for
+        the stage to store and the driver to merge into the corpus's index."""
         for doc_id, (domain, keys) in sorted(self.documents.items()):
-            writer.write({"domain": domain, "id": doc_id, "keys": keys})
-        writer.commit()
+            yield {"domain": domain, "id": doc_id, "keys": keys}
 
 
 def _document_keys(text: str) -> set[int]:
@@ -130,71 +125,6 @@ def _document_keys(text: str) -> set[int]:
     labels = Counter(k for k in map(label_key, lines[1:]) if k is not None)
     keys.update(k for k, uses in labels.items() if uses <= MAX_LABEL_USES_PER_DOCUMENT)
     return keys
-
-
-class BoilerplateIndex:
-    """Per-domain document counts of lines, in SQLite: on disk, merged shard by shard."""
-
-    def __init__(self, path: Path, read_only: bool = False) -> None:
-        self.path = path
-        if read_only:
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        else:
-            self._db = sqlite3.connect(path)
-            self._db.executescript(
-                """
-                PRAGMA journal_mode=WAL;
-                CREATE TABLE IF NOT EXISTS lines (
-                    domain TEXT NOT NULL, key INTEGER NOT NULL, documents INTEGER NOT NULL,
-                    PRIMARY KEY (domain, key)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS merged (shard INTEGER PRIMARY KEY);
-                CREATE TABLE IF NOT EXISTS counted (id TEXT PRIMARY KEY) WITHOUT ROWID;
-                """
-            )
-
-    def merge(self, shard: int, lines_path: Path) -> bool:
-        """Add one shard's documents, once each: a document id already counted (fetched
-        again, in another shard or run) adds nothing; the shard is recorded in the same
-        transaction, so a merge interrupted half-way is redone whole."""
-        with self._db:
-            if self._db.execute("SELECT 1 FROM merged WHERE shard = ?", (shard,)).fetchone():
-                return False
-            for batch in pq.ParquetFile(lines_path).iter_batches(batch_size=5_000):
-                counts: Counter[tuple[str, int]] = Counter()
-                columns = batch.to_pydict()
-                for domain, doc_id, keys in zip(
-                    columns["domain"], columns["id"], columns["keys"], strict=True
-                ):
-                    added = self._db.execute(
-                        "INSERT OR IGNORE INTO counted VALUES (?)", (doc_id,)
-                    ).rowcount
-                    if added:
-                        counts.update((domain, key) for key in keys)
-                self._db.executemany(
-                    "INSERT INTO lines VALUES (?, ?, ?) ON CONFLICT (domain, key) "
-                    "DO UPDATE SET documents = documents + excluded.documents",
-                    ((domain, key, n) for (domain, key), n in counts.items()),
-                )
-            self._db.execute("INSERT INTO merged VALUES (?)", (shard,))
-        return True
-
-    def learned(self, domain: str, min_docs: int) -> frozenset[int]:
-        """Keys of the lines and labels seen in at least ``min_docs`` documents of ``domain``."""
-        rows = self._db.execute(
-            "SELECT key FROM lines WHERE domain = ? AND documents >= ?", (domain, min_docs)
-        )
-        return frozenset(row[0] for row in rows)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-def learned_lines(index_path: Path, min_docs: int) -> Callable[[str], frozenset[int]]:
-    """Domain -> learned keys, read from the index on first use of each domain."""
-    if not index_path.exists():
-        return lambda domain: frozenset()
-    index = BoilerplateIndex(index_path, read_only=True)
-    return cache(lambda domain: index.learned(domain, min_docs))
 
 
 class RemoveBoilerplate(Step):

@@ -101,12 +101,35 @@ def open_source(url: str, offset: int = 0) -> tuple[IO[bytes], int]:
     return handle, offset
 
 
-def _retryable(exc: BaseException) -> bool:
+def retryable(exc: BaseException) -> bool:
+    """Whether a failed download may succeed when tried again (a server error, a
+    timeout, a dropped connection), not a refusal or a missing file."""
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
     if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
         return False
     return isinstance(exc, OSError | http.client.HTTPException | DownloadError)
+
+
+def wait_to_retry(
+    what: str,
+    exc: BaseException,
+    failures: int,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Wait before the next attempt at ``what`` (``backoff`` seconds, doubled at each
+    failure) and return the failures so far; raise DownloadError instead when ``exc`` is
+    not worth retrying or ``retries`` are spent. The one retry rule of remote reading."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if not retryable(exc) or failures >= retries:
+        attempts = f" after {failures + 1} attempts" if failures else ""
+        raise DownloadError(f"{what}: {reason}{attempts}") from None
+    delay = backoff * 2**failures
+    logger.warning("%s: %s; retrying in %.1f s", what, reason, delay)
+    sleep(delay)
+    return failures + 1
 
 
 def read_remote_responses(
@@ -177,7 +200,7 @@ def _read_members(
                     yield response
             return
         except _Interrupted as broke:
-            failures = _failed(source, stats, broke.cause, failures, resume, sleep)
+            failures = _failed(source, stats, broke.cause, failures, sleep)
         finally:
             raw.close()
 
@@ -244,7 +267,7 @@ def _open_at(
             raw, start = open_source(source.url, offset)
             break
         except Exception as exc:
-            failures = _failed(source, stats, exc, failures, offset, sleep)
+            failures = _failed(source, stats, exc, failures, sleep)
     if start != offset:  # the server ignored the range: pass over what is handled
         _discard(raw, offset - start)
     if copy is not None:
@@ -294,7 +317,7 @@ def _read_records(
                     yield response
             return
         except _Interrupted as broke:
-            failures = _failed(source, stats, broke.cause, failures, resume_at, sleep)
+            failures = _failed(source, stats, broke.cause, failures, sleep)
         finally:
             raw.close()
 
@@ -304,19 +327,12 @@ def _failed(
     stats: ReadStats,
     exc: BaseException,
     failures: int,
-    offset: int,
     sleep: Callable[[float], None],
 ) -> int:
-    """Wait before the next attempt, or give up with DownloadError."""
-    reason = " ".join(str(exc).split()) or type(exc).__name__
-    if not _retryable(exc) or failures >= source.retries:
-        attempts = f" after {failures + 1} attempts" if failures else ""
-        raise DownloadError(f"{source.url}: {reason}{attempts}") from None
-    delay = source.backoff * 2**failures
-    logger.warning("%s: %s; retrying from offset %d in %.1f s", source.name, reason, offset, delay)
+    """Wait before the next attempt (counted), or give up with DownloadError."""
+    failures = wait_to_retry(source.url, exc, failures, source.retries, source.backoff, sleep)
     stats.retries += 1
-    sleep(delay)
-    return failures + 1
+    return failures
 
 
 def _open_copy(source: RemoteWarc) -> BinaryIO | None:

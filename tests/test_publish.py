@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newscorpus.store.publish import plan_publish
+from newscorpus.publish import plan_publish
 from tests.conftest import free_port
 from tests.test_cli import _one_line_error
 
