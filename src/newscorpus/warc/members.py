@@ -226,23 +226,44 @@ def _inflate_head(window: _Window, offset: int) -> bytes:
     return bytes(out)
 
 
+@dataclass(slots=True)
+class WarcHeader:
+    record_type: str  # lower case
+    target_uri: str
+    content_length: int  # -1: missing or not a number
+    size: int  # of the header, its closing blank line included
+
+
+def parse_warc_header(head: bytes) -> WarcHeader:
+    """``head``: a WARC header without its closing blank line."""
+    lower = head.lower()
+    length = header_field(head, lower, b"\r\ncontent-length:")
+    record_type = header_field(head, lower, b"\r\nwarc-type:")
+    uri = header_field(head, lower, b"\r\nwarc-target-uri:")
+    return WarcHeader(
+        record_type=(record_type or b"").decode("latin-1").lower(),
+        target_uri=(uri or b"").decode("utf-8", "replace"),
+        content_length=int(length) if length and length.isdigit() else -1,
+        size=len(head) + 4,
+    )
+
+
+def starts_with_warc_header(compressed: bytes | memoryview) -> bool:
+    """Whether gzip data starts a member whose text starts a WARC record."""
+    try:
+        return zlib.decompressobj(31).decompress(compressed, 8).startswith(b"WARC/")
+    except zlib.error:
+        return False
+
+
 def _parse_header(head: bytes, offset: int) -> tuple[str, str, int, int]:
     end = head.find(b"\r\n\r\n")
     if not head.startswith(b"WARC/") or end < 0:
         raise WarcDamage(offset, "data that is not a WARC record")
-    head = head[:end]
-    lower = head.lower()
-    length = header_field(head, lower, b"\r\ncontent-length:")
-    if not length or not length.isdigit():
+    header = parse_warc_header(head[:end])
+    if header.content_length < 0:
         raise WarcDamage(offset, "a record header without a valid Content-Length", "bad_length")
-    record_type = header_field(head, lower, b"\r\nwarc-type:") or b""
-    uri = header_field(head, lower, b"\r\nwarc-target-uri:") or b""
-    return (
-        record_type.decode("latin-1").lower(),
-        uri.decode("utf-8", "replace"),
-        int(length),
-        end + 4,
-    )
+    return header.record_type, header.target_uri, header.content_length, header.size
 
 
 def header_field(head: bytes, lower: bytes, name: bytes) -> bytes | None:
@@ -313,18 +334,10 @@ def _next_member(window: _Window, offset: int, size: int) -> int:
             search = max(search, window.end - len(boundary) + 1)
             window.ensure(window.end + INFLATE_CHUNK)
             continue
-        if _starts_record(window, found + 4):
+        if starts_with_warc_header(window.slice(found + 4, found + 4 + 256)):
             return found + 4
         search = found + 1
     return _skip_by_inflating(window, offset, size)  # the last member: checked whole
-
-
-def _starts_record(window: _Window, offset: int) -> bool:
-    try:
-        head = zlib.decompressobj(31).decompress(window.slice(offset, offset + 256), 8)
-    except zlib.error:
-        return False
-    return head.startswith(b"WARC/")
 
 
 def _skip_by_inflating(window: _Window, offset: int, size: int, exact: bool = True) -> int:

@@ -32,7 +32,9 @@ from newscorpus.warc.members import (
     DamageKind,
     Member,
     NotOneMemberPerRecord,
-    header_field,
+    WarcHeader,
+    parse_warc_header,
+    starts_with_warc_header,
     walk_members,
 )
 
@@ -492,36 +494,10 @@ class _GzipPieces(_Pieces):
 
     def _holds_warc_header(self) -> bool:
         self._have(4096)
-        head = self.data[self.index : self.index + 4096]
-        try:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 8).startswith(b"WARC/")
-        except zlib.error:
-            return False
+        return starts_with_warc_header(self.data[self.index : self.index + 4096])
 
 
 # ---- framing: records out of the pieces, each checked, with resynchronisation ----
-
-
-@dataclass(slots=True)
-class _Header:
-    record_type: str  # lower case
-    target_uri: str
-    content_length: int  # -1: missing or not a number
-    size: int  # of the header, its closing blank line included
-
-
-def _parse_header(head: bytes) -> _Header:
-    """``head``: a WARC header without its closing blank line."""
-    lower = head.lower()
-    length = header_field(head, lower, b"\r\ncontent-length:")
-    record_type = header_field(head, lower, b"\r\nwarc-type:")
-    uri = header_field(head, lower, b"\r\nwarc-target-uri:")
-    return _Header(
-        record_type=(record_type or b"").decode("latin-1").lower(),
-        target_uri=(uri or b"").decode("utf-8", "replace"),
-        content_length=int(length) if length and length.isdigit() else -1,
-        size=len(head) + 4,
-    )
 
 
 _HEADER_DAMAGE = {
@@ -583,7 +559,7 @@ class _Framer:
         if not self._startswith(b"WARC/"):
             return self._garbage(start, offset)
         header = self._header()
-        if not isinstance(header, _Header):
+        if not isinstance(header, WarcHeader):
             if self.pending is not None:
                 return None
             if header == "truncated":
@@ -617,7 +593,7 @@ class _Framer:
         end = chunk.find(_RECORD_END, local, local + HEADER_LIMIT)
         if end < 0:
             return None
-        header = _parse_header(chunk[local:end])
+        header = parse_warc_header(chunk[local:end])
         length = header.content_length
         block_end = end + 4 + length
         if length < 0 or not chunk.startswith(_RECORD_END, block_end):
@@ -640,7 +616,7 @@ class _Framer:
             header_size=header.size,
         )
 
-    def _header(self) -> _Header | DamageKind:
+    def _header(self) -> WarcHeader | DamageKind:
         """The header at the current position (which stays), or what is wrong with it."""
         searched = self.position
         while (end := self._find(_RECORD_END, searched)) < 0:
@@ -649,10 +625,10 @@ class _Framer:
             searched = max(self.position, self.end - 3)
             if not self._fill(self.end - self.position + 1):
                 return "truncated"
-        header = _parse_header(bytes(self._view(self.position, end)))
+        header = parse_warc_header(bytes(self._view(self.position, end)))
         return header if header.content_length >= 0 else "bad_length"
 
-    def _block(self, start: int, offset: int, header: _Header) -> Member | str:
+    def _block(self, start: int, offset: int, header: WarcHeader) -> Member | str:
         """The record whose header is at the current position, read (what is wanted of
         it) or skipped to its declared end, which must be CRLF CRLF; else ``"short"``
         (the data ends before) or ``"bad end"``."""
@@ -733,7 +709,7 @@ class _Framer:
             self.position = found
             if self._fill(7) and self._startswith(_VERSIONS):
                 header = self._header()
-                if isinstance(header, _Header) and header.record_type:
+                if isinstance(header, WarcHeader) and header.record_type:
                     return True
             self.position += 1
 
