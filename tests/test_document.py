@@ -42,3 +42,14 @@ def test_row_round_trip_through_arrow() -> None:
     back = Document.from_row(table.to_pylist()[0])
     assert back.translations == doc.translations
     assert back.to_row() == doc.to_row()
+
+
+def test_dates_are_written_one_way() -> None:
+    """One parser for every date a page gives: a date stays a date (no invented midnight),
+    a timestamp keeps its time and offset."""
+    from newscorpus.document import iso_date
+
+    assert iso_date(" 2024-03-14 ") == "2024-03-14"
+    assert iso_date("2024-03-14T09:30:00Z") == "2024-03-14T09:30:00+00:00"
+    assert iso_date("2024-03-14T09:30:00+02:00") == "2024-03-14T09:30:00+02:00"
+    assert [iso_date(v) for v in ("", None, "14 March 2024", "2024-13-01")] == [None] * 4

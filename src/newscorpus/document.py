@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -163,3 +164,16 @@ def count_words(text: str) -> int:
 def document_id(canonical_url: str) -> str:
     """The stable id of a document: 16 hex digits of a hash of its canonical URL."""
     return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def iso_date(value: str | None) -> str | None:
+    """A date or timestamp as ``published`` and ``modified`` hold it (ISO 8601: a date
+    stays a date, a timestamp keeps its time and offset), or None if it is not one."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        return None
+    return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()

@@ -12,7 +12,6 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -21,7 +20,14 @@ import lxml.html
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
-from newscorpus.document import UNSPACED, Document, Translation, count_words, document_id
+from newscorpus.document import (
+    UNSPACED,
+    Document,
+    Translation,
+    count_words,
+    document_id,
+    iso_date,
+)
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import fallback_rule
@@ -609,7 +615,7 @@ def _absolute(base: str, href: str) -> str | None:
 def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url: str) -> None:
     found = extract_metadata(tree, url)
     page.title = page.title or _clean_space(found.title or "") or None
-    page.published = page.published or _iso_date(found.date)
+    page.published = page.published or iso_date(found.date)
     if not page.authors:
         page.authors, page.byline_is_outlet = author_names(
             _split_authors(found.author), page.outlets
@@ -677,22 +683,10 @@ def _first_iso(*candidates: list[str] | list[Any] | None) -> str | None:
     for values in candidates:
         for value in values or []:
             if isinstance(value, str):
-                iso = _iso_date(value)
+                iso = iso_date(value)
                 if iso:
                     return iso
     return None
-
-
-def _iso_date(value: str | None) -> str | None:
-    """ISO 8601 spelling of a date or timestamp, or None if it is not one."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
-    except (ValueError, OverflowError):
-        return None
 
 
 def _headline(

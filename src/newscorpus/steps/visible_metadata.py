@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import lxml.etree
 import lxml.html
+
+from newscorpus.document import iso_date
 
 # --- dates -----------------------------------------------------------------------------
 
@@ -336,7 +338,7 @@ def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> Visib
     found = VisibleMetadata()
     for element, author_like in _snippet_elements(tree):
         if element.tag == "time" and element.get("datetime"):
-            _take_date(found, _iso(element.get("datetime", "")), element)
+            _take_date(found, iso_date(element.get("datetime")), element)
         text = element.text_content()
         if len(text) > MAX_SNIPPET_CHARS:
             continue
@@ -422,13 +424,6 @@ def _take_date(found: VisibleMetadata, value: str | None, element: lxml.html.Htm
         found.modified = found.modified or value
     else:
         found.published = found.published or value
-
-
-def _iso(value: str) -> str | None:
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        return None
 
 
 def _element_authors(element: lxml.html.HtmlElement) -> list[str]:
