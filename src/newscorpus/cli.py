@@ -1115,11 +1115,10 @@ def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
     """A rerun of the demo starts afresh; anything that is not a demo output is kept."""
     import shutil
 
-    from newscorpus.store.state import plan_path, read_json
+    from newscorpus.store.plan import ShardPlan
 
     if corpus.exists() and any(corpus.iterdir()):
-        plan = plan_path(corpus)
-        names = [e["name"] for e in read_json(plan)["inputs"].values()] if plan.exists() else []
+        names = ShardPlan.read(corpus).names()
         if not names or not all(n.startswith(DEMO_PREFIX) for n in names):
             raise UserError(f"{corpus} exists and is not a demo corpus; choose another --out")
         shutil.rmtree(corpus)

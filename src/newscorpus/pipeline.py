@@ -26,7 +26,6 @@ from scratch, so a killed run resumes exactly.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import time
 import traceback
@@ -82,6 +81,7 @@ from newscorpus.store.parquet import (
     iter_rows,
     remove_shard_outputs,
 )
+from newscorpus.store.plan import Shard, ShardPlan, expand_inputs, plan_shards
 from newscorpus.store.state import (
     boilerplate_index_path,
     extracted_marker_path,
@@ -92,18 +92,14 @@ from newscorpus.store.state import (
     marker_path,
     new_keys_path,
     options_path,
-    plan_path,
     read_json,
     staged_path,
     state_dir,
 )
 from newscorpus.warc.reader import (
     ReadStats,
-    check_warc,
-    is_warc_path,
     merged_counts,
     read_responses,
-    response_offsets,
 )
 from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 
@@ -129,16 +125,6 @@ def filter_steps(options: ProcessOptions) -> list[Step]:
         IdentifyLanguage(min_score=options.min_language_score),
         QualityFilter(options.quality, languages=options.languages),
     ]
-
-
-@dataclass(slots=True)
-class Shard:
-    number: int
-    path: str
-    start: int
-    end: int | None
-    input_sha256: str  # of the file; of the URL and site selection for a streamed source
-    remote: RemoteWarc | None = None  # a file read as it downloads (CC-NEWS)
 
 
 @dataclass(slots=True)
@@ -412,120 +398,6 @@ def run_steps(
     return iter(stream)
 
 
-def expand_inputs(inputs: Sequence[Path | RemoteWarc]) -> list[Path | RemoteWarc]:
-    """WARC files named, or found (recursively) in folders named; a clear error otherwise.
-
-    Streamed sources (RemoteWarc) pass through as they are."""
-    if not inputs:
-        raise UserError("nothing to process: give WARC files or folders")
-    files: list[Path | RemoteWarc] = []
-    for path in inputs:
-        if isinstance(path, RemoteWarc):
-            files.append(path)
-            continue
-        if not path.exists():
-            raise UserError(f"{path}: no such file or folder")
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and is_warc_path(p))
-            if not found:
-                raise UserError(f"{path}: no .warc or .warc.gz files in this folder")
-            files.extend(found)
-        elif is_warc_path(path):
-            files.append(path)
-        else:
-            raise UserError(f"{path}: not a WARC file (expected a .warc or .warc.gz file)")
-    unique = list(dict.fromkeys(p if isinstance(p, RemoteWarc) else p.resolve() for p in files))
-    return unique
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _remote_identity(source: RemoteWarc) -> str:
-    """A streamed source is its file name and its site selection: CC-NEWS names are unique
-    and their files never change, so the same file from another mirror is the same input."""
-    text = "\n".join([source.name, *sorted(source.domains)])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def plan_shards(
-    corpus: Path, files: Sequence[Path | RemoteWarc], records_per_shard: int
-) -> list[Shard]:
-    """The shards of ``files``: reused from the saved plan, or cut and saved now."""
-    saved = plan_path(corpus)
-    plan: dict[str, Any] = read_json(saved) if saved.exists() else {"inputs": {}}
-    next_number = 1 + max(
-        (s["number"] for entry in plan["inputs"].values() for s in entry["shards"]), default=-1
-    )
-    known_paths = {entry.get("path"): checksum for checksum, entry in plan["inputs"].items()}
-    shards: list[Shard] = []
-    planned: set[str] = set()
-    changed = False
-    for path in files:
-        if isinstance(path, RemoteWarc):  # one shard: it is read as it downloads
-            checksum = _remote_identity(path)
-            entry = plan["inputs"].get(checksum)
-            if entry is None:
-                entry = {
-                    "name": path.name,
-                    "size": None,
-                    "source": path.source,
-                    "domains": sorted(path.domains),
-                    "shards": [{"number": next_number, "start": 0, "end": None}],
-                }
-                next_number += 1
-                plan["inputs"][checksum] = entry
-                changed = True
-            entry["path"] = path.url
-            (number,) = (s["number"] for s in entry["shards"])
-            shards.append(Shard(number, path.url, 0, None, checksum, remote=path))
-            continue
-        try:
-            checksum = _sha256(path)
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        if checksum in planned:
-            logger.warning("%s: same content as another input, skipped", path)
-            continue
-        planned.add(checksum)
-        if known_paths.get(str(path), checksum) != checksum:
-            raise UserError(
-                f"{path} changed since it was processed into {corpus}; "
-                "give the new content a new file name, or use another --out"
-            )
-        entry = plan["inputs"].get(checksum)
-        if entry is None:
-            problem = check_warc(path)
-            if problem:
-                raise UserError(problem)
-            offsets = response_offsets(path)
-            starts = [0, *offsets[records_per_shard::records_per_shard]]
-            ends: list[int | None] = [*starts[1:], None]
-            entry = {
-                "name": path.name,
-                "size": path.stat().st_size,
-                "shards": [
-                    {"number": next_number + i, "start": start, "end": end}
-                    for i, (start, end) in enumerate(zip(starts, ends, strict=True))
-                ],
-            }
-            next_number += len(starts)
-            plan["inputs"][checksum] = entry
-            changed = True
-        entry["path"] = str(path)
-        shards.extend(
-            Shard(s["number"], str(path), s["start"], s["end"], checksum) for s in entry["shards"]
-        )
-    if changed:
-        write_json_atomic(saved, plan)
-    return shards
-
-
 def _check_options(corpus: Path, options: ProcessOptions) -> None:
     saved_path = options_path(corpus)
     wanted = options.as_dict()
@@ -605,7 +477,7 @@ def process(
     with _corpus_lock(corpus):
         _check_options(corpus, options)
         shards = plan_shards(corpus, files, records_per_shard)
-        world_size = len(_planned_shards(corpus))
+        world_size = len(ShardPlan.read(corpus).numbers())
         tasks = [
             ShardTask(str(corpus), shard, options, keep_dropped, world_size) for shard in shards
         ]
@@ -639,7 +511,7 @@ def _deduplicate_and_store(
     while True:
         batch = open_batch(corpus)  # an earlier run's, decided but not all stored
         if batch is None:
-            done = [n for n in _planned_shards(corpus) if marker_path(corpus, n).exists()]
+            done = [n for n in ShardPlan.read(corpus).numbers() if marker_path(corpus, n).exists()]
             new = [n for n in by_number if not marker_path(corpus, n).exists()]
             new = [n for n in new if filtered_marker_path(corpus, n).exists()]
             if not new:
@@ -664,11 +536,6 @@ def _deduplicate_and_store(
         if number not in stored and marker_path(corpus, number).exists():
             stored[number] = _read_marker(marker_path(corpus, number))
     return stored
-
-
-def _planned_shards(corpus: Path) -> list[int]:
-    plan = read_json(plan_path(corpus))
-    return sorted(s["number"] for entry in plan["inputs"].values() for s in entry["shards"])
 
 
 STAGE_NAMES: dict[Callable[[ShardTask], ShardResult], str] = {

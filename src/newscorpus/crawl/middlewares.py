@@ -35,10 +35,9 @@ from twisted.internet.protocol import Factory
 
 from newscorpus.content_encoding import decode_content
 from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
+from newscorpus.crawl.context import crawl_context
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
-from newscorpus.crawl.state import CrawlState
-from newscorpus.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +48,9 @@ REFUSED_WHY = "newscorpus_refused_why"  # and in a few words, where there is mor
 
 
 def crawl_frontier(crawler: Crawler) -> RedisFrontier | None:
-    """The Redis frontier of a shared crawl (the spider's crawl state), else None."""
-    state = getattr(crawler.spider, "state", None)
-    return state if isinstance(state, RedisFrontier) else None
+    """The Redis frontier of a shared crawl (the crawl's store), else None."""
+    context = crawl_context(crawler)
+    return context.store if context and isinstance(context.store, RedisFrontier) else None
 
 
 @lru_cache(maxsize=4096)
@@ -373,16 +372,14 @@ class WarcMiddleware:
             raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
 
     def _archive(self, request: Request, response: Response) -> Response:
-        # The spider owns the writer and the state (settings are copied; these cannot be).
-        owner = self.crawler.spider
-        writer: WarcFileWriter | None = getattr(owner, "warc_writer", None)
-        state: CrawlState | None = getattr(owner, "state", None)
-        if writer is None or state is None:  # not our spider: nothing to archive into
+        context = crawl_context(self.crawler)
+        if context is None:  # not our spider: nothing to archive into
             return response
+        writer, state = context.writer, context.store
         kind = request.meta.get("newscorpus_kind")
         if response.status != 200 or kind is None:
             return response
-        if not owner.in_scope(request.url):  # type: ignore[union-attr]
+        if not context.in_scope(request.url):
             self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")
             return response
         if kind == "article" and state.status(request.url) == "done":
@@ -391,7 +388,7 @@ class WarcMiddleware:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
             return response
-        if not owner.included(request.url):  # type: ignore[union-attr]
+        if not context.included(request.url):
             # a page fetched for its links (home, section) under a source's `include`,
             # or an article redirected out of it: the WARC holds included pages only
             self.stats.inc_value("newscorpus/warc/skipped_not_included")

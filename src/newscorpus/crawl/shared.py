@@ -24,6 +24,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet import task
 
+from newscorpus.crawl.context import crawl_context
 from newscorpus.crawl.frontier import (
     HEARTBEAT_SECONDS,
     ROBOTS_WAIT_SECONDS,
@@ -190,8 +191,8 @@ class SharedScheduler(BaseScheduler):
                 # archived by a worker killed before it said so: nothing left to do
                 self.frontier.done_with([data["url"]])
                 continue
-            included = getattr(self.spider, "included", None)
-            if kind == "article" and included is not None and not included(data["url"]):
+            context = crawl_context(self.crawler)
+            if kind == "article" and context is not None and not context.included(data["url"]):
                 # queued before the sources' `include` said otherwise: not fetched
                 self.crawler.stats.inc_value("newscorpus/skipped/not_included")
                 self.frontier.done_with([data["url"]])

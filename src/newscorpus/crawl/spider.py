@@ -23,6 +23,7 @@ from scrapy.robotstxt import RobotParser
 from twisted.python.failure import Failure
 
 from newscorpus.content_encoding import decode_content
+from newscorpus.crawl.context import CrawlContext, CrawlStore
 from newscorpus.crawl.discovery import (
     COMMON_FEED_PATHS,
     canonical_request_url,
@@ -34,7 +35,7 @@ from newscorpus.crawl.discovery import (
     sitemaps_from_robots,
     trap_reason,
 )
-from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
+from newscorpus.crawl.frontier import FrontierUnreachable
 from newscorpus.crawl.middlewares import (
     REFUSED,
     REFUSED_WHY,
@@ -43,7 +44,6 @@ from newscorpus.crawl.middlewares import (
     validators,
 )
 from newscorpus.crawl.sources import Source, site_key
-from newscorpus.crawl.state import CrawlState
 from newscorpus.urls import is_fetchable_page, looks_like_article
 from newscorpus.warc.writer import WarcFileWriter
 
@@ -64,7 +64,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         sources: list[Source],
-        state: CrawlState | RedisFrontier,
+        state: CrawlStore,
         warc_writer: WarcFileWriter,
         max_depth: int,  # the runner passes CrawlOptions' (their defaults are there)
         max_pages_per_site: int,
@@ -74,7 +74,8 @@ class NewsSpider(scrapy.Spider):
         self.sources = sources
         self.by_site = {key: source for source in sources for key in source.site_keys}
         self.state = state
-        self.warc_writer = warc_writer
+        # what the downloader middlewares and the scheduler share with the spider
+        self.crawl_context = CrawlContext(state, warc_writer, self.in_scope, self.included)
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
         self.seen: set[str] = set()  # URLs requested in this run

@@ -19,7 +19,8 @@ from newscorpus._files import write_json_atomic
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
-from newscorpus.store.state import marker_paths, plan_path, read_json, read_rebuilt_json
+from newscorpus.store.plan import ShardPlan
+from newscorpus.store.state import marker_paths, read_json, read_rebuilt_json
 from newscorpus.warc.reader import merged_counts
 
 MANIFEST = "manifest.json"
@@ -75,7 +76,7 @@ def top_domains(manifest: dict[str, Any], n: int | None = None) -> list[tuple[st
 
 
 def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
-    plan = read_json(plan_path(corpus))
+    plan = ShardPlan.read(corpus)
     markers = marker_paths(corpus)
     documents: Counter[str] = Counter()
     words: Counter[str] = Counter()
@@ -90,7 +91,6 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         counts.append((result["input"], result["counts"]))
         if result.get("warning"):
             warnings.append(result["warning"])
-    shards_total = sum(len(entry["shards"]) for entry in plan["inputs"].values())
     published = _date_range(corpus)
     return {
         "format": "newscorpus",
@@ -114,19 +114,19 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         "published": published,
         "steps": dict(sorted(merged_counts(counts).items())),
         "warnings": warnings,
-        "shards": {"planned": shards_total, "done": len(markers)},
-        "source": _source(plan),
+        "shards": {"planned": len(plan.numbers()), "done": len(markers)},
+        "source": plan.source(),
         "inputs": [
             {
-                "name": entry["name"],
-                "path": entry.get("path"),
-                "source": entry.get("source", "warc"),
-                **({"domains": entry["domains"]} if entry.get("domains") else {}),
-                "bytes": entry["size"],
+                "name": entry.name,
+                "path": entry.path,
+                "source": entry.source,
+                **({"domains": entry.domains} if entry.domains else {}),
+                "bytes": entry.size,
                 "sha256": checksum,
-                "shards": [s["number"] for s in entry["shards"]],
+                "shards": [s.number for s in entry.shards],
             }
-            for checksum, entry in sorted(plan["inputs"].items(), key=lambda i: i[1]["name"])
+            for checksum, entry in sorted(plan.inputs.items(), key=lambda i: i[1].name)
         ],
         "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in SCHEMA],
     }
@@ -147,12 +147,6 @@ def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
     manifest = build_manifest(corpus, options, version)
     write_json_atomic(corpus / MANIFEST, manifest)
     return manifest
-
-
-def _source(plan: dict[str, Any]) -> str:
-    """``warc`` (local files), ``cc-news``, or ``mixed``."""
-    sources = {entry.get("source", "warc") for entry in plan["inputs"].values()}
-    return sources.pop() if len(sources) == 1 else ("mixed" if sources else "warc")
 
 
 def _date_range(corpus: Path) -> dict[str, str | None]:
