@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -656,3 +657,24 @@ def test_a_servers_content_language_decides_what_the_text_leaves_open(tmp_path: 
     process([write_warc(tmp_path / "w", pages)], corpus, _options(min_words=10), LocalExecutor(1))
     found = {row["url"].rsplit("-", 1)[1]: row["language"] for row in _rows(corpus)}
     assert found == {"ms.html": "ms", "id.html": "id", "de.html": "da"}
+
+
+def test_an_interrupt_between_two_results_stops_the_workers_at_once(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM lands wherever the main process is: here while it reports a
+    finished shard. The workers must stop then, not go on through the queued shards
+    until the interpreter exits (a killed run took minutes to end under load)."""
+    warc = _article_warc(tmp_path / "w", 160)
+    corpus = tmp_path / "corpus"
+
+    def interrupt(stage: str, result: object, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        process(
+            [warc], corpus, executor=LocalExecutor(2), records_per_shard=4, on_progress=interrupt
+        )
+    assert multiprocessing.active_children() == []  # stopped, while the exception lives
+    extracted = corpus / ".state" / "extracted"
+    done = sorted(extracted.glob("*.json"))
+    time.sleep(1.0)
+    assert sorted(extracted.glob("*.json")) == done and len(done) < 40

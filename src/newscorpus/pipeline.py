@@ -30,7 +30,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -529,8 +529,9 @@ def _deduplicate_and_store(
         if any(r.error for r in results.values()):
             break  # keep the batch: the next run stores the failed shards with its decisions
         updates = [CountUpdate(str(corpus), n, c) for n, c in count_updates(corpus).items()]
-        for _ in executor.map_unordered(run_count_update, updates):
-            pass
+        with closing(executor.map_unordered(run_count_update, updates)) as updated:
+            for _ in updated:
+                pass
         close_batch(corpus)
     for number in by_number:  # shards finished by an earlier run
         if number not in stored and marker_path(corpus, number).exists():
@@ -565,9 +566,13 @@ def _run_stage(
 ) -> dict[int, ShardResult]:
     results: dict[int, ShardResult] = {}
     try:
-        for result in executor.map_unordered(stage, tasks):
-            results[result.shard] = result
-            progress(STAGE_NAMES[stage], result)
+        # closed on the way out, whatever stops the loop: an interrupt (Ctrl-C, SIGTERM)
+        # that lands here rather than inside the executor must stop its workers now, not
+        # leave them working through the queue until the interpreter exits
+        with closing(executor.map_unordered(stage, tasks)) as finished:
+            for result in finished:
+                results[result.shard] = result
+                progress(STAGE_NAMES[stage], result)
     except WorkerLost as exc:
         raise UserError(f"{exc}; finished shards are kept: run the same command again") from exc
     return results

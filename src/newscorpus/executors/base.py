@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -22,8 +22,9 @@ class Executor(ABC):
     @abstractmethod
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[Item]
-    ) -> Iterator[Result]:
-        """Yield ``function(item)`` for every item, in completion order."""
+    ) -> Generator[Result, None, None]:
+        """Yield ``function(item)`` for every item, in completion order. Closing the
+        generator before the end (``contextlib.closing``) stops the work in hand now."""
 
     def close(self) -> None:  # noqa: B027 - most executors have nothing to release
         """Release what the executor started (worker pools, a local cluster)."""

@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -53,7 +53,7 @@ class LocalExecutor(Executor):
 
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[Item]
-    ) -> Iterator[Result]:
+    ) -> Generator[Result, None, None]:
         if self.workers == 1 or len(items) <= 1:
             for item in items:
                 yield function(item)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,7 @@ class RayExecutor(Executor):
 
     def map_unordered(
         self, function: Callable[[Item], Result], items: Sequence[Item]
-    ) -> Iterator[Result]:
+    ) -> Generator[Result, None, None]:
         if not items:
             return
         ray = self._connect()
