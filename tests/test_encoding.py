@@ -70,3 +70,15 @@ def test_a_real_page_labelled_gb2312_in_utf8_reads_right() -> None:
     )
     text = decode_html(gzip.decompress(page.read_bytes()))
     assert "习近平主席" in text and "促进航天技术更好惠及人民" in text
+
+
+def test_what_browsers_do_beyond_the_old_rules() -> None:
+    """w3lib's WHATWG rules: a UTF-32 byte order mark, UTF-7 refused (it can smuggle
+    markup past a filter: "+ADw-script+AD4-"), and labels browsers know (x-gbk)."""
+    text = "<p>Zürich — 北京</p>"
+    assert decode_html("\ufeff".encode("utf-32-le") + text.encode("utf-32-le")) == text
+    smuggled = b"<html><body>+ADw-script+AD4-alert(1)+ADw-/script+AD4-</body></html>"
+    assert "<script>" not in decode_html(smuggled, "utf-7")
+    chinese = "<html><head><meta charset='x-gbk'></head><body>北京新闻</body></html>"
+    assert "北京新闻" in decode_html(chinese.encode("gbk"))
+    assert sniff_encoding(b"<p>x</p>", "rot13") == "utf-8"  # not a text encoding
