@@ -669,11 +669,13 @@ def test_an_interrupt_between_two_results_stops_the_workers_at_once(tmp_path: Pa
     def interrupt(stage: str, result: object, done: int, total: int) -> None:
         raise KeyboardInterrupt
 
+    before = set(multiprocessing.active_children())  # other tests' may still be there
     with pytest.raises(KeyboardInterrupt):
         process(
             [warc], corpus, executor=LocalExecutor(2), records_per_shard=4, on_progress=interrupt
         )
-    assert multiprocessing.active_children() == []  # stopped, while the exception lives
+    # the run's workers are stopped, while the exception (and its frames) still lives
+    assert set(multiprocessing.active_children()) <= before
     extracted = corpus / ".state" / "extracted"
     done = sorted(extracted.glob("*.json"))
     time.sleep(1.0)

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +59,46 @@ def test_a_dead_worker_is_reported_not_waited_for() -> None:
 
     with pytest.raises(WorkerLost):
         list(LocalExecutor(2).map_unordered(_die_on_three, [1, 2, 3, 4, 5]))
+
+
+# A parent like the CLI (SIGTERM raises KeyboardInterrupt there), whose forked workers
+# are busy with long tasks when the parent stops the pool after the first result.
+_STOPPED_EARLY = """
+import json, multiprocessing, os, signal, sys, time
+from contextlib import closing
+from newscorpus.executors.local import LocalExecutor
+
+def slow(n):
+    if n:
+        time.sleep(30)
+    return os.getpid()
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, interrupt)
+    with closing(LocalExecutor(2).map_unordered(slow, list(range(8)))) as results:
+        worker = next(results)
+        time.sleep(1.0)  # both workers are in a 30 s task now
+        start = time.monotonic()
+    stopped_in = time.monotonic() - start
+    alive = [child.pid for child in multiprocessing.active_children()]
+    print(json.dumps({"stopped_in": stopped_in, "alive": alive}))
+    sys.stdout.flush()
+    os._exit(0)
+"""
+
+
+def test_workers_stopped_early_die_even_under_a_parent_that_handles_sigterm(
+    tmp_path: Path,
+) -> None:
+    """Stopping the pool SIGTERMs its workers: they must die, not take SIGTERM as the
+    parent's handler does (an error of the task, then the next task)."""
+    script = tmp_path / "stop_early.py"
+    script.write_text(_STOPPED_EARLY, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    report = json.loads(done.stdout)
+    assert report["alive"] == [] and report["stopped_in"] < 4.0, report

@@ -34,6 +34,12 @@ def _start_worker(parent: int) -> None:
     """
     # Ctrl-C reaches every process of the terminal's group: the parent alone handles it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's SIGTERM handler (the CLI turns SIGTERM into
+    # KeyboardInterrupt): the pool would catch that as the task's error and go on with
+    # the next task, and an interrupt landing while a worker holds the result queue's
+    # lock leaves it held, every worker and the parent's exit waiting on it forever
+    # (seen in a loaded test run). SIGTERM must end a worker.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if os.getppid() != parent:  # died before this worker started
         os._exit(1)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
@@ -90,3 +96,6 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
     for process in processes:
         process.join(timeout=5)
+        if process.is_alive():  # not dead 5 s after SIGTERM: no more asking
+            process.kill()
+            process.join(timeout=5)
