@@ -1206,9 +1206,10 @@ def main() -> None:
 def _end_interrupted_run() -> NoReturn:
     """End an interrupted run now. Its own clean-up has run (workers stopped, half-written
     files removed, the note printed); what is left are the interpreter's exit handlers,
-    and concurrent.futures' waits on the manager thread of a pool whose workers were
-    stopped, which can hang (CPython gh-132969; an interrupted run was seen alive a minute
-    later once in ten loaded test runs). Nothing of ours needs them: they are skipped."""
+    and those of concurrent.futures and multiprocessing wait for worker processes: a
+    worker that does not stop (once, one that took SIGTERM for its task's error and then
+    waited on a lock forever) must not keep an interrupted run alive. Nothing of ours
+    needs them: they are skipped."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
