@@ -11,7 +11,7 @@ import zlib
 import brotli
 import zstandard
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_SIGNATURE = b"\x1f\x8b"  # the first bytes of any gzip data
 
 
 def decode_content(raw: bytes, encoding: str | None, limit: int) -> bytes | None:
@@ -24,7 +24,7 @@ def decode_content(raw: bytes, encoding: str | None, limit: int) -> bytes | None
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
     for coding in reversed(codings):
         if coding in ("gzip", "x-gzip", "deflate"):
-            if coding != "deflate" and not raw.startswith(_GZIP_MAGIC):
+            if coding != "deflate" and not raw.startswith(GZIP_SIGNATURE):
                 continue
             try:
                 raw = _inflate(raw, gzip=coding != "deflate", limit=limit)

@@ -145,7 +145,9 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 # Scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer (whose
 # characters are parts of syllables), Hiragana, Katakana and Han.
 SYLLABIC_UNSPACED_CHARS = "\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff"
-UNSPACED_CHARS = SYLLABIC_UNSPACED_CHARS + "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+KANA_CHARS = "\u3040-\u30ff"  # Hiragana and Katakana
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff"  # CJK ideographs (extension A and unified)
+UNSPACED_CHARS = SYLLABIC_UNSPACED_CHARS + KANA_CHARS + HAN_CHARS + "\uf900-\ufaff"
 UNSPACED = re.compile(f"[{UNSPACED_CHARS}]")  # one character of such a script
 # Ethiopic separates words with its own word space (U+1361) where others put a space.
 _WORD = re.compile(f"[{UNSPACED_CHARS}]|[^\\s\u1361{UNSPACED_CHARS}]+")

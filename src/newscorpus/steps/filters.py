@@ -14,7 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from newscorpus.document import SYLLABIC_UNSPACED_CHARS, UNSPACED, Document, count_words, words_of
+from newscorpus.document import (
+    KANA_CHARS,
+    SYLLABIC_UNSPACED_CHARS,
+    UNSPACED,
+    Document,
+    count_words,
+    words_of,
+)
 from newscorpus.steps.base import Step
 from newscorpus.steps.boilerplate_rules import is_list_item
 from newscorpus.steps.language import language_code
@@ -36,7 +43,7 @@ LEAKED_LINE_TIMES = 3
 # a word one or two syllables).
 CHARACTERS_PER_WORD = {"chinese": 2, "japanese": 3, "syllabic": 4}
 _SYLLABIC = re.compile(f"[{SYLLABIC_UNSPACED_CHARS}]")
-_KANA = re.compile("[\u3040-\u30ff]")
+_KANA = re.compile(f"[{KANA_CHARS}]")
 # Thai, Lao, Khmer, Burmese end sentences with a space, not a mark.
 NO_SENTENCE_MARKS = frozenset({"th", "lo", "km", "my"})
 

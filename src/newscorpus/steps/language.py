@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from newscorpus.document import UNKNOWN_LANGUAGE, Document
+from newscorpus.document import HAN_CHARS, UNKNOWN_LANGUAGE, Document
 from newscorpus.steps.base import Step
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ MARKERS_NEEDED = 2
 CANTONESE = frozenset("嘅咗喺佢哋啲嘢冇乜嚟咁睇諗谂俾嗰啱咩唔")
 CANTONESE_SHARE = 0.02
 _WORDS = re.compile(r"\w+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN = re.compile(f"[{HAN_CHARS}]")
 
 # Tags that name a language by another code than the one newscorpus writes: deprecated
 # ISO 639-1 codes, and Norwegian, which is written as Bokmål ``nb`` or Nynorsk ``nn``

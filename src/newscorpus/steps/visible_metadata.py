@@ -334,7 +334,7 @@ class VisibleMetadata:
 def visible_metadata(tree: lxml.html.HtmlElement, language: str | None) -> VisibleMetadata:
     """Dates and authors shown near the headline or in the page's date/byline elements."""
     # 03/04/2024: March 4 in American English (and on sites that say only "en")
-    month_first = (language or "").lower().replace("_", "-") in {"en", "en-us"}
+    month_first = _month_first(language)
     found = VisibleMetadata()
     for element, author_like in _snippet_elements(tree):
         if element.tag == "time" and element.get("datetime"):
@@ -362,12 +362,18 @@ _TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*[|｜]\s*")
 MAX_DATE_PART_CHARS = 24
 
 
+def _month_first(language: str | None) -> bool:
+    """Whether dates on a page in ``language`` put the month first (03/04/2024 is March 4
+    in US English, 3 April elsewhere)."""
+    return (language or "").lower().replace("_", "-") in {"en", "en-us"}
+
+
 def title_date(tree: lxml.html.HtmlElement, language: str | None) -> str | None:
     """The date a page's ``<title>`` gives as one of its parts ("… | DW | 28.04.2023"):
     the page's date. A date inside the headline part ("… de 7 de octubre de 2023…") is
     what the story is about, and is not taken."""
     title = tree.findtext(".//title") or ""
-    month_first = (language or "").lower().replace("_", "-") in {"en", "en-us"}
+    month_first = _month_first(language)
     for part in _TITLE_PARTS.split(title.strip())[1:]:
         part = part.strip()
         if len(part) <= MAX_DATE_PART_CHARS:

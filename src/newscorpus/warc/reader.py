@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 from fastwarc import ArchiveIterator
 
-from newscorpus.content_encoding import decode_content
+from newscorpus.content_encoding import GZIP_SIGNATURE, decode_content
 from newscorpus.warc.members import (
     GZIP_MAGIC,
     Damage,
@@ -44,7 +44,6 @@ HEADER_LIMIT = 1 << 20  # a WARC header that does not end within this is damage
 PARSE_HEADER_LIMIT = 1 << 16  # longer WARC or HTTP headers are skipped (FastWARC's limit)
 HTTP_HEAD_ROOM = PARSE_HEADER_LIMIT + 1024  # block bytes kept beyond the body limit
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_GZIP_MAGIC = b"\x1f\x8b"
 _PIECE = 1 << 20  # bytes read, or inflated, at a time
 _GZIP_INPUT = 1 << 16  # compressed bytes handed to zlib at a time
 _RECORD_END = b"\r\n\r\n"
@@ -173,7 +172,7 @@ def response_offsets(path: Path) -> list[int]:
     instead of one member per record has no offsets a reader could start from.
     """
     with path.open("rb") as stream:
-        gzipped = stream.read(2) == _GZIP_MAGIC
+        gzipped = stream.read(2) == GZIP_SIGNATURE
         stream.seek(0)
         if gzipped:  # gzip members found from their sizes, bodies not inflated
             try:
@@ -219,7 +218,7 @@ def check_warc(path: Path) -> str | None:
         head = stream.read(64 * 1024)
     if not head:
         return f"{path.name}: empty file, not a WARC file"
-    if head.startswith(_GZIP_MAGIC):
+    if head.startswith(GZIP_SIGNATURE):
         try:
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
         except zlib.error:
@@ -248,7 +247,7 @@ def file_records(
     ``keep`` bytes of their block).
     """
     offset = stream.tell()
-    gzipped = stream.read(2) == _GZIP_MAGIC
+    gzipped = stream.read(2) == GZIP_SIGNATURE
     stream.seek(offset)
     pieces: _Pieces
     if gzipped:
@@ -268,7 +267,7 @@ def stream_records(
     lost with it (its damage says so), where a file is read again from there."""
     first = read(_PIECE)
     pieces: _Pieces
-    if first.startswith(_GZIP_MAGIC):
+    if first.startswith(GZIP_SIGNATURE):
         pieces = _GzipPieces(read, offset, first, None)
     else:
         pieces = _PlainPieces(read, offset, first, None)
