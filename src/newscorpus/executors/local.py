@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from newscorpus.executors.base import Executor, Item, Result, WorkerLost
 
 PARENT_CHECK_SECONDS = 0.5  # a worker whose parent died exits within this long
+STOP_SECONDS = 5.0  # a stopped worker gets this long to die of SIGTERM, then SIGKILL
 
 
 def _start_method() -> str:
@@ -89,13 +90,23 @@ class LocalExecutor(Executor):
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's workers now, without waiting for the work in their hands."""
+    """Stop the pool's workers now, without waiting for the work in their hands.
+
+    The pool's own manager thread reaps the workers it sees die, and a worker reaped
+    there reads as alive here until that thread, which may be waiting for the GIL, has
+    noted its exit (``waitpid`` finds no such child): so wait for that thread first.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    if manager is not None:
+        manager.join(timeout=STOP_SECONDS)
     for process in processes:
-        process.join(timeout=5)
-        if process.is_alive():  # not dead 5 s after SIGTERM: no more asking
+        if process.is_alive():  # not dead after SIGTERM: no more asking
             process.kill()
-            process.join(timeout=5)
+    if manager is not None:
+        manager.join(timeout=STOP_SECONDS)
+    for process in processes:  # those the manager thread did not reap (it can hang)
+        process.join(timeout=STOP_SECONDS)
