@@ -21,9 +21,9 @@ from benchmarks.extraction_quality import (
 )
 
 from newscorpus.steps import CleanText, Extract, RemoveBoilerplate
-from newscorpus.steps.boilerplate_rules import fallback_rule
 from newscorpus.urls import normalize_url
 from newscorpus.warc.reader import WarcResponse
+from newscorpus.webpage.boilerplate_rules import fallback_rule
 from tests.conftest import FUNDUS
 
 FOLDER = SETS["multilingual"]

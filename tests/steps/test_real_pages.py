@@ -8,8 +8,8 @@ import json
 import pytest
 
 from newscorpus.steps import Extract
-from newscorpus.steps.visible_metadata import squeezed
 from newscorpus.warc.reader import WarcResponse
+from newscorpus.webpage.visible_metadata import squeezed
 from tests.conftest import SHARED, need_shared
 
 SETS = ["fundus", "fundus-multilingual"]

@@ -20,14 +20,14 @@ import pyarrow as pa
 
 from newscorpus.document import Document, count_words
 from newscorpus.steps.base import Step
-from newscorpus.steps.boilerplate_rules import (
+from newscorpus.urls import host_name
+from newscorpus.webpage.boilerplate_rules import (
     BIO_LINES,
     fallback_rule,
     heads_related_links,
     is_author_bio,
     is_list_item,
 )
-from newscorpus.urls import host_name
 
 # One row per document: its domain, its id, the keys of its distinct lines and labels.
 # Per document, not summed per shard, so that the index counts each document once

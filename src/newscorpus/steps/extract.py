@@ -30,17 +30,17 @@ from newscorpus.document import (
 )
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import Step
-from newscorpus.steps.boilerplate_rules import fallback_rule
-from newscorpus.steps.embedded_text import data_scripts, embedded_article_html
 from newscorpus.steps.pages import ARTICLE_TYPES, LINK_LIST_TYPE, LISTING_TYPES, WEAK_TYPES
-from newscorpus.steps.visible_metadata import (
+from newscorpus.urls import host_name, normalize_url, url_domain
+from newscorpus.warc.reader import WarcResponse
+from newscorpus.webpage.boilerplate_rules import fallback_rule
+from newscorpus.webpage.embedded_text import data_scripts, embedded_article_html
+from newscorpus.webpage.visible_metadata import (
     author_names,
     squeezed,
     title_date,
     visible_metadata,
 )
-from newscorpus.urls import host_name, normalize_url, url_domain
-from newscorpus.warc.reader import WarcResponse
 
 logger = logging.getLogger(__name__)
 

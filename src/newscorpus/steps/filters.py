@@ -23,9 +23,9 @@ from newscorpus.document import (
     words_of,
 )
 from newscorpus.steps.base import Step
-from newscorpus.steps.boilerplate_rules import is_list_item
 from newscorpus.steps.language import language_code
 from newscorpus.steps.pages import ARTICLE_TYPES
+from newscorpus.webpage.boilerplate_rules import is_list_item
 
 # Sentence ends in Latin, Cyrillic, Greek, Arabic, Devanagari, CJK, Armenian, Ethiopic
 # scripts, possibly followed by closing quotes or brackets.

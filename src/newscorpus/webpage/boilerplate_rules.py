@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from newscorpus.steps.visible_metadata import squeezed
+from newscorpus.webpage.visible_metadata import squeezed
 
 MAX_RULE_CHARS = 200  # a longer paragraph is text, whatever it mentions
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newscorpus.steps.visible_metadata import (
+from newscorpus.webpage.visible_metadata import (
     byline_names,
     find_dates,
     squeezed,
