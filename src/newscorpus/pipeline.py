@@ -59,6 +59,7 @@ from newscorpus.steps import (
     CleanText,
     ComputeDedupKeys,
     DropNonArticles,
+    DropSink,
     Extract,
     IdentifyLanguage,
     QualityFilter,
@@ -108,22 +109,25 @@ logger = logging.getLogger(__name__)
 LOCK_WAIT_SECONDS = 3.0
 
 
-def extract_steps(options: ProcessOptions) -> list[Step]:
+def extract_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> list[Step]:
     """Stage 1 of ``process``: WARC records to clean article documents (the stage then
-    counts their lines)."""
-    steps: list[Step] = [Extract(include_tables=options.include_tables), CleanText()]
+    counts their lines). ``on_drop`` receives what the steps drop."""
+    steps: list[Step] = [
+        Extract(include_tables=options.include_tables, on_drop=on_drop),
+        CleanText(on_drop=on_drop),
+    ]
     if options.drop_non_articles:
-        steps.append(DropNonArticles())
+        steps.append(DropNonArticles(on_drop=on_drop))
     return steps
 
 
-def filter_steps(options: ProcessOptions) -> list[Step]:
+def filter_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> list[Step]:
     """Stage 2 of ``process``, after boilerplate removal (a German article ending in
     English prompts is German): language and quality filters (the stage then computes
-    dedup keys)."""
+    dedup keys). ``on_drop`` receives what the steps drop."""
     return [
         IdentifyLanguage(min_score=options.min_language_score),
-        QualityFilter(options.quality, languages=options.languages),
+        QualityFilter(options.quality, languages=options.languages, on_drop=on_drop),
     ]
 
 
@@ -245,9 +249,6 @@ def run_count_update(task: CountUpdate) -> int:
 
 def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
-    line_counter = CountLines()
-    steps = [*extract_steps(options), line_counter]
-    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     read_stats = ReadStats()
     records: Iterable[Any] = (
         read_remote_responses(shard.remote, read_stats, options.max_body_bytes)
@@ -257,10 +258,13 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
         )
     )
     with (
-        AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
         DroppedWriter(corpus, shard.number) as dropped,
+        AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
     ):
-        for document in run_steps(steps, records, task, dropped):
+        line_counter = CountLines()
+        steps = [*extract_steps(options, _drop_sink(task, dropped)), line_counter]
+        remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
+        for document in run_steps(steps, records, task):
             staged.write(document.to_row(STAGED_SCHEMA))
         staged.commit()
         with AtomicParquetWriter(
@@ -283,17 +287,17 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     extracted = read_json(extracted_marker_path(corpus, shard.number))
     learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
-    remover = RemoveBoilerplate(learned, fallback_rules=options.boilerplate_rules)
-    steps = [remover, *filter_steps(options)]
-    remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
     staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
     with (
+        DroppedWriter(corpus, shard.number) as dropped,
         KeysWriter(new_keys_path(corpus, shard.number), options.dedup) as keys,
         AtomicParquetWriter(filtered_path(corpus, shard.number), STAGED_SCHEMA) as filtered,
-        DroppedWriter(corpus, shard.number) as dropped,
     ):
-        steps.append(ComputeDedupKeys(keys))
-        for document in run_steps(steps, staged, task, dropped):
+        on_drop = _drop_sink(task, dropped)
+        remover = RemoveBoilerplate(learned, options.boilerplate_rules, on_drop=on_drop)
+        steps = [remover, *filter_steps(options, on_drop), ComputeDedupKeys(keys)]
+        remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
+        for document in run_steps(steps, staged, task):
             filtered.write(document.to_row(STAGED_SCHEMA))
         filtered.commit()
         keys.commit()
@@ -319,14 +323,15 @@ def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     filtered = read_json(filtered_marker_path(corpus, shard.number))
     decisions = shard_decisions(corpus, shard.number)
-    step = ApplyDedup(decisions, keep_duplicates=options.dedup.keep_duplicates)
-    remove_shard_outputs(corpus, shard.number, dropped_steps=_names([step]))
     rows = (Document.from_row(row) for row in iter_rows(filtered_path(corpus, shard.number)))
     with (
-        ShardWriter(corpus, shard.number) as writer,
         DroppedWriter(corpus, shard.number) as dropped,
+        ShardWriter(corpus, shard.number) as writer,
     ):
-        for document in run_steps([step], rows, task, dropped):
+        keep_duplicates = options.dedup.keep_duplicates
+        step = ApplyDedup(decisions, keep_duplicates, on_drop=_drop_sink(task, dropped))
+        remove_shard_outputs(corpus, shard.number, dropped_steps=_names([step]))
+        for document in run_steps([step], rows, task):
             writer.write(document)
         dropped.commit()
         _write_index_keys(corpus, shard.number, decisions)
@@ -386,14 +391,17 @@ def _names(steps: Sequence[Step]) -> list[str]:
     return [step.name for step in steps]
 
 
-def run_steps(
-    steps: Sequence[Step], records: Iterable[Any], task: ShardTask, dropped: DroppedWriter
-) -> Iterator[Any]:
+def _drop_sink(task: ShardTask, dropped: DroppedWriter) -> DropSink | None:
+    """Where the steps of a shard hand what they drop: its dropped files, with
+    ``--keep-dropped``; nowhere (they count it only) without."""
+    return dropped.write if task.keep_dropped else None
+
+
+def run_steps(steps: Sequence[Step], records: Iterable[Any], task: ShardTask) -> Iterator[Any]:
     """Chain the steps' generators for one shard: the output of one is the input of the
-    next; with ``--keep-dropped`` what a step drops goes to the shard's dropped files."""
+    next."""
     stream: Iterable[Any] = records
     for step in steps:
-        step.on_drop = dropped.write if task.keep_dropped else None
         stream = step.run(stream, rank=task.shard.number, world_size=task.world_size)
     return iter(stream)
 

@@ -44,9 +44,8 @@ def test_cjk_punctuation_and_curly_quotes_survive() -> None:
 
 
 def test_documents_left_empty_are_dropped_counted_and_kept_aside() -> None:
-    step = CleanText()
     kept_aside: list[tuple[str, str, Document]] = []
-    step.on_drop = lambda name, reason, doc: kept_aside.append((name, reason, doc))
+    step = CleanText(on_drop=lambda name, reason, doc: kept_aside.append((name, reason, doc)))
     assert list(step.run([_doc("-----\n\n\u00a0")])) == []
     assert step.stats["dropped.empty_after_cleaning"] == 1
     # --keep-dropped gets it, as it came

@@ -119,9 +119,12 @@ def test_thai_is_not_asked_for_sentence_marks() -> None:
 
 
 def test_filter_counts_and_hands_over_what_it_drops() -> None:
-    step = QualityFilter(QualityThresholds(min_words=20), languages=["fr", "en"])
     kept_aside: list[tuple[str, str, Document]] = []
-    step.on_drop = lambda name, reason, doc: kept_aside.append((name, reason, doc))
+    step = QualityFilter(
+        QualityThresholds(min_words=20),
+        languages=["fr", "en"],
+        on_drop=lambda name, reason, doc: kept_aside.append((name, reason, doc)),
+    )
     short, german, good = _doc("trop court"), _doc(_stories("de")[0], "de"), _doc(_stories("en")[0])
     assert list(step.run([short, german, good])) == [good]
     assert step.stats == {"dropped.too_short": 1, "dropped.language_not_selected": 1}

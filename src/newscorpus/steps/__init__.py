@@ -1,6 +1,6 @@
 """Pipeline steps: each one a generator from documents to documents."""
 
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import DropSink, Filter, Step
 from newscorpus.steps.boilerplate import CountLines, RemoveBoilerplate
 from newscorpus.steps.clean import CleanText
 from newscorpus.steps.dedup import ApplyDedup, ComputeDedupKeys
@@ -15,7 +15,9 @@ __all__ = [
     "ComputeDedupKeys",
     "CountLines",
     "DropNonArticles",
+    "DropSink",
     "Extract",
+    "Filter",
     "IdentifyLanguage",
     "QualityFilter",
     "QualityThresholds",

@@ -15,19 +15,19 @@ class Step(ABC):
     """One stage of the pipeline.
 
     ``run`` consumes an iterable of records and yields records; a step that drops a
-    record says why with ``drop``, which counts it and hands it to ``on_drop`` (set by
-    the chain that runs the step, ``pipeline.run_steps``, when dropped records are
-    kept). Steps never know which executor runs them: ``rank`` and ``world_size`` only
-    say which shard this is, of how many. What a step gathers for its shard beyond
-    documents and counts (line counts, removed lines) is read from its attributes by
-    the stage that made it, never found by its place in the chain.
+    record says why with ``drop``, which counts it and hands it to ``on_drop``, the sink
+    of dropped records given at construction (when they are kept). Steps never know
+    which executor runs them: ``rank`` and ``world_size`` only say which shard this is,
+    of how many. What a step gathers for its shard beyond documents and counts (line
+    counts, removed lines) is read from its attributes by the stage that made it, never
+    found by its place in the chain.
     """
 
     name: ClassVar[str]
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_drop: DropSink | None = None) -> None:
         self.stats: Counter[str] = Counter()
-        self.on_drop: DropSink | None = None
+        self.on_drop = on_drop
 
     @abstractmethod
     def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
@@ -45,3 +45,20 @@ class Step(ABC):
     def stats_dict(self) -> dict[str, int]:
         """Counters prefixed with the step name, ready to merge with other shards'."""
         return {f"{self.name}.{key}": value for key, value in self.stats.items()}
+
+
+class Filter(Step):
+    """A step that keeps or drops each document as it comes (datatrove's ``BaseFilter``):
+    ``filter`` names the reason to drop it, or says None to keep it."""
+
+    @abstractmethod
+    def filter(self, doc: Any) -> str | None:
+        """Why ``doc`` is dropped, or None when it is kept."""
+
+    def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        for doc in docs:
+            reason = self.filter(doc)
+            if reason is None:
+                yield doc
+            else:
+                self.drop(reason, doc)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 import pyarrow as pa
 
 from newscorpus.document import Document, count_words
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import DropSink, Step
 from newscorpus.urls import host_name
 from newscorpus.webpage.boilerplate_rules import (
     BIO_LINES,
@@ -133,9 +133,13 @@ class RemoveBoilerplate(Step):
     name = "boilerplate"
 
     def __init__(
-        self, learned: Callable[[str], frozenset[int]], fallback_rules: bool = True
+        self,
+        learned: Callable[[str], frozenset[int]],
+        fallback_rules: bool = True,
+        *,
+        on_drop: DropSink | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(on_drop=on_drop)
         self.learned = learned
         self.fallback_rules = fallback_rules
         # (domain, rule, line) -> times removed

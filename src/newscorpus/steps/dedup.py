@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from newscorpus.dedup.clusters import Decision
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import Document
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import DropSink, Step
 
 
 class ComputeDedupKeys(Step):
@@ -39,8 +39,14 @@ class ApplyDedup(Step):
 
     name = "dedup"
 
-    def __init__(self, decisions: Mapping[int, Decision], keep_duplicates: bool = False) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        decisions: Mapping[int, Decision],
+        keep_duplicates: bool = False,
+        *,
+        on_drop: DropSink | None = None,
+    ) -> None:
+        super().__init__(on_drop=on_drop)
         self.decisions = decisions
         self.keep_duplicates = keep_duplicates
 

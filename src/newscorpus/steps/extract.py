@@ -29,7 +29,7 @@ from newscorpus.document import (
     iso_date,
 )
 from newscorpus.encoding import decode_html
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import DropSink, Step
 from newscorpus.steps.pages import ARTICLE_TYPES, LINK_LIST_TYPE, LISTING_TYPES, WEAK_TYPES
 from newscorpus.urls import host_name, normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
@@ -92,8 +92,8 @@ class Extract(Step):
 
     name = "extract"
 
-    def __init__(self, include_tables: bool = True) -> None:
-        super().__init__()
+    def __init__(self, include_tables: bool = True, *, on_drop: DropSink | None = None) -> None:
+        super().__init__(on_drop=on_drop)
         self.include_tables = include_tables
 
     def run(

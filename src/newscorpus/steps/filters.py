@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newscorpus.document import (
@@ -22,7 +22,7 @@ from newscorpus.document import (
     count_words,
     words_of,
 )
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import DropSink, Filter
 from newscorpus.steps.language import language_code
 from newscorpus.steps.pages import ARTICLE_TYPES
 from newscorpus.webpage.boilerplate_rules import is_list_item
@@ -69,32 +69,28 @@ class QualityThresholds:
     short_line_words: int = 6
 
 
-class QualityFilter(Step):
+class QualityFilter(Filter):
     """Drops documents that are not running text, and languages not asked for."""
 
     name = "filter"
 
     def __init__(
-        self, thresholds: QualityThresholds | None = None, languages: Sequence[str] = ()
+        self,
+        thresholds: QualityThresholds | None = None,
+        languages: Sequence[str] = (),
+        *,
+        on_drop: DropSink | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(on_drop=on_drop)
         self.thresholds = thresholds or QualityThresholds()
         self.languages = frozenset(map(language_code, languages))  # `no` is `nb`
 
-    def run(
-        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
-        for doc in docs:
-            if self.languages and doc.language not in self.languages:
-                reason: str | None = "language_not_selected"
-            else:
-                self._remove_leaked_lines(doc)
-                declared = doc.page_type in ARTICLE_TYPES
-                reason = quality_problem(doc.text, doc.language, self.thresholds, declared)
-            if reason:
-                self.drop(reason, doc)
-            else:
-                yield doc
+    def filter(self, doc: Document) -> str | None:
+        if self.languages and doc.language not in self.languages:
+            return "language_not_selected"
+        self._remove_leaked_lines(doc)
+        declared = doc.page_type in ARTICLE_TYPES
+        return quality_problem(doc.text, doc.language, self.thresholds, declared)
 
     def _remove_leaked_lines(self, doc: Document) -> None:
         """A line said three times or more in one article is not the article's: a

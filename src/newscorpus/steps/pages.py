@@ -9,11 +9,10 @@ the URL decides when the page says nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from newscorpus.document import Document
-from newscorpus.steps.base import Step
+from newscorpus.steps.base import Filter
 from newscorpus.urls import has_article_shape, is_hub_path
 
 ARTICLE_TYPES = frozenset(
@@ -81,17 +80,10 @@ def non_article_reason(url: str, page_type: str | None) -> str | None:
     return None
 
 
-class DropNonArticles(Step):
+class DropNonArticles(Filter):
     """Drops pages that are not articles, counting each reason."""
 
     name = "pages"
 
-    def run(
-        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
-    ) -> Iterator[Document]:
-        for doc in docs:
-            reason = non_article_reason(doc.url, doc.page_type)
-            if reason:
-                self.drop(reason, doc)
-            else:
-                yield doc
+    def filter(self, doc: Document) -> str | None:
+        return non_article_reason(doc.url, doc.page_type)
