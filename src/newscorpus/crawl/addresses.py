@@ -101,15 +101,25 @@ class AddressPolicy:
             return Refusal("private_address", f"{address!r} is not an IP address")
         guard = _guard(ip)
         if guard is not None:
-            if any(_names(a.network, ip, guard) and a.admits(ip, port) for a in self.allowed):
-                return None
-            what = "a cloud metadata address" if guard in METADATA else "link-local"
-            return Refusal(
-                "link_local_address",
-                f"{address} is {what}: allowed only when named (--allow-private {ip})",
-            )
+            return self._guarded_refusal(address, ip, port, guard)
         if (ip.is_global and not ip.is_multicast) or any(a.admits(ip, port) for a in self.allowed):
             return None
+        return self._private_refusal(address, ip, port)
+
+    def _guarded_refusal(
+        self, address: str, ip: Address, port: int | None, guard: Network
+    ) -> Refusal | None:
+        """``refusal`` for a link-local or metadata address: only one named gets through."""
+        if any(_names(a.network, ip, guard) and a.admits(ip, port) for a in self.allowed):
+            return None
+        what = "a cloud metadata address" if guard in METADATA else "link-local"
+        return Refusal(
+            "link_local_address",
+            f"{address} is {what}: allowed only when named (--allow-private {ip})",
+        )
+
+    def _private_refusal(self, address: str, ip: Address, port: int | None) -> Refusal:
+        """``refusal`` for a non-public address that no allowance admits: why, precisely."""
         if any(ip in a.network for a in self.allowed):
             return Refusal(
                 "private_address",

@@ -35,7 +35,7 @@ from twisted.internet.protocol import Factory
 
 from newscorpus.content_encoding import decode_content
 from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
-from newscorpus.crawl.context import crawl_context
+from newscorpus.crawl.context import CrawlContext, crawl_context
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
 
@@ -371,27 +371,35 @@ class WarcMiddleware:
             self.stats.inc_value("newscorpus/frontier/unreachable")
             raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
 
+    def _archivable(
+        self, request: Request, response: Response, context: CrawlContext, kind: str
+    ) -> bool:
+        """Whether the WARC takes this response (counting why not, where it tells)."""
+        if response.status != 200:
+            return False
+        if not context.in_scope(request.url):
+            self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")
+            return False
+        if kind == "article" and context.store.status(request.url) == "done":
+            self.stats.inc_value("newscorpus/warc/skipped_already_archived")
+            return False
+        content_type = (response.headers.get(b"Content-Type") or b"").lower()
+        if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
+            return False
+        if not context.included(request.url):
+            # a page fetched for its links (home, section) under a source's `include`,
+            # or an article redirected out of it: the WARC holds included pages only
+            self.stats.inc_value("newscorpus/warc/skipped_not_included")
+            return False
+        return True
+
     def _archive(self, request: Request, response: Response) -> Response:
         context = crawl_context(self.crawler)
         if context is None:  # not our spider: nothing to archive into
             return response
         writer, state = context.writer, context.store
         kind = request.meta.get("newscorpus_kind")
-        if response.status != 200 or kind is None:
-            return response
-        if not context.in_scope(request.url):
-            self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")
-            return response
-        if kind == "article" and state.status(request.url) == "done":
-            self.stats.inc_value("newscorpus/warc/skipped_already_archived")
-            return response
-        content_type = (response.headers.get(b"Content-Type") or b"").lower()
-        if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
-            return response
-        if not context.included(request.url):
-            # a page fetched for its links (home, section) under a source's `include`,
-            # or an article redirected out of it: the WARC holds included pages only
-            self.stats.inc_value("newscorpus/warc/skipped_not_included")
+        if kind is None or not self._archivable(request, response, context, kind):
             return response
         encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
         decoded = decode_content(response.body, encoding, self.max_bytes)

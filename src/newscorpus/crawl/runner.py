@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from newscorpus._files import write_json_atomic
 from newscorpus._version import __version__
@@ -25,6 +25,9 @@ from newscorpus.crawl.frontier import WORKER_TTL_SECONDS
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
+
+if TYPE_CHECKING:
+    from newscorpus.crawl.context import CrawlStore
 
 logger = logging.getLogger(__name__)
 
@@ -168,53 +171,20 @@ def run_crawl(
     With ``team``, this process is one worker of a crawl shared through Redis: its WARC
     files carry its worker id, and the crawl's queue and memory are the frontier's."""
     from scrapy.crawler import CrawlerProcess
-    from twisted.internet import task
 
-    from newscorpus.crawl.frontier import FrontierAddress, RedisFrontier
     from newscorpus.crawl.spider import NewsSpider
-    from newscorpus.crawl.state import CrawlState
 
     options = options or CrawlOptions()
     options.check()
     if not sources:
         raise UserError("nothing to crawl: give seed URLs or a sources file")
-    state: CrawlState | RedisFrontier
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        # one crawl per run folder, or one per worker id: a second would take over the
-        # first one's WARC file
-        lock = (run_dir / (f".lock-{team.worker}" if team else ".lock")).open("w")
-        if team is None:
-            state = CrawlState(run_dir)
-    except OSError as exc:
-        raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        raise UserError(f"{run_dir} is being crawled by another process") from exc
-    prefix = options.warc_prefix
-    address = None
-    if team is not None:
-        address = FrontierAddress.parse(team.frontier)
-        state = RedisFrontier(address, run_dir.name, team.worker, team.worker_ttl)
-        prefix = f"{prefix}-{team.worker}"
-        if state.join():
-            logger.info("a new crawl starts in frontier %s", state.address.shown())
+    lock = _lock_run_folder(run_dir, team)
+    store = _open_store(run_dir, team)
     warc_dir = run_dir / WARC_DIR
     warc_dir.mkdir(parents=True, exist_ok=True)
-    recover_open_files(warc_dir, state.committed_bytes)
+    recover_open_files(warc_dir, store.committed_bytes)
     before = set(warc_dir.glob("*.warc.gz"))
-    writer = WarcFileWriter(
-        warc_dir,
-        prefix=prefix,
-        max_file_bytes=options.warc_max_bytes,
-        rotate_automatically=False,  # the WARC middleware rotates after committing state
-        info={
-            "robots": "obey",
-            "http-header-user-agent": options.user_agent,
-            "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
-        },
-    )
+    writer = _warc_writer(warc_dir, options, sources, team)
     settings = _settings(options, shared=team is not None)
     process = CrawlerProcess(settings)
     # scrapy sets its own loggers to DEBUG; they follow the caller's logging instead
@@ -223,53 +193,116 @@ def run_crawl(
     process.crawl(
         crawler,
         sources=sources,
-        state=state,
+        state=store,
         warc_writer=writer,
         max_depth=options.max_depth,
         max_pages_per_site=options.max_pages_per_site,
     )
     if on_progress is not None:
+        _report_every_second(crawler, on_progress)
+    _run_restoring_signal_handlers(process)
+    writer.close()
+    stats = _stats_json(crawler, _counts(store, team))
+    lost = stats["scrapy"].get("finish_reason") == "frontier_unreachable"
+    if team is not None and not lost:  # the files of workers that died while this one ran
+        recover_open_files(warc_dir, store.committed_bytes)
+    store.close()
+    write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
+    lock.close()
+    _raise_unless_finished(stats, getattr(crawler.spider, "seed_outcomes", {}), team, warc_dir)
+    return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
 
-        def report() -> None:
-            spider = crawler.spider
-            on_progress(
-                {
-                    **(crawler.stats.get_stats() if crawler.stats else {}),
-                    "hosts": dict(getattr(spider, "host_stats", {})),
-                }
-            )
 
-        ticker = task.LoopingCall(report)
-        ticker.start(1.0, now=False)
-    # scrapy leaves its own Ctrl-C and SIGTERM handlers installed after the crawl: the
-    # caller's come back (a demo that keeps serving must still stop on Ctrl-C)
+def _lock_run_folder(run_dir: Path, team: Team | None) -> TextIO:
+    """One crawl per run folder, or one per worker id: a second would take over the
+    first one's WARC file. The lock holds while the returned file is open."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock = (run_dir / (f".lock-{team.worker}" if team else ".lock")).open("w")
+    except OSError as exc:
+        raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        lock.close()
+        raise UserError(f"{run_dir} is being crawled by another process") from exc
+    return lock
+
+
+def _open_store(run_dir: Path, team: Team | None) -> CrawlStore:
+    """The run folder's own state, or the team's shared frontier."""
+    from newscorpus.crawl.frontier import FrontierAddress, RedisFrontier
+    from newscorpus.crawl.state import CrawlState
+
+    if team is None:
+        try:
+            return CrawlState(run_dir)
+        except OSError as exc:
+            raise UserError(f"{run_dir}: cannot write here ({exc})") from exc
+    frontier = RedisFrontier(
+        FrontierAddress.parse(team.frontier), run_dir.name, team.worker, team.worker_ttl
+    )
+    if frontier.join():
+        logger.info("a new crawl starts in frontier %s", frontier.address.shown())
+    return frontier
+
+
+def _warc_writer(
+    warc_dir: Path, options: CrawlOptions, sources: list[Source], team: Team | None
+) -> WarcFileWriter:
+    return WarcFileWriter(
+        warc_dir,
+        prefix=f"{options.warc_prefix}-{team.worker}" if team else options.warc_prefix,
+        max_file_bytes=options.warc_max_bytes,
+        rotate_automatically=False,  # the WARC middleware rotates after committing state
+        info={
+            "robots": "obey",
+            "http-header-user-agent": options.user_agent,
+            "description": "newscorpus crawl of " + ", ".join(s.name for s in sources),
+        },
+    )
+
+
+def _report_every_second(crawler: Any, on_progress: Callable[[dict[str, Any]], None]) -> None:
+    from twisted.internet import task
+
+    def report() -> None:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        hosts = dict(getattr(crawler.spider, "host_stats", {}))
+        on_progress({**stats, "hosts": hosts})
+
+    task.LoopingCall(report).start(1.0, now=False)
+
+
+def _run_restoring_signal_handlers(process: Any) -> None:
+    """Run the crawl; scrapy leaves its own Ctrl-C and SIGTERM handlers installed after
+    it, so the caller's come back (a demo that keeps serving must still stop on Ctrl-C)."""
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         process.start()
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-    writer.close()
-    stats = _stats_json(crawler, _counts(state, team))
-    lost = stats["scrapy"].get("finish_reason") == "frontier_unreachable"
-    if team is not None and not lost:  # the files of workers that died while this one ran
-        recover_open_files(warc_dir, state.committed_bytes)
-    state.close()
-    write_json_atomic(run_dir / (team.stats_file() if team else CRAWL_STATS), stats)
-    lock.close()
-    if stats["scrapy"].get("finish_reason") == "shutdown":  # Ctrl-C or SIGTERM, handled
-        raise KeyboardInterrupt  # by scrapy: stopped cleanly, resumable, but not finished
-    outcomes = getattr(crawler.spider, "seed_outcomes", {})
-    if outcomes and all(outcome != "ok" for outcome in outcomes.values()):
-        reasons = "; ".join(f"{url}: {why}" for url, why in list(outcomes.items())[:3])
-        more = f" (and {len(outcomes) - 3} more)" if len(outcomes) > 3 else ""
+
+
+def _raise_unless_finished(
+    stats: dict[str, Any], seed_outcomes: dict[str, str], team: Team | None, warc_dir: Path
+) -> None:
+    """A crawl stopped before its end, or one that fetched nothing, is not a success."""
+    finish_reason = stats["scrapy"].get("finish_reason")
+    if finish_reason == "shutdown":  # Ctrl-C or SIGTERM, handled by scrapy: stopped
+        raise KeyboardInterrupt  # cleanly, resumable, but not finished
+    if seed_outcomes and all(outcome != "ok" for outcome in seed_outcomes.values()):
+        reasons = "; ".join(f"{url}: {why}" for url, why in list(seed_outcomes.items())[:3])
+        more = f" (and {len(seed_outcomes) - 3} more)" if len(seed_outcomes) > 3 else ""
         raise UserError(f"nothing crawled, no home page could be fetched: {reasons}{more}")
-    if lost and address is not None:
+    if finish_reason == "frontier_unreachable" and team is not None:
+        from newscorpus.crawl.frontier import FrontierAddress
+
         raise UserError(
-            f"lost the frontier at {address.shown()}: this worker "
+            f"lost the frontier at {FrontierAddress.parse(team.frontier).shown()}: this worker "
             f"stopped (what it archived is kept in {warc_dir}); start it again once Redis is back"
         )
-    return CrawlSummary(run_dir, sorted(set(warc_dir.glob("*.warc.gz")) - before), stats)
 
 
 def _counts(state: Any, team: Team | None) -> dict[str, int]:

@@ -144,36 +144,7 @@ def _source(table: dict[str, Any]) -> Source:
     for key in table:
         if key not in _FIELDS:
             raise _FieldError(key, f"unknown field (known: {', '.join(sorted(_FIELDS))})")
-
-    def urls(key: str, required: bool = False) -> list[str]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or (required and not value):
-            raise _FieldError(
-                key, "must be a non-empty list of URLs" if required else "must be a list of URLs"
-            )
-        try:
-            return [_check_url(url, "entry") for url in value]
-        except ValueError as exc:
-            raise _FieldError(key, str(exc)) from None
-
-    def patterns(key: str) -> list[re.Pattern[str]]:
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _FieldError(key, "must be a list of regular expressions")
-        try:
-            return [re.compile(v) for v in value]
-        except re.error as exc:
-            raise _FieldError(key, f"bad regular expression: {exc}") from None
-
-    def positive(key: str) -> int | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise _FieldError(key, "must be a whole number >= 0")
-        return value
-
-    start_urls = urls("start_urls", required=True)
+    start_urls = _urls(table, "start_urls", required=True)
     name = table.get("name", urlsplit(start_urls[0]).hostname)
     if not isinstance(name, str) or not name.strip():
         raise _FieldError("name", "must be a non-empty string")
@@ -183,14 +154,45 @@ def _source(table: dict[str, Any]) -> Source:
     return Source(
         name=name.strip(),
         start_urls=start_urls,
-        feeds=urls("feeds"),
-        sitemaps=urls("sitemaps"),
+        feeds=_urls(table, "feeds"),
+        sitemaps=_urls(table, "sitemaps"),
         language=language.lower() if language else None,
-        include=patterns("include"),
-        exclude=patterns("exclude"),
-        max_pages=positive("max_pages"),
-        max_depth=positive("max_depth"),
+        include=_patterns(table, "include"),
+        exclude=_patterns(table, "exclude"),
+        max_pages=_whole_number(table, "max_pages"),
+        max_depth=_whole_number(table, "max_depth"),
     )
+
+
+def _urls(table: dict[str, Any], key: str, required: bool = False) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or (required and not value):
+        raise _FieldError(
+            key, "must be a non-empty list of URLs" if required else "must be a list of URLs"
+        )
+    try:
+        return [_check_url(url, "entry") for url in value]
+    except ValueError as exc:
+        raise _FieldError(key, str(exc)) from None
+
+
+def _patterns(table: dict[str, Any], key: str) -> list[re.Pattern[str]]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _FieldError(key, "must be a list of regular expressions")
+    try:
+        return [re.compile(v) for v in value]
+    except re.error as exc:
+        raise _FieldError(key, f"bad regular expression: {exc}") from None
+
+
+def _whole_number(table: dict[str, Any], key: str) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _FieldError(key, "must be a whole number >= 0")
+    return value
 
 
 def _line_of(text: str, index: int, field_name: str) -> int:

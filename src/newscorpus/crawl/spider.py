@@ -134,33 +134,10 @@ class NewsSpider(scrapy.Spider):
         source = self.source_of(url)
         if url in self.seen or source is None:
             return
-        if not source.allows(url):
-            stats.inc_value("newscorpus/skipped/excluded")
+        kind, refused = self._screen(url, kind, depth, source, host)
+        if refused is not None:
+            stats.inc_value(f"newscorpus/{refused}")
             return
-        if source.include and kind in ("hub", "article"):
-            # `include` says which articles to archive: an article that does not match
-            # is never fetched (whether a link, a feed or sitemap entry, or left in the
-            # frontier by an earlier crawl); a page that matches is one, however shaped
-            if source.includes(url):
-                kind = "article"
-            elif kind == "article":
-                stats.inc_value("newscorpus/skipped/not_included")
-                self.host_stats[host]["not_included"] += 1
-                return
-        if kind in ("hub", "article"):
-            reason = trap_reason(url) or self._query_trap(url)
-            if reason:
-                stats.inc_value(f"newscorpus/traps_cut/{reason}")
-                self.host_stats[host]["traps_cut"] += 1
-                return
-            if depth > (source.max_depth if source.max_depth is not None else self.max_depth):
-                stats.inc_value("newscorpus/skipped/too_deep")
-                return
-        if kind == "sitemap":
-            if depth > MAX_SITEMAP_NESTING or self.sitemaps[host] >= MAX_SITEMAPS_PER_HOST:
-                stats.inc_value("newscorpus/traps_cut/sitemaps")
-                return
-            self.sitemaps[host] += 1
         limit = source.max_pages if source.max_pages is not None else self.max_pages_per_site
         try:
             headers = self._claim(url, kind, depth, host, limit)
@@ -181,6 +158,42 @@ class NewsSpider(scrapy.Spider):
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
         )
+
+    def _screen(
+        self, url: str, kind: str, depth: int, source: Source, host: str
+    ) -> tuple[str, str | None]:
+        """The kind ``url`` is fetched as, and why it is not fetched at all (a stats key
+        under ``newscorpus/``), or None when it may be."""
+        if not source.allows(url):
+            return kind, "skipped/excluded"
+        if kind in ("hub", "article"):
+            return self._screen_page(url, kind, depth, source, host)
+        if kind == "sitemap":
+            if depth > MAX_SITEMAP_NESTING or self.sitemaps[host] >= MAX_SITEMAPS_PER_HOST:
+                return kind, "traps_cut/sitemaps"
+            self.sitemaps[host] += 1
+        return kind, None
+
+    def _screen_page(
+        self, url: str, kind: str, depth: int, source: Source, host: str
+    ) -> tuple[str, str | None]:
+        """``_screen`` for hubs and articles: the source's ``include``, traps, depth."""
+        if source.include:
+            # `include` says which articles to archive: an article that does not match
+            # is never fetched (whether a link, a feed or sitemap entry, or left in the
+            # frontier by an earlier crawl); a page that matches is one, however shaped
+            if source.includes(url):
+                kind = "article"
+            elif kind == "article":
+                self.host_stats[host]["not_included"] += 1
+                return kind, "skipped/not_included"
+        trap = trap_reason(url) or self._query_trap(url)
+        if trap:
+            self.host_stats[host]["traps_cut"] += 1
+            return kind, f"traps_cut/{trap}"
+        if depth > (source.max_depth if source.max_depth is not None else self.max_depth):
+            return kind, "skipped/too_deep"
+        return kind, None
 
     def _claim(
         self, url: str, kind: str, depth: int, host: str, limit: int

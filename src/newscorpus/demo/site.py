@@ -11,6 +11,7 @@ in windows-1251 declared only in a meta tag; everything else in UTF-8.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
@@ -67,30 +68,36 @@ class MeridianSite:
 
     def render(self, path: str) -> Page | None:
         path = path.split("?", 1)[0]
-        if path in ("/", "/index.html"):
-            return self._html(self._home())
-        if path == "/robots.txt":
-            text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {self.base}/sitemap.xml\n"
-            return Page(200, "text/plain; charset=utf-8", text.encode())
-        if path == "/sitemap.xml":
-            return self._xml(self._sitemap_index())
-        if path == "/sitemap-articles.xml":
-            return self._xml(self._sitemap())
-        if path == "/news-sitemap.xml":
-            return self._xml(self._news_sitemap())
-        if path == "/about.html":
-            return self._html(self._about())
+        fixed: dict[str, Callable[[], Page]] = {
+            "/": lambda: self._html(self._home()),
+            "/index.html": lambda: self._html(self._home()),
+            "/robots.txt": self._robots,
+            "/sitemap.xml": lambda: self._xml(self._sitemap_index()),
+            "/sitemap-articles.xml": lambda: self._xml(self._sitemap()),
+            "/news-sitemap.xml": lambda: self._xml(self._news_sitemap()),
+            "/about.html": lambda: self._html(self._about()),
+        }
+        if path in fixed:
+            return fixed[path]()
         parts = path.strip("/").split("/")
         if parts[0] in self.languages:
-            language = parts[0]
-            if len(parts) == 1:
-                return self._html(self._section(language), language)
-            if parts[1:] == ["feed.xml"]:
-                return Page(200, "application/rss+xml; charset=utf-8", self._rss(language).encode())
-            for story in self.data["stories"]:
-                if self.article_path(story, language) == path:
-                    return self._html(self._article(story, language), language, story["modified"])
+            return self._language_page(parts[0], parts[1:], path)
         return None
+
+    def _language_page(self, language: str, rest: list[str], path: str) -> Page | None:
+        """/fr/ (the section), /fr/feed.xml, and the French articles."""
+        if not rest:
+            return self._html(self._section(language), language)
+        if rest == ["feed.xml"]:
+            return Page(200, "application/rss+xml; charset=utf-8", self._rss(language).encode())
+        for story in self.data["stories"]:
+            if self.article_path(story, language) == path:
+                return self._html(self._article(story, language), language, story["modified"])
+        return None
+
+    def _robots(self) -> Page:
+        text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {self.base}/sitemap.xml\n"
+        return Page(200, "text/plain; charset=utf-8", text.encode())
 
     # -- pages -------------------------------------------------------------------------
 

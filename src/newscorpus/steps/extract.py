@@ -183,23 +183,7 @@ class Extract(Step):
         # that no helper meets them and no text after them (their tail) is lost
         tree = lxml.html.fromstring(html, parser=_HTML_PARSER)
         url = response.url
-        page = self._helper(url, page_metadata, tree, url) or PageMetadata()
-        if page.published is None or not page.authors or page.byline_is_outlet:
-            # Dates and bylines written for readers ("12 mars 2024", "Автор: …"): fast.
-            visible = self._helper(url, visible_metadata, tree, page.language)
-            if visible is not None:
-                page.published = page.published or visible.published
-                page.modified = page.modified or visible.modified
-                people, only_outlet = author_names(visible.authors, page.outlets)
-                if people and not only_outlet and (not page.authors or page.byline_is_outlet):
-                    page.authors, page.byline_is_outlet = people, False
-        if page.published is None:
-            page.published = self._helper(url, title_date, tree, page.language)
-        if page.title is None or page.published is None:
-            # No structured data for these: trafilatura's heuristics (title element, bylines,
-            # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
-            self.count("metadata_fallback")
-            self._helper(url, _fill_from_trafilatura, page, tree, url)
+        page = self._page_metadata(tree, url)
         # The page's link texts, read before the tree is cut down: a page that does not say
         # it is an article may be a listing of them, and an article may hold teasers.
         links = self._helper(url, _LinkTexts, tree)
@@ -208,12 +192,7 @@ class Extract(Step):
             self._helper(url, _headline, page.title, headings, page.outlets, page.social_title)
             or page.title
         )
-        if self._helper(url, _remove_other_articles, tree):
-            self.count("other_articles_removed")
-        self.count("social_embeds_removed", self._helper(url, _remove_social_embeds, tree) or 0)
-        self.count("teaser_cards_removed", self._helper(url, _remove_teaser_cards, tree) or 0)
-        if self._helper(url, _join_body_parts, tree):
-            self.count("body_parts_joined")
+        self._remove_other_content(tree, url)
         standfirst = self._helper(url, _standfirst, tree, page.description)
         scripts = self._helper(url, data_scripts, tree) or []
         body_text = self._body(tree, url)
@@ -225,18 +204,7 @@ class Extract(Step):
         canonical = normalize_url(page.canonical or response.url)
         text = _body_text(body_text, [page.title, *headings])
         if links:
-            paragraphs = text.split("\n\n")
-            keys = [squeezed(paragraph) for paragraph in paragraphs]
-            declared = page.page_type in ARTICLE_TYPES
-            share = None if declared else self._helper(url, _link_share, keys, links)
-            if share is not None and share >= LISTING_LINK_SHARE:
-                page.page_type = LINK_LIST_TYPE  # teasers of other pages, not an article
-                self.count("link_lists_found")
-            else:
-                kept = self._helper(url, _without_link_lines, paragraphs, keys, links)
-                if kept is not None and len(kept) < len(paragraphs):
-                    self.count("link_lines_removed", len(paragraphs) - len(kept))
-                    text = "\n\n".join(kept)
+            text = self._without_link_lines(text, page, links, url)
         if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
             text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
             self.count("standfirst_added")
@@ -261,6 +229,57 @@ class Extract(Step):
             declared_language=page.language or _one_language(response.content_language),
             page_type=page.page_type,
         )
+
+    def _page_metadata(self, tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
+        """What the page says of itself: structured data first, then what it shows
+        readers, then trafilatura's guesses for what is still missing."""
+        page = self._helper(url, page_metadata, tree, url) or PageMetadata()
+        if page.published is None or not page.authors or page.byline_is_outlet:
+            # Dates and bylines written for readers ("12 mars 2024", "Автор: …"): fast.
+            visible = self._helper(url, visible_metadata, tree, page.language)
+            if visible is not None:
+                page.published = page.published or visible.published
+                page.modified = page.modified or visible.modified
+                people, only_outlet = author_names(visible.authors, page.outlets)
+                if people and not only_outlet and (not page.authors or page.byline_is_outlet):
+                    page.authors, page.byline_is_outlet = people, False
+        if page.published is None:
+            page.published = self._helper(url, title_date, tree, page.language)
+        if page.title is None or page.published is None:
+            # No structured data for these: trafilatura's heuristics (title element, bylines,
+            # htmldate) fill the gaps. Run before bare_extraction, which prunes the tree.
+            self.count("metadata_fallback")
+            self._helper(url, _fill_from_trafilatura, page, tree, url)
+        return page
+
+    def _remove_other_content(self, tree: lxml.html.HtmlElement, url: str) -> None:
+        """Other articles, social embeds and teaser cards out of the tree; the parts of
+        a body split in sibling containers joined."""
+        if self._helper(url, _remove_other_articles, tree):
+            self.count("other_articles_removed")
+        self.count("social_embeds_removed", self._helper(url, _remove_social_embeds, tree) or 0)
+        self.count("teaser_cards_removed", self._helper(url, _remove_teaser_cards, tree) or 0)
+        if self._helper(url, _join_body_parts, tree):
+            self.count("body_parts_joined")
+
+    def _without_link_lines(
+        self, text: str, page: PageMetadata, links: _LinkTexts, url: str
+    ) -> str:
+        """``text`` without the lines that are links to other pages; a page that does
+        not say it is an article and is mostly such lines becomes a list of links."""
+        paragraphs = text.split("\n\n")
+        keys = [squeezed(paragraph) for paragraph in paragraphs]
+        declared = page.page_type in ARTICLE_TYPES
+        share = None if declared else self._helper(url, _link_share, keys, links)
+        if share is not None and share >= LISTING_LINK_SHARE:
+            page.page_type = LINK_LIST_TYPE  # teasers of other pages, not an article
+            self.count("link_lists_found")
+            return text
+        kept = self._helper(url, _without_link_lines, paragraphs, keys, links)
+        if kept is None or len(kept) >= len(paragraphs):
+            return text
+        self.count("link_lines_removed", len(paragraphs) - len(kept))
+        return "\n\n".join(kept)
 
 
 def _one_language(header: str | None) -> str | None:
@@ -519,49 +538,15 @@ def _remove_teaser_cards(tree: lxml.html.HtmlElement) -> int:
 def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     """Links, meta tags (OpenGraph, article:*) and JSON-LD of a parsed page."""
     page = PageMetadata()
-    alternates: list[Translation] = []
-    for link in tree.iterfind(".//link"):
-        rel = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        wanted = "canonical" in rel or ("alternate" in rel and link.get("hreflang"))
-        if not href or not wanted:  # stylesheets, icons, feeds: not worth resolving
-            continue
-        target = _absolute(url, href)
-        if target is None:
-            continue
-        if "canonical" in rel and page.canonical is None:
-            page.canonical = target
-        elif "alternate" in rel and link.get("hreflang"):
-            language = link.get("hreflang", "").strip()
-            if language.lower() != "x-default":
-                alternates.append(Translation(language=language, url=target))
+    page.canonical, alternates = _linked_pages(tree, url)
     own = normalize_url(page.canonical or url)
     page.translations = [t for t in alternates if normalize_url(t.url) != own]
-
-    meta: dict[str, list[str]] = {}
-    for element in tree.iterfind(".//meta"):
-        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
-        content = (element.get("content") or "").strip()
-        if key and content:
-            meta.setdefault(key.strip().lower(), []).append(content)
-
-    def first(*keys: str) -> str | None:
-        for key in keys:
-            values = meta.get(key)
-            if values:
-                return _clean_space(values[0]) or None
-        return None
-
-    ld, page.page_type = _json_ld_main(tree)
-    og_type = (first("og:type") or "").lower()
-    if page.page_type not in ARTICLE_TYPES and (og_type == "article" or not page.page_type):
-        # og:type=article wins over a JSON-LD ItemList (a listicle is an article)
-        page.page_type = og_type or page.page_type
-    elif page.page_type in WEAK_TYPES and og_type:
-        page.page_type = og_type
-    page.language = tree.get("lang") or tree.get("xml:lang") or first("og:locale")
+    meta = _meta_tags(tree)
+    ld, ld_type = _json_ld_main(tree)
+    page.page_type = _page_type(ld_type, (_first(meta, "og:type") or "").lower())
+    page.language = tree.get("lang") or tree.get("xml:lang") or _first(meta, "og:locale")
     headline = ld.get("headline")
-    page.social_title = first("og:title", "twitter:title")
+    page.social_title = _first(meta, "og:title", "twitter:title")
     page.title = (
         _clean_space(headline) if isinstance(headline, str) else None
     ) or page.social_title
@@ -574,7 +559,7 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         meta.get("og:updated_time"),
         meta.get("datemodified"),
     )
-    page.authors = _json_ld_authors(ld.get("author")) or [
+    authors = _json_ld_authors(ld.get("author")) or [
         a for a in meta.get("author", []) + meta.get("article:author", []) if "://" not in a
     ]
     publisher = ld.get("publisher")
@@ -583,12 +568,69 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str)
         else None
     )
-    page.sitename = first("og:site_name", "application-name") or publisher_name
+    page.sitename = _first(meta, "og:site_name", "application-name") or publisher_name
     page.outlets = [
         name for name in (page.sitename, publisher_name, host_name(url)) if name is not None
     ]
-    page.authors, page.byline_is_outlet = author_names(_unique(page.authors), page.outlets)
-    page.description = first("description", "og:description", "twitter:description")
+    page.authors, page.byline_is_outlet = author_names(_unique(authors), page.outlets)
+    page.description = _first(meta, "description", "og:description", "twitter:description")
+    page.tags = _tags(meta, ld)
+    return page
+
+
+def _linked_pages(tree: lxml.html.HtmlElement, url: str) -> tuple[str | None, list[Translation]]:
+    """The page's canonical URL (its first), and its translations (hreflang links)."""
+    canonical = None
+    alternates: list[Translation] = []
+    for link in tree.iterfind(".//link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        wanted = "canonical" in rel or ("alternate" in rel and link.get("hreflang"))
+        if not href or not wanted:  # stylesheets, icons, feeds: not worth resolving
+            continue
+        target = _absolute(url, href)
+        if target is None:
+            continue
+        if "canonical" in rel and canonical is None:
+            canonical = target
+        elif "alternate" in rel and link.get("hreflang"):
+            language = link.get("hreflang", "").strip()
+            if language.lower() != "x-default":
+                alternates.append(Translation(language=language, url=target))
+    return canonical, alternates
+
+
+def _meta_tags(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    """Every meta tag's contents, by its lower-cased property, name or itemprop."""
+    meta: dict[str, list[str]] = {}
+    for element in tree.iterfind(".//meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        content = (element.get("content") or "").strip()
+        if key and content:
+            meta.setdefault(key.strip().lower(), []).append(content)
+    return meta
+
+
+def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
+    """The first content of the first of ``keys`` the page has."""
+    for key in keys:
+        values = meta.get(key)
+        if values:
+            return _clean_space(values[0]) or None
+    return None
+
+
+def _page_type(ld_type: str | None, og_type: str) -> str | None:
+    if ld_type not in ARTICLE_TYPES and (og_type == "article" or not ld_type):
+        # og:type=article wins over a JSON-LD ItemList (a listicle is an article)
+        return og_type or ld_type
+    if ld_type in WEAK_TYPES and og_type:
+        return og_type
+    return ld_type
+
+
+def _tags(meta: dict[str, list[str]], ld: dict[str, Any]) -> list[str]:
+    """Tags and sections, from meta tags and JSON-LD."""
     tags = meta.get("article:tag", []) + meta.get("article:section", [])
     keywords = ld.get("keywords")
     if isinstance(keywords, str):
@@ -598,8 +640,7 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     section = ld.get("articleSection")
     if isinstance(section, str):
         tags.append(section)
-    page.tags = _unique(tags)
-    return page
+    return _unique(tags)
 
 
 def _absolute(base: str, href: str) -> str | None:

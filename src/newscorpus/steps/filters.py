@@ -124,6 +124,18 @@ def quality_problem(
     if len(words) > limits.max_words:
         return "too_long"
     spaced = [w for w in words if not UNSPACED.match(w)]
+    lines = [line for line in text.split("\n\n") if line.strip()]
+    problem = _word_problem(text, words, spaced, limits) or _line_problem(
+        lines, language, limits, declared_article
+    )
+    if problem:
+        return problem
+    return _repetition_problem(lines, words, limits, _characters_per_word(words, spaced))
+
+
+def _word_problem(
+    text: str, words: list[str], spaced: list[str], limits: QualityThresholds
+) -> str | None:
     korean = sum(1 for w in spaced[:200] if _HANGUL.search(w)) > min(len(spaced), 200) * 0.3
     if len(spaced) > len(words) / 2 and not korean:
         mean = sum(map(len, spaced)) / len(spaced)
@@ -137,26 +149,24 @@ def quality_problem(
     symbols = text.count("#") + text.count("...") + text.count("…")
     if symbols > limits.max_symbol_ratio * len(words):
         return "symbols"
-    lines = [line for line in text.split("\n\n") if line.strip()]
-    problem = _line_problem(lines, language, limits, declared_article)
-    if problem:
-        return problem
-    # Gopher's n-grams are of words. Where each character counts as a word, a word is
-    # about two of them in Chinese, three in Japanese, four in Thai: n-grams of that many
-    # characters per word, or a name written in every paragraph (習近平, イオン) is a
-    # "repeated 5-gram" (two real articles of ../shared were dropped so: 21% and 24% of
-    # their characters in repeated 5-grams, 10% and 14% in repeated 10-grams).
-    scale = 1
-    if len(spaced) < len(words) / 2:
-        head = words[:2000]
-        unspaced = sum(1 for w in head if UNSPACED.match(w))
-        if sum(1 for w in head if _SYLLABIC.match(w)) > unspaced / 2:
-            scale = CHARACTERS_PER_WORD["syllabic"]
-        elif sum(1 for w in head if _KANA.match(w)) > unspaced / 10:
-            scale = CHARACTERS_PER_WORD["japanese"]
-        else:
-            scale = CHARACTERS_PER_WORD["chinese"]
-    return _repetition_problem(lines, words, limits, scale)
+    return None
+
+
+def _characters_per_word(words: list[str], spaced: list[str]) -> int:
+    """Gopher's n-grams are of words. Where each character counts as a word, a word is
+    about two of them in Chinese, three in Japanese, four in Thai: n-grams of that many
+    characters per word, or a name written in every paragraph (習近平, イオン) is a
+    "repeated 5-gram" (two real articles of ../shared were dropped so: 21% and 24% of
+    their characters in repeated 5-grams, 10% and 14% in repeated 10-grams)."""
+    if len(spaced) >= len(words) / 2:
+        return 1
+    head = words[:2000]
+    unspaced = sum(1 for w in head if UNSPACED.match(w))
+    if sum(1 for w in head if _SYLLABIC.match(w)) > unspaced / 2:
+        return CHARACTERS_PER_WORD["syllabic"]
+    if sum(1 for w in head if _KANA.match(w)) > unspaced / 10:
+        return CHARACTERS_PER_WORD["japanese"]
+    return CHARACTERS_PER_WORD["chinese"]
 
 
 def _line_problem(

@@ -69,15 +69,18 @@ def non_article_reason(url: str, page_type: str | None) -> str | None:
         return "home_page"
     if page_type in LISTING_TYPES:
         return "listing_page"
+    return _path_reason(url, path, page_type)
+
+
+def _path_reason(url: str, path: str, page_type: str | None) -> str | None:
+    """``non_article_reason`` for a page whose type says nothing sure: its URL's."""
     if has_article_shape(url):  # /legal/court-rules-on-…-2024-03-12/, /archive/2024/03/…
         return None
     if is_hub_path(path):
         return "hub_page"
     if _ABOUT.search(path):
         return "about_page"
-    if page_type in WEAK_TYPES:
-        return "listing_page"
-    return None
+    return "listing_page" if page_type in WEAK_TYPES else None
 
 
 class DropNonArticles(Filter):
