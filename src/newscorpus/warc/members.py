@@ -130,38 +130,14 @@ def walk_members(
     """
     window = _Window(read, start)
     offset = start
-    checked = 0  # members whose skip was checked against a full inflation
-    trusted = True  # the ISIZE shortcut holds for this file's writer
+    skipper = _Skipper()
     while True:
         window.drop_before(offset)
         window.ensure(offset + 3)
         if window.end <= offset:
             return  # the end of the file, at a member boundary
         try:
-            if window.slice(offset, offset + 3) != GZIP_MAGIC:
-                if offset == start and window.slice(offset, offset + 5) == b"WARC/":
-                    raise NotOneMemberPerRecord(offset)  # a plain WARC under a .gz name
-                if _only_padding(window, offset):
-                    return
-                raise WarcDamage(offset, "data that is not a gzip member")
-            head = _inflate_head(window, offset)
-            record_type, uri, length, header_size = _parse_header(head, offset)
-            size = header_size + length + 4  # the record and its closing CRLF CRLF
-            if wanted(record_type, uri, length):
-                record, end = _inflate_member(window, offset, size)
-                member = Member(offset, record_type, uri, length, end, record, True, header_size)
-            elif checked < CALIBRATION:  # learn whether this writer's members fit the shortcut
-                end = _skip_by_inflating(window, offset, size, exact=False)
-                if window.base == offset:  # still there: would the shortcut have found it?
-                    checked += 1
-                    trusted = trusted and _next_member(window, offset, size) == end
-                member = Member(offset, record_type, uri, length, end, None)
-            else:
-                if trusted:
-                    end = _next_member(window, offset, size)
-                else:
-                    end = _skip_by_inflating(window, offset, size, exact=False)
-                member = Member(offset, record_type, uri, length, end, None)
+            member = _read_member(window, offset, offset == start, wanted, skipper)
         except WarcDamage as damage:
             following = _next_good_member(window, offset)
             yield Damage(offset, damage.kind, damage.message, following)
@@ -169,8 +145,55 @@ def walk_members(
                 return
             offset = following
             continue
+        if member is None:  # only padding to the end of the file
+            return
         yield member
         offset = member.end
+
+
+def _read_member(
+    window: _Window,
+    offset: int,
+    first: bool,
+    wanted: Callable[[str, str, int], bool],
+    skipper: _Skipper,
+) -> Member | None:
+    """The member at ``offset``, its record inflated if ``wanted``; None when only
+    padding follows. Raises WarcDamage for what is not a good member."""
+    if window.slice(offset, offset + 3) != GZIP_MAGIC:
+        if first and window.slice(offset, offset + 5) == b"WARC/":
+            raise NotOneMemberPerRecord(offset)  # a plain WARC under a .gz name
+        if _only_padding(window, offset):
+            return None
+        raise WarcDamage(offset, "data that is not a gzip member")
+    head = _inflate_head(window, offset)
+    record_type, uri, length, header_size = _parse_header(head, offset)
+    size = header_size + length + 4  # the record and its closing CRLF CRLF
+    if wanted(record_type, uri, length):
+        record, end = _inflate_member(window, offset, size)
+        return Member(offset, record_type, uri, length, end, record, True, header_size)
+    return Member(offset, record_type, uri, length, skipper.end(window, offset, size), None)
+
+
+class _Skipper:
+    """Finds where a member whose record is not wanted ends: by the ISIZE shortcut
+    (``_next_member``) once the first members of the file showed that their writer's
+    members fit it, else by inflating them."""
+
+    def __init__(self) -> None:
+        self.checked = 0  # members whose skip was checked against a full inflation
+        self.trusted = True  # the ISIZE shortcut holds for this file's writer
+
+    def end(self, window: _Window, offset: int, size: int) -> int:
+        if self.checked < CALIBRATION:
+            end = _skip_by_inflating(window, offset, size, exact=False)
+            if window.base == offset:  # still there: would the shortcut have found it?
+                self.checked += 1
+                self.trusted = self.trusted and _next_member(window, offset, size) == end
+            return end
+        if self.trusted:
+            return _next_member(window, offset, size)
+        return _skip_by_inflating(window, offset, size, exact=False)
 
 
 def _only_padding(window: _Window, offset: int) -> bool:

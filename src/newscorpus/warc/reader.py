@@ -559,28 +559,35 @@ class _Framer:
             return self._garbage(start, offset)
         header = self._header()
         if not isinstance(header, WarcHeader):
-            if self.pending is not None:
-                return None
-            if header == "truncated":
-                self.position = self.end
-                self.end_told = True
-                return Damage(offset, header, _HEADER_DAMAGE[header], None)
-            return self._damaged(start, offset, header, _HEADER_DAMAGE[header])
+            return None if self.pending is not None else self._header_damage(start, offset, header)
         retry = self._anchor(start + 1)  # where to look from if the length proves wrong
         record = self._block(start, offset, header)
         if isinstance(record, Member):
             return record
-        if record == "short" and self.pending is not None:
-            return None
-        if record == "short":  # the data ends before the declared length: cut, or too long
-            reason = "a Content-Length that runs past the next record"
-            damage = self._damaged(start, offset, "bad_length", reason, retry)
-            if damage.end is None:
-                damage.kind, damage.reason = "truncated", "the file ends inside a record"
-                self.end_told = True
-            return damage
-        reason = "a Content-Length that does not end the record with CRLF CRLF"
-        return self._damaged(start, offset, "bad_length", reason, retry)
+        lost = record == "short" and self.pending is not None  # cut by lost data
+        return None if lost else self._length_damage(start, offset, record, retry)
+
+    def _header_damage(self, start: int, offset: int, kind: DamageKind) -> Damage:
+        if kind == "truncated":
+            self.position = self.end
+            self.end_told = True
+            return Damage(offset, kind, _HEADER_DAMAGE[kind], None)
+        return self._damaged(start, offset, kind, _HEADER_DAMAGE[kind])
+
+    def _length_damage(
+        self, start: int, offset: int, problem: str, retry: tuple[int, int]
+    ) -> Damage:
+        """A record whose Content-Length is wrong: ``problem`` is ``"short"`` (the data
+        ends before it: the file is cut, or the length too long) or ``"bad end"``."""
+        if problem != "short":
+            reason = "a Content-Length that does not end the record with CRLF CRLF"
+            return self._damaged(start, offset, "bad_length", reason, retry)
+        reason = "a Content-Length that runs past the next record"
+        damage = self._damaged(start, offset, "bad_length", reason, retry)
+        if damage.end is None:
+            damage.kind, damage.reason = "truncated", "the file ends inside a record"
+            self.end_told = True
+        return damage
 
     def _record_in_one_chunk(self) -> Member | None:
         """The usual case, quickly: a good record that lies in the chunk at hand (every
@@ -857,17 +864,8 @@ def response_from_member(
         else:
             stats.skipped_bad_http += 1
         return None
-    if raw is None:
-        return None
-    body = decode_content(raw, record.http_headers.get("Content-Encoding"), max_body_bytes)
+    body = None if raw is None else _decoded_html(record, raw, stats, max_body_bytes)
     if body is None:
-        stats.skipped_bad_encoding += 1
-        return None
-    if len(body) > max_body_bytes:
-        stats.skipped_too_large += 1
-        return None
-    if not record.http_content_type and not _looks_like_html(body):
-        stats.skipped_not_html += 1
         return None
     headers = record.headers
     url = (headers.get("WARC-Target-URI") or "").strip().strip("<>")  # WARC/1.0 wrote <uri>
@@ -884,6 +882,22 @@ def response_from_member(
         warc_offset=member.offset,
         content_language=record.http_headers.get("Content-Language"),
     )
+
+
+def _decoded_html(record: Any, raw: bytes, stats: ReadStats, max_body_bytes: int) -> bytes | None:
+    """The body of a response, its content encoding undone, if it is HTML within
+    ``max_body_bytes``; else None (counted)."""
+    body = decode_content(raw, record.http_headers.get("Content-Encoding"), max_body_bytes)
+    if body is None:
+        stats.skipped_bad_encoding += 1
+        return None
+    if len(body) > max_body_bytes:
+        stats.skipped_too_large += 1
+        return None
+    if not record.http_content_type and not _looks_like_html(body):
+        stats.skipped_not_html += 1
+        return None
+    return body
 
 
 def _parse_head(data: bytes) -> Any:
