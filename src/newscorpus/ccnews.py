@@ -21,7 +21,13 @@ from pathlib import Path
 
 from newscorpus.errors import UserError
 from newscorpus.urls import bare_host
-from newscorpus.warc.remote import DownloadError, RemoteWarc, open_source, wait_to_retry
+from newscorpus.warc.remote import (
+    DownloadError,
+    RemoteWarc,
+    Retries,
+    open_source,
+    wait_to_retry,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +96,8 @@ def read_listing(
             ):
                 return None
             try:
-                failures = wait_to_retry(
-                    url, exc, failures, selection.retries, selection.backoff, sleep
-                )
+                retries = Retries(selection.retries, selection.backoff, sleep)
+                failures = wait_to_retry(url, exc, failures, retries)
             except DownloadError as gave_up:
                 raise UserError(f"cannot read the CC-NEWS listing: {gave_up}") from None
     try:

@@ -1032,7 +1032,7 @@ def _date(value: str, option: str) -> date:
 @_executor_options
 @_process_options
 @click.pass_context
-def ccnews_command(
+def ccnews_command(  # noqa: PLR0913 (click passes each of its options as an argument)
     ctx: click.Context,
     start: str,
     end: str,

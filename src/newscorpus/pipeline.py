@@ -463,15 +463,12 @@ def process(
     records_per_shard: int = 500,
     on_progress: ProgressCallback | None = None,
     keep_dropped: bool = False,
-    dedup_partitions: int | None = None,
 ) -> RunSummary:
     """Turn WARC files into the corpus at ``corpus``; resumes where an earlier run stopped.
 
     ``on_progress(stage, result, done, total)`` is called as shards finish a stage
     (``extract``, ``filter``, ``store``): ``total`` counts the three stages of every shard.
     ``keep_dropped`` writes what the steps drop to ``CORPUS/dropped/<step>/``.
-    ``dedup_partitions``: key ranges each dedup key column is cut into (default: by the
-    number of documents); any number gives the same decisions.
     """
     options = options or ProcessOptions()
     options.check()
@@ -495,9 +492,7 @@ def process(
         ready = [t for t in tasks if not extracted[t.shard.number].error]
         filtered = _run_stage(executor, run_filter_stage, ready, progress)
         ready = [t for t in ready if not filtered[t.shard.number].error]
-        stored = _deduplicate_and_store(
-            corpus, ready, executor, progress, options, dedup_partitions
-        )
+        stored = _deduplicate_and_store(corpus, ready, executor, progress, options)
         results = sorted({**extracted, **filtered, **stored}.values(), key=lambda r: r.shard)
         manifest = write_manifest(corpus, options.as_dict(), __version__)
         write_boilerplate_report(corpus)
@@ -511,7 +506,6 @@ def _deduplicate_and_store(
     executor: Executor,
     progress: _Progress,
     options: ProcessOptions,
-    partitions: int | None = None,
 ) -> dict[int, ShardResult]:
     """Dedup batches and the store stage, until every filtered shard is stored."""
     by_number = {task.shard.number: task for task in ready}
@@ -524,7 +518,7 @@ def _deduplicate_and_store(
             new = [n for n in new if filtered_marker_path(corpus, n).exists()]
             if not new:
                 break
-            batch = plan_batch(corpus, new, done, options.dedup, executor, partitions)
+            batch = plan_batch(corpus, new, done, options.dedup, executor)
         tasks = [by_number[n] for n in batch.shards if n in by_number]
         missing = [n for n in batch.shards if n not in by_number]
         if missing:  # a batch of an earlier run, with shards of inputs not given now

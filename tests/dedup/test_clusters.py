@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow.dataset as ds
+import pytest
 
+from newscorpus.dedup import batch
 from newscorpus.dedup.clusters import Entries, connected_components, find_duplicates
 from newscorpus.executors import LocalExecutor
 from newscorpus.pipeline import process
@@ -93,7 +96,9 @@ def _rows(corpus: Path) -> list[tuple]:
     return sorted(tuple(r.values()) for r in table.to_pylist())
 
 
-def test_key_ranges_give_the_same_decisions_as_one_range(tmp_path: Path) -> None:
+def test_key_ranges_give_the_same_decisions_as_one_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     first = write_warc(tmp_path / "a", _first_run_pages())
     later = [
         ("https://third.test/2026/03/07/rail", _site_b("Rail strike", _paragraphs(1, "en"),
@@ -103,18 +108,25 @@ def test_key_ranges_give_the_same_decisions_as_one_range(tmp_path: Path) -> None
     ]  # fmt: skip
     second = write_warc(tmp_path / "b", later, prefix="later")
     results = []
-    # one worker (in-process: no pool to start) but for the most ranges, where two
-    # workers take ranges side by side
-    for partitions, workers in ((1, 1), (3, 1), (16, 2)):
-        corpus = tmp_path / f"corpus-{partitions}"
+    # one worker (in-process: no pool to start) but for the most ranges (a key each),
+    # where two workers take ranges side by side
+    caplog.set_level(logging.INFO, logger=batch.__name__)
+    ranges = []
+    for keys_per_range, workers in ((10**9, 1), (7, 1), (1, 2)):
+        monkeypatch.setattr(batch, "ROWS_PER_PARTITION", keys_per_range)
+        caplog.clear()
+        corpus = tmp_path / f"corpus-{keys_per_range}"
         for warc in (first, second):  # the second run meets the index of the first
             summary = process(
                 [warc], corpus, _options(keep_duplicates=True), LocalExecutor(workers),
-                records_per_shard=2, dedup_partitions=partitions,
+                records_per_shard=2,
             )  # fmt: skip
             assert not summary.failed
+        # the ranges each key column was cut into, in this corpus's two runs
+        ranges.append([r.args[1] for r in caplog.records if "key range" in r.getMessage()])
         results.append(_rows(corpus))
         assert not (corpus / ".state" / "dedup" / "pairs").exists()
     assert results[0] == results[1] == results[2]
+    assert ranges[0] == [1, 1] and 1 < ranges[1][0] < ranges[2][0], ranges
     tagged = [r for r in results[0] if r[3] is not None]
     assert len(tagged) >= 5  # copies within the first run and of stored documents

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy.crawler import Crawler
 
+from newscorpus.crawl.state import NO_VALIDATORS, Validators
 from newscorpus.warc.writer import WarcFileWriter
 
 
@@ -22,7 +23,7 @@ class CrawlStore(Protocol):
     file for one worker (``state.CrawlState``), Redis for many (``frontier.RedisFrontier``)."""
 
     def status(self, url: str) -> str | None: ...
-    def validators(self, url: str) -> tuple[str | None, str | None]: ...
+    def validators(self, url: str) -> Validators: ...
     def claim(self, url: str, kind: str, depth: int, refetch: bool) -> str | None: ...
     def pages(self, host: str) -> int: ...
     def add_page(self, host: str) -> None: ...
@@ -33,8 +34,7 @@ class CrawlStore(Protocol):
         urls: Sequence[str],
         status: str,
         kind: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
+        validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
     ) -> None: ...
     def commit_warc(self, name: str, committed_bytes: int) -> None: ...

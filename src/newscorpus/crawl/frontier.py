@@ -36,6 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from newscorpus.crawl.politeness import poll_wait
+from newscorpus.crawl.state import NO_VALIDATORS, Validators
 from newscorpus.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -424,7 +425,7 @@ class RedisFrontier:
         return None if value is None else dict(json.loads(value))
 
     @_unreachable
-    def validators(self, url: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str) -> Validators:
         entry = self._entry(url) or {}
         return entry.get("etag"), entry.get("last_modified")
 
@@ -438,12 +439,12 @@ class RedisFrontier:
         urls: Sequence[str],
         status: str,
         kind: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
+        validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
     ) -> None:
         """Mark ``urls`` done or failed; with ``warc``, that file's new committed length
         is saved in the same transaction."""
+        etag, last_modified = validators
         with self._redis.pipeline(transaction=True) as pipe:
             for url in urls:
                 old = self._entry(url) or {}

@@ -38,6 +38,7 @@ from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
 from newscorpus.crawl.context import CrawlContext, crawl_context
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
+from newscorpus.crawl.state import Validators
 
 logger = logging.getLogger(__name__)
 
@@ -420,7 +421,7 @@ class WarcMiddleware:
                 request_chain(request),
                 "done",
                 kind,
-                *validators(response),
+                validators(response),
                 warc=(name, writer.last_end),
             )
             request.meta["newscorpus_archived"] = True
@@ -437,7 +438,7 @@ def request_chain(request: Request) -> list[str]:
     return [*request.meta.get("redirect_urls", []), request.url]
 
 
-def validators(response: Response) -> tuple[str | None, str | None]:
+def validators(response: Response) -> Validators:
     """(ETag, Last-Modified) of ``response``, for a conditional request next time."""
     etag = response.headers.get(b"ETag")
     modified = response.headers.get(b"Last-Modified")

@@ -259,7 +259,7 @@ class NewsSpider(scrapy.Spider):
         urls = list(dict.fromkeys([*chain, response.url]))
         try:
             if not response.meta.get("newscorpus_archived"):
-                self.state.finish(urls, "done", kind, *validators(response))
+                self.state.finish(urls, "done", kind, validators(response))
             self.state.done_with(urls)
         except FrontierUnreachable:  # still in flight here: taken back and parsed again
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")

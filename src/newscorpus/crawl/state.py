@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS warc_files (
 );
 """
 
+# (ETag, Last-Modified) of a page, to ask for it again only if it changed
+Validators = tuple[str | None, str | None]
+NO_VALIDATORS: Validators = (None, None)
+
 
 @dataclass(slots=True)
 class QueuedUrl:
@@ -69,7 +73,7 @@ class CrawlState:
         row = self._db.execute("SELECT status FROM urls WHERE url = ?", (url,)).fetchone()
         return None if row is None else str(row[0])
 
-    def validators(self, url: str) -> tuple[str | None, str | None]:
+    def validators(self, url: str) -> Validators:
         row = self._db.execute(
             "SELECT etag, last_modified FROM urls WHERE url = ?", (url,)
         ).fetchone()
@@ -133,8 +137,7 @@ class CrawlState:
         urls: Sequence[str],
         status: str,
         kind: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
+        validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
     ) -> None:
         """Mark ``urls`` (a request, the URLs that redirected to it, where it ended) done
@@ -143,6 +146,7 @@ class CrawlState:
         With ``warc``, that file's new committed length is saved in the same transaction.
         """
         failed = int(status == "failed")
+        etag, last_modified = validators
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany(

@@ -16,6 +16,7 @@ decision files are complete.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from newscorpus.executors.base import Executor
 from newscorpus.store.parquet import AtomicParquetWriter
 from newscorpus.store.state import dedup_dir, index_keys_path, new_keys_path, read_json
 
+logger = logging.getLogger(__name__)
+
 DECISIONS_SCHEMA = pa.schema(
     [
         pa.field("shard", pa.int64(), nullable=False),
@@ -57,6 +60,8 @@ UPDATES_SCHEMA = pa.schema(
         pa.field("duplicate_count", pa.int64(), nullable=False),
     ]
 )
+
+logger = logging.getLogger(__name__)
 
 
 EXACT_COLUMNS = ("url_key", "text_key")
@@ -219,17 +224,17 @@ def plan_batch(
     stored_shards: list[int],
     options: DedupOptions,
     executor: Executor,
-    partitions: int | None = None,
 ) -> Batch:
     """Decide for every document of ``new_shards``, against each other and the index.
 
-    ``partitions`` (key ranges per column) defaults to one per ``ROWS_PER_PARTITION``
-    documents."""
+    Each key column is cut into ranges of ``ROWS_PER_PARTITION`` keys, a task each; any
+    number of ranges gives the same decisions."""
     files = [KeyFile(index_keys_path(corpus, n), n, stored=True) for n in stored_shards]
     files = [f for f in files if f.path.exists()]
     files += [KeyFile(new_keys_path(corpus, n), n, stored=False) for n in new_shards]
     space = KeySpace.of(files)
-    partitions = partitions or max(1, -(-len(space) // ROWS_PER_PARTITION))
+    partitions = max(1, -(-len(space) // ROWS_PER_PARTITION))
+    logger.info("dedup: %d documents, %d key range(s) per column", len(space), partitions)
     columns = [*EXACT_COLUMNS]
     if options.near_duplicates:
         columns += [band_column(band) for band in range(options.bands)]

@@ -111,24 +111,27 @@ def retryable(exc: BaseException) -> bool:
     return isinstance(exc, OSError | http.client.HTTPException | DownloadError)
 
 
-def wait_to_retry(
-    what: str,
-    exc: BaseException,
-    failures: int,
-    retries: int,
-    backoff: float,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """Wait before the next attempt at ``what`` (``backoff`` seconds, doubled at each
-    failure) and return the failures so far; raise DownloadError instead when ``exc`` is
-    not worth retrying or ``retries`` are spent. The one retry rule of remote reading."""
+@dataclass(frozen=True, slots=True)
+class Retries:
+    """How often a failed download is tried again, and how long to wait first
+    (``backoff`` seconds, doubled at each failure)."""
+
+    limit: int
+    backoff: float
+    sleep: Callable[[float], None] = time.sleep
+
+
+def wait_to_retry(what: str, exc: BaseException, failures: int, retries: Retries) -> int:
+    """Wait before the next attempt at ``what`` and return the failures so far; raise
+    DownloadError instead when ``exc`` is not worth retrying or the retries are spent.
+    The one retry rule of remote reading."""
     reason = " ".join(str(exc).split()) or type(exc).__name__
-    if not retryable(exc) or failures >= retries:
+    if not retryable(exc) or failures >= retries.limit:
         attempts = f" after {failures + 1} attempts" if failures else ""
         raise DownloadError(f"{what}: {reason}{attempts}") from None
-    delay = backoff * 2**failures
+    delay = retries.backoff * 2**failures
     logger.warning("%s: %s; retrying in %.1f s", what, reason, delay)
-    sleep(delay)
+    retries.sleep(delay)
     return failures + 1
 
 
@@ -143,22 +146,22 @@ def read_remote_responses(
     Raises DownloadError when the network fails more than ``source.retries`` times in a
     row, or the source cannot be found.
     """
-    copy = _open_copy(source)
+    download = _Download(source, stats, max_body_bytes, sleep, _open_copy(source))
     try:
         resume_at = 0
         if source.name.endswith(".gz"):
             try:
-                yield from _read_members(source, stats, max_body_bytes, sleep, copy)
+                yield from download.members()
                 resume_at = -1
             except NotOneMemberPerRecord as single:  # one gzip stream, or not gzip at all
                 resume_at = single.offset
         if resume_at >= 0:
-            yield from _read_records(source, stats, max_body_bytes, sleep, copy, resume_at)
+            yield from download.records(resume_at)
         if not stats.error:  # a damaged file's copy stays a .part (the caller warns, once)
-            _keep_copy(source, copy)
+            _keep_copy(source, download.copy)
     finally:
-        if copy is not None:
-            copy.close()
+        if download.copy is not None:
+            download.copy.close()
 
 
 class _Interrupted(Exception):
@@ -169,40 +172,98 @@ class _Interrupted(Exception):
         self.cause = cause
 
 
-def _read_members(
-    source: RemoteWarc,
-    stats: ReadStats,
-    max_body_bytes: int,
-    sleep: Callable[[float], None],
-    copy: BinaryIO | None,
-) -> Iterator[WarcResponse]:
-    """A ``.warc.gz`` member by member: records of other sites are never inflated."""
-    largest = max_body_bytes + (1 << 20)  # the body, and room for the HTTP headers
+@dataclass(slots=True)
+class _Download:
+    """One remote WARC being read: its source, what reading it counts, the ``--keep-warc``
+    copy, and the network failures in a row so far."""
 
-    def wanted(record_type: str, uri: str, length: int) -> bool:
-        return (
-            record_type == "response"
-            and length <= largest
-            and site_selected(host_of(uri), source.domains)
-        )
+    source: RemoteWarc
+    stats: ReadStats
+    max_body_bytes: int
+    sleep: Callable[[float], None]
+    copy: BinaryIO | None
+    failures: int = 0
 
-    resume = 0  # every record before this offset is handled and counted
-    failures = 0
-    while True:
-        raw, read, failures = _open_at(source, stats, resume, failures, sleep, copy)
-        try:
-            for item in walk_members(read, resume, wanted):
-                if item.end is not None:
-                    resume = item.end
-                failures = 0
-                response = _handle(item, source, stats, max_body_bytes)
-                if response is not None:
-                    yield response
-            return
-        except _Interrupted as broke:
-            failures = _failed(source, stats, broke.cause, failures, sleep)
-        finally:
-            raw.close()
+    def members(self) -> Iterator[WarcResponse]:
+        """A ``.warc.gz`` member by member: records of other sites are never inflated."""
+        largest = self.max_body_bytes + (1 << 20)  # the body, and room for the HTTP headers
+        domains = self.source.domains
+
+        def wanted(record_type: str, uri: str, length: int) -> bool:
+            return (
+                record_type == "response"
+                and length <= largest
+                and site_selected(host_of(uri), domains)
+            )
+
+        resume = 0  # every record before this offset is handled and counted
+        while True:
+            raw, read = self._open_at(resume)
+            try:
+                for item in walk_members(read, resume, wanted):
+                    if item.end is not None:
+                        resume = item.end
+                    self.failures = 0
+                    response = _handle(item, self.source, self.stats, self.max_body_bytes)
+                    if response is not None:
+                        yield response
+                return
+            except _Interrupted as broke:
+                self._failed(broke.cause)
+            finally:
+                raw.close()
+
+    def records(self, resume_at: int) -> Iterator[WarcResponse]:
+        """A plain ``.warc`` (or a single-stream ``.warc.gz``) framed record by record from
+        ``resume_at``, sites selected from the WARC headers before any HTTP header is
+        parsed. After a reconnection the download starts again at ``resume_at`` and what
+        was handled is passed over by rank (in one gzip stream, records share offsets)."""
+        domains = self.source.domains
+
+        def wanted(record_type: str, uri: str, length: int) -> bool:
+            return record_type == "response" and site_selected(host_of(uri), domains)
+
+        keep = self.max_body_bytes + HTTP_HEAD_ROOM
+        handled = 0  # records and damaged stretches handled, in the order of the file
+        while True:
+            raw, read = self._open_at(resume_at)
+            rank = 0
+            try:
+                for item in stream_records(read, resume_at, wanted, keep):
+                    rank += 1
+                    if rank <= handled:  # handled before a reconnection
+                        continue
+                    handled, self.failures = rank, 0
+                    response = _handle(item, self.source, self.stats, self.max_body_bytes)
+                    if response is not None:
+                        yield response
+                return
+            except _Interrupted as broke:
+                self._failed(broke.cause)
+            finally:
+                raw.close()
+
+    def _open_at(self, offset: int) -> tuple[IO[bytes], Callable[[int], bytes]]:
+        """The download from ``offset`` (retrying the opening) and its ``read``; the
+        ``--keep-warc`` copy is cut back to ``offset``."""
+        while True:
+            try:
+                raw, start = open_source(self.source.url, offset)
+                break
+            except Exception as exc:
+                self._failed(exc)
+        if start != offset:  # the server ignored the range: pass over what is handled
+            _discard(raw, offset - start)
+        if self.copy is not None:
+            self.copy.truncate(offset)
+            self.copy.seek(offset)
+        return raw, _network_reader(raw, self.stats, self.copy)
+
+    def _failed(self, exc: BaseException) -> None:
+        """Wait before the next attempt (counted), or give up with DownloadError."""
+        retries = Retries(self.source.retries, self.source.backoff, self.sleep)
+        self.failures = wait_to_retry(self.source.url, exc, self.failures, retries)
+        self.stats.retries += 1
 
 
 def _handle(
@@ -252,87 +313,12 @@ def _network_reader(
     return read
 
 
-def _open_at(
-    source: RemoteWarc,
-    stats: ReadStats,
-    offset: int,
-    failures: int,
-    sleep: Callable[[float], None],
-    copy: BinaryIO | None,
-) -> tuple[IO[bytes], Callable[[int], bytes], int]:
-    """The download from ``offset`` (retrying the opening), its ``read``, and the count of
-    failures in a row; the ``--keep-warc`` copy is cut back to ``offset``."""
-    while True:
-        try:
-            raw, start = open_source(source.url, offset)
-            break
-        except Exception as exc:
-            failures = _failed(source, stats, exc, failures, sleep)
-    if start != offset:  # the server ignored the range: pass over what is handled
-        _discard(raw, offset - start)
-    if copy is not None:
-        copy.truncate(offset)
-        copy.seek(offset)
-    return raw, _network_reader(raw, stats, copy), failures
-
-
 def _discard(raw: IO[bytes], size: int) -> None:
     while size > 0:
         block = raw.read(min(size, CHUNK))
         if not block:
             return
         size -= len(block)
-
-
-def _read_records(
-    source: RemoteWarc,
-    stats: ReadStats,
-    max_body_bytes: int,
-    sleep: Callable[[float], None],
-    copy: BinaryIO | None,
-    resume_at: int,
-) -> Iterator[WarcResponse]:
-    """A plain ``.warc`` (or a single-stream ``.warc.gz``) framed record by record from
-    ``resume_at``, sites selected from the WARC headers before any HTTP header is parsed.
-    After a reconnection the download starts again at ``resume_at`` and what was handled
-    is passed over by rank (in one gzip stream, records share offsets)."""
-
-    def wanted(record_type: str, uri: str, length: int) -> bool:
-        return record_type == "response" and site_selected(host_of(uri), source.domains)
-
-    keep = max_body_bytes + HTTP_HEAD_ROOM
-    handled = 0  # records and damaged stretches handled, in the order of the file
-    failures = 0
-    while True:
-        raw, read, failures = _open_at(source, stats, resume_at, failures, sleep, copy)
-        rank = 0
-        try:
-            for item in stream_records(read, resume_at, wanted, keep):
-                rank += 1
-                if rank <= handled:  # handled before a reconnection
-                    continue
-                handled, failures = rank, 0
-                response = _handle(item, source, stats, max_body_bytes)
-                if response is not None:
-                    yield response
-            return
-        except _Interrupted as broke:
-            failures = _failed(source, stats, broke.cause, failures, sleep)
-        finally:
-            raw.close()
-
-
-def _failed(
-    source: RemoteWarc,
-    stats: ReadStats,
-    exc: BaseException,
-    failures: int,
-    sleep: Callable[[float], None],
-) -> int:
-    """Wait before the next attempt (counted), or give up with DownloadError."""
-    failures = wait_to_retry(source.url, exc, failures, source.retries, source.backoff, sleep)
-    stats.retries += 1
-    return failures
 
 
 def _open_copy(source: RemoteWarc) -> BinaryIO | None:
