@@ -793,27 +793,22 @@ def _allow_private(ctx: click.Context, param: click.Parameter, values: tuple[str
     return allowed_networks(values)
 
 
-def run_crawl_command(
-    seeds: list[str],
-    run_dir: Path,
-    output: Output,
-    warc_prefix: str | None = None,
-    team: Any = None,
-    **options: Any,
-) -> list[Path]:
-    """Crawl with a live status line; returns every WARC file of the run folder."""
-    from newscorpus.crawl import CrawlOptions, run_crawl
-    from newscorpus.crawl.runner import WARC_DIR
+def _crawl_sources(seeds: list[str], sources_file: Path | None) -> list[Any]:
     from newscorpus.crawl.sources import load_sources, source_from_url
 
     try:
         sources = [source_from_url(seed) for seed in seeds]
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    if options.get("sources_file"):
-        sources += load_sources(options["sources_file"])
+    return sources + (load_sources(sources_file) if sources_file else [])
+
+
+def _crawl_options_from(options: dict[str, Any], warc_prefix: str | None) -> Any:
+    """The crawl's options from the command line's (defaults: ``CrawlOptions``'s)."""
+    from newscorpus.crawl import CrawlOptions
+
     defaults = CrawlOptions()
-    crawl_options = CrawlOptions(
+    return CrawlOptions(
         archive_non_html=options.get("archive_non_html", defaults.archive_non_html),
         allow_private=options["allow_private"],
         contact=options["contact"],
@@ -825,10 +820,12 @@ def run_crawl_command(
         timeout=options["timeout"],
         warc_prefix=warc_prefix or defaults.warc_prefix,
     )
-    status = None
-    if output.live:
-        status = console.status("crawling")
-        status.start()
+
+
+@contextmanager
+def _crawl_status(live: bool) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A status line the crawl's progress updates (when the terminal shows one)."""
+    status = console.status("crawling") if live else None
 
     def progress(stats: dict[str, Any]) -> None:
         if status is None:
@@ -840,11 +837,31 @@ def run_crawl_command(
             f"{stats.get('newscorpus/warc/records', 0)} archived, {errors} errors"
         )
 
+    if status is not None:
+        status.start()
     try:
-        summary = run_crawl(sources, run_dir, crawl_options, on_progress=progress, team=team)
+        yield progress
     finally:
         if status is not None:
             status.stop()
+
+
+def run_crawl_command(
+    seeds: list[str],
+    run_dir: Path,
+    output: Output,
+    warc_prefix: str | None = None,
+    team: Any = None,
+    **options: Any,
+) -> list[Path]:
+    """Crawl with a live status line; returns every WARC file of the run folder."""
+    from newscorpus.crawl import run_crawl
+    from newscorpus.crawl.runner import WARC_DIR
+
+    sources = _crawl_sources(seeds, options.get("sources_file"))
+    crawl_options = _crawl_options_from(options, warc_prefix)
+    with _crawl_status(output.live) as progress:
+        summary = run_crawl(sources, run_dir, crawl_options, on_progress=progress, team=team)
     stats = summary.stats
     if output.chatty:
         console.print(
@@ -1087,7 +1104,11 @@ def ccnews_command(  # noqa: PLR0913 (click passes each of its options as an arg
     summary = run_process(
         files, corpus, executor, process_settings, output, keep_dropped=keep_dropped
     )
-    counts = summary["counts"]
+    _say_what_came_down(output, corpus, summary["counts"])
+    output.result({**summary, "files": [f.url for f in files]})
+
+
+def _say_what_came_down(output: Output, corpus: Path, counts: dict[str, int]) -> None:
     output.say(
         f"read {counts.get('read.downloaded_bytes', 0) / 1e6:,.1f} MB, "
         f"{counts.get('read.responses', 0):,} responses, "
@@ -1099,7 +1120,6 @@ def ccnews_command(  # noqa: PLR0913 (click passes each of its options as an arg
 
         for domain, count in top_domains(read_manifest(corpus), 20):
             console.print(f"  {domain}: {count:,} documents")
-    output.result({**summary, "files": [f.url for f in files]})
 
 
 DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes
