@@ -10,12 +10,12 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -25,6 +25,16 @@ from rich.table import Table
 
 from newscorpus._version import __version__
 from newscorpus.errors import UserError
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from newscorpus.config import ProcessOptions
+    from newscorpus.crawl import CrawlOptions
+    from newscorpus.crawl.addresses import Allowed, Network
+    from newscorpus.crawl.runner import Team
+    from newscorpus.crawl.sources import Source
+    from newscorpus.executors import ExecutorChoice
+    from newscorpus.pipeline import ProgressCallback, ShardResult
+    from newscorpus.warc.remote import RemoteWarc
 
 console = Console(stderr=True)
 out = Console()
@@ -126,7 +136,7 @@ _STAGE_LABELS = {"extract": "extracting", "filter": "filtering", "store": "stori
 
 
 @contextmanager
-def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], None]]:
+def _shard_progress(enabled: bool) -> Iterator[ProgressCallback]:
     """A progress bar over the stages of every shard, fed by the pipeline's callback.
 
     The bar (and its refresh thread) starts at the first finished shard, after the worker
@@ -147,7 +157,7 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
     kept = 0
     read: Counter[str] = Counter()
 
-    def update(stage: str, result: Any, done: int, total: int) -> None:
+    def update(stage: str, result: ShardResult, done: int, total: int) -> None:
         nonlocal kept
         if not progress.live.is_started:
             progress.start()
@@ -171,10 +181,10 @@ def _shard_progress(enabled: bool) -> Iterator[Callable[[str, Any, int, int], No
 
 
 def run_process(
-    inputs: list[Any],
+    inputs: Sequence[Path | RemoteWarc],
     corpus: Path,
-    executor: Any,
-    options: Any,
+    executor: ExecutorChoice,
+    options: ProcessOptions,
     output: Output,
     records_per_shard: int = 500,
     keep_dropped: bool = False,
@@ -351,8 +361,8 @@ def process_command(
     ctx: click.Context,
     inputs: tuple[Path, ...],
     corpus: Path,
-    executor: Any,
-    process_settings: Any,
+    executor: ExecutorChoice,
+    process_settings: ProcessOptions,
     keep_dropped: bool,
     records_per_shard: int,
 ) -> None:
@@ -785,7 +795,9 @@ def _crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def _allow_private(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Any:
+def _allow_private(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Allowed | Network, ...]:
     """--allow-private's values as networks and ports: a bad one is one line, before any
     work."""
     from newscorpus.crawl.addresses import allowed_networks
@@ -793,7 +805,7 @@ def _allow_private(ctx: click.Context, param: click.Parameter, values: tuple[str
     return allowed_networks(values)
 
 
-def _crawl_sources(seeds: list[str], sources_file: Path | None) -> list[Any]:
+def _crawl_sources(seeds: list[str], sources_file: Path | None) -> list[Source]:
     from newscorpus.crawl.sources import load_sources, source_from_url
 
     try:
@@ -803,7 +815,7 @@ def _crawl_sources(seeds: list[str], sources_file: Path | None) -> list[Any]:
     return sources + (load_sources(sources_file) if sources_file else [])
 
 
-def _crawl_options_from(options: dict[str, Any], warc_prefix: str | None) -> Any:
+def _crawl_options_from(options: dict[str, Any], warc_prefix: str | None) -> CrawlOptions:
     """The crawl's options from the command line's (defaults: ``CrawlOptions``'s)."""
     from newscorpus.crawl import CrawlOptions
 
@@ -851,7 +863,7 @@ def run_crawl_command(
     run_dir: Path,
     output: Output,
     warc_prefix: str | None = None,
-    team: Any = None,
+    team: Team | None = None,
     **options: Any,
 ) -> list[Path]:
     """Crawl with a live status line; returns every WARC file of the run folder."""
@@ -968,8 +980,8 @@ def build_command(
     seeds: tuple[str, ...],
     corpus: Path,
     run_dir: Path | None,
-    executor: Any,
-    process_settings: Any,
+    executor: ExecutorChoice,
+    process_settings: ProcessOptions,
     keep_dropped: bool,
     **options: Any,
 ) -> None:
@@ -1061,8 +1073,8 @@ def ccnews_command(  # noqa: PLR0913 (click passes each of its options as an arg
     keep_dir: Path | None,
     retries: int,
     backoff: float,
-    executor: Any,
-    process_settings: Any,
+    executor: ExecutorChoice,
+    process_settings: ProcessOptions,
     keep_dropped: bool,
 ) -> None:
     """Build a corpus from Common Crawl News: the month listings' WARC files whose crawl
