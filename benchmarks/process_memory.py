@@ -156,12 +156,13 @@ if unbounded == "rows":  # the buffering of before: by row count alone
     import pyarrow.parquet as pq
     from newscorpus import pipeline
     from newscorpus.dedup import keys, minhash
+    from newscorpus import _parquet
     from newscorpus.store import parquet
     def iter_rows(path, columns=None):
         for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=1000):
             yield from batch.to_pylist()
     parquet.iter_rows = pipeline.iter_rows = iter_rows
-    parquet.ROW_GROUP_BYTES = keys.KeysWriter.BATCH_BYTES = 1 << 62
+    _parquet.ROW_GROUP_BYTES = keys.KeysWriter.BATCH_BYTES = 1 << 62
     minhash.PIECE_BYTES = minhash.PIECE_SHINGLES = 1 << 62
 options = ProcessOptions(quality=QualityThresholds(max_words=10_000_000))
 start = time.perf_counter()

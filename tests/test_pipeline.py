@@ -19,7 +19,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from newscorpus import ProcessOptions, process
+from newscorpus import ProcessOptions, _parquet, process
 from newscorpus.dedup import minhash
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.dedup.minhash import MinHasher
@@ -583,7 +583,7 @@ def test_long_articles_are_buffered_by_bytes_with_the_same_result(
     assert whole.totals()["write.documents"] == 12
 
     budget = 75_000  # bytes: two articles of 40,000 characters pass it
-    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", budget)
+    monkeypatch.setattr(_parquet, "ROW_GROUP_BYTES", budget)
     monkeypatch.setattr(parquet, "READ_BATCH_BYTES", budget)
     monkeypatch.setattr(KeysWriter, "BATCH_BYTES", budget)
     batches: list[int] = []

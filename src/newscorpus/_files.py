@@ -1,4 +1,5 @@
-"""Atomic file writes: readers see the old file or the new one, never half of one."""
+"""Atomic file writes: readers see the old file or the new one, never half of one; and
+the reading of the JSON files so written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from newscorpus.errors import UserError
 
 
 def _file_mode() -> int:
@@ -59,3 +62,19 @@ def remove_stale_temporaries(root: Path) -> int:
                 Path(folder, name).unlink(missing_ok=True)
                 removed += 1
     return removed
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_rebuilt_json(path: Path) -> dict[str, Any]:
+    """A JSON table that every run of process rebuilds (manifest, boilerplate report): a
+    damaged one is a one-line error saying so. A missing one raises FileNotFoundError."""
+    try:
+        data = read_json(path)
+    except ValueError as exc:
+        raise UserError(f"{path}: damaged ({exc}); run process again to rebuild it") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: damaged (not a JSON object); run process again to rebuild it")
+    return data

@@ -384,7 +384,7 @@ def process_command(
 
 
 def _require_corpus(corpus: Path) -> None:
-    from newscorpus.store.parquet import DATA_DIR
+    from newscorpus.corpus import DATA_DIR
 
     if not (corpus / DATA_DIR).is_dir():
         raise UserError(f"{corpus}: not a newscorpus corpus (no {DATA_DIR}/ folder)")
@@ -986,12 +986,12 @@ def build_command(
     **options: Any,
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
-    from newscorpus.pipeline import prepare_corpus
+    from newscorpus.corpus import Corpus
 
     output: Output = ctx.obj
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
     _output_folders(corpus, run_dir)
-    prepare_corpus(corpus)  # a corpus that cannot be written is said before the crawl
+    Corpus(corpus).prepare()  # a corpus that cannot be written is said before the crawl
     warcs = run_crawl_command(list(seeds), run_dir, output.inner(), **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
@@ -1148,10 +1148,11 @@ def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
     """A rerun of the demo starts afresh; anything that is not a demo output is kept."""
     import shutil
 
+    from newscorpus.corpus import Corpus
     from newscorpus.store.plan import ShardPlan
 
     if corpus.exists() and any(corpus.iterdir()):
-        names = ShardPlan.read(corpus).names()
+        names = ShardPlan.read(Corpus(corpus)).names()
         if not names or not all(n.startswith(DEMO_PREFIX) for n in names):
             raise UserError(f"{corpus} exists and is not a demo corpus; choose another --out")
         shutil.rmtree(corpus)

@@ -25,31 +25,27 @@ from scratch, so a killed run resumes exactly.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from newscorpus._files import remove_stale_temporaries, write_json_atomic
+from newscorpus._files import read_json, write_json_atomic
+from newscorpus._parquet import AtomicParquetWriter
 from newscorpus._version import __version__
 from newscorpus.config import ProcessOptions
+from newscorpus.corpus import Corpus
 from newscorpus.dedup.batch import (
+    add_to_index,
     close_batch,
-    count_updates,
     open_batch,
     plan_batch,
-    set_duplicate_counts,
     shard_decisions,
+    update_counts,
 )
-from newscorpus.dedup.clusters import Decision
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import STAGED_SCHEMA, Document
 from newscorpus.errors import UserError
@@ -75,28 +71,12 @@ from newscorpus.store.boilerplate_index import learn_boilerplate, learned_lines
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import flat_options, write_manifest
 from newscorpus.store.parquet import (
-    AtomicParquetWriter,
     DroppedWriter,
     ShardWriter,
-    corpus_shard_files,
     iter_rows,
     remove_shard_outputs,
 )
 from newscorpus.store.plan import Shard, ShardPlan, expand_inputs, plan_shards
-from newscorpus.store.state import (
-    boilerplate_index_path,
-    extracted_marker_path,
-    filtered_marker_path,
-    filtered_path,
-    index_keys_path,
-    line_counts_path,
-    marker_path,
-    new_keys_path,
-    options_path,
-    read_json,
-    staged_path,
-    state_dir,
-)
 from newscorpus.warc.reader import (
     ReadStats,
     merged_counts,
@@ -105,8 +85,6 @@ from newscorpus.warc.reader import (
 from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 
 logger = logging.getLogger(__name__)
-
-LOCK_WAIT_SECONDS = 3.0
 
 
 def extract_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> list[Step]:
@@ -178,11 +156,11 @@ ProgressCallback = Callable[[str, ShardResult, int, int], None]
 
 
 def _guarded(
-    task: ShardTask, stage: str, work: Callable[[Path, ShardTask], ShardResult]
+    task: ShardTask, stage: str, work: Callable[[Corpus, ShardTask], ShardResult]
 ) -> ShardResult:
     shard = task.shard
     try:
-        return work(Path(task.corpus), task)
+        return work(Corpus(Path(task.corpus)), task)
     except Exception as exc:  # one bad shard must not stop the others
         logger.error("shard %d (%s) failed in %s: %s", shard.number, shard.path, stage, exc)
         return ShardResult(
@@ -211,16 +189,16 @@ class Stage:
     written. The store stage's marker is the shard's final one."""
 
     name: str
-    work: Callable[[Path, ShardTask], ShardResult]
-    marker: Callable[[Path, int], Path]
-    consumed: tuple[Callable[[Path, int], Path], ...] = ()
+    work: Callable[[Corpus, ShardTask], ShardResult]
+    marker: Callable[[Corpus, int], Path]
+    consumed: tuple[Callable[[Corpus, int], Path], ...] = ()
 
 
 def run_stage(stage: Stage, task: ShardTask) -> ShardResult:
     """One stage of one shard, unless done already (then its saved result). Never raises."""
-    corpus, number = Path(task.corpus), task.shard.number
+    corpus, number = Corpus(Path(task.corpus)), task.shard.number
     own_marker = stage.marker(corpus, number)
-    if stage.marker is not marker_path and marker_path(corpus, number).exists():
+    if stage.marker is not Corpus.marker and corpus.marker(number).exists():
         # the shard is finished: the store stage reports it
         return ShardResult(shard=number, input=task.shard.path, resumed=True)
     if own_marker.exists():
@@ -233,21 +211,7 @@ def run_stage(stage: Stage, task: ShardTask) -> ShardResult:
     return result
 
 
-@dataclass(slots=True)
-class CountUpdate:
-    corpus: str
-    shard: int
-    counts: dict[str, int]
-
-
-def run_count_update(task: CountUpdate) -> int:
-    """New ``duplicate_count`` values for documents a stored shard holds (idempotent)."""
-    corpus = Path(task.corpus)
-    paths = [index_keys_path(corpus, task.shard), *corpus_shard_files(corpus, task.shard)]
-    return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
-
-
-def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
+def _extract_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     read_stats = ReadStats()
     records: Iterable[Any] = (
@@ -258,17 +222,17 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
         )
     )
     with (
-        DroppedWriter(corpus, shard.number) as dropped,
-        AtomicParquetWriter(staged_path(corpus, shard.number), STAGED_SCHEMA) as staged,
+        DroppedWriter(corpus.root, shard.number) as dropped,
+        AtomicParquetWriter(corpus.staged(shard.number), STAGED_SCHEMA) as staged,
     ):
         line_counter = CountLines()
         steps = [*extract_steps(options, _drop_sink(task, dropped)), line_counter]
-        remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
+        remove_shard_outputs(corpus.root, shard.number, data=False, dropped_steps=_names(steps))
         for document in run_steps(steps, records, task):
             staged.write(document.to_row(STAGED_SCHEMA))
         staged.commit()
         with AtomicParquetWriter(
-            line_counts_path(corpus, shard.number), DOCUMENT_LINES_SCHEMA, row_group_rows=10_000
+            corpus.line_counts(shard.number), DOCUMENT_LINES_SCHEMA, row_group_rows=10_000
         ) as line_counts:
             for row in line_counter.rows():
                 line_counts.write(row)
@@ -283,20 +247,20 @@ def _extract_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
+def _filter_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
-    extracted = read_json(extracted_marker_path(corpus, shard.number))
-    learned = learned_lines(boilerplate_index_path(corpus), options.boilerplate_min_documents)
-    staged = (Document.from_row(row) for row in iter_rows(staged_path(corpus, shard.number)))
+    extracted = read_json(corpus.extracted_marker(shard.number))
+    learned = learned_lines(corpus.boilerplate_index, options.boilerplate_min_documents)
+    staged = (Document.from_row(row) for row in iter_rows(corpus.staged(shard.number)))
     with (
-        DroppedWriter(corpus, shard.number) as dropped,
-        KeysWriter(new_keys_path(corpus, shard.number), options.dedup) as keys,
-        AtomicParquetWriter(filtered_path(corpus, shard.number), STAGED_SCHEMA) as filtered,
+        DroppedWriter(corpus.root, shard.number) as dropped,
+        KeysWriter(corpus.new_keys(shard.number), options.dedup) as keys,
+        AtomicParquetWriter(corpus.filtered(shard.number), STAGED_SCHEMA) as filtered,
     ):
         on_drop = _drop_sink(task, dropped)
         remover = RemoveBoilerplate(learned, options.boilerplate_rules, on_drop=on_drop)
         steps = [remover, *filter_steps(options, on_drop), ComputeDedupKeys(keys)]
-        remove_shard_outputs(corpus, shard.number, data=False, dropped_steps=_names(steps))
+        remove_shard_outputs(corpus.root, shard.number, data=False, dropped_steps=_names(steps))
         for document in run_steps(steps, staged, task):
             filtered.write(document.to_row(STAGED_SCHEMA))
         filtered.commit()
@@ -319,22 +283,22 @@ def _filter_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
+def _store_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
-    filtered = read_json(filtered_marker_path(corpus, shard.number))
+    filtered = read_json(corpus.filtered_marker(shard.number))
     decisions = shard_decisions(corpus, shard.number)
-    rows = (Document.from_row(row) for row in iter_rows(filtered_path(corpus, shard.number)))
+    rows = (Document.from_row(row) for row in iter_rows(corpus.filtered(shard.number)))
     with (
-        DroppedWriter(corpus, shard.number) as dropped,
-        ShardWriter(corpus, shard.number) as writer,
+        DroppedWriter(corpus.root, shard.number) as dropped,
+        ShardWriter(corpus.root, shard.number) as writer,
     ):
         keep_duplicates = options.dedup.keep_duplicates
         step = ApplyDedup(decisions, keep_duplicates, on_drop=_drop_sink(task, dropped))
-        remove_shard_outputs(corpus, shard.number, dropped_steps=_names([step]))
+        remove_shard_outputs(corpus.root, shard.number, dropped_steps=_names([step]))
         for document in run_steps([step], rows, task):
             writer.write(document)
         dropped.commit()
-        _write_index_keys(corpus, shard.number, decisions)
+        add_to_index(corpus, shard.number, decisions)
         writer.commit()
     counts = dict(filtered["counts"])
     counts.update(step.stats_dict())
@@ -351,9 +315,9 @@ def _store_shard(corpus: Path, task: ShardTask) -> ShardResult:
     )
 
 
-EXTRACT = Stage("extract", _extract_shard, extracted_marker_path)
-FILTER = Stage("filter", _filter_shard, filtered_marker_path, consumed=(staged_path,))
-STORE = Stage("store", _store_shard, marker_path, consumed=(filtered_path, new_keys_path))
+EXTRACT = Stage("extract", _extract_shard, Corpus.extracted_marker)
+FILTER = Stage("filter", _filter_shard, Corpus.filtered_marker, consumed=(Corpus.staged,))
+STORE = Stage("store", _store_shard, Corpus.marker, consumed=(Corpus.filtered, Corpus.new_keys))
 
 
 # What executors run: functions of one task, each named after its stage (Ray shows the
@@ -368,23 +332,6 @@ def run_filter_stage(task: ShardTask) -> ShardResult:
 
 def run_store_stage(task: ShardTask) -> ShardResult:
     return run_stage(STORE, task)
-
-
-def _write_index_keys(corpus: Path, shard: int, decisions: dict[int, Decision]) -> None:
-    """The keys of the documents this shard keeps join the corpus's dedup index."""
-    table = pq.read_table(new_keys_path(corpus, shard))
-    kept = [decisions.get(row) is None or decisions[row].keep for row in range(table.num_rows)]
-    counts = [
-        decisions[row].duplicate_count if row in decisions else 1 for row in range(table.num_rows)
-    ]
-    table = table.set_column(
-        table.schema.get_field_index("duplicate_count"),
-        "duplicate_count",
-        pa.array(counts, pa.int64()),
-    ).filter(pa.array(kept, pa.bool_()))
-    writer = AtomicParquetWriter(index_keys_path(corpus, shard), table.schema)
-    writer.write_table(table)
-    writer.commit()
 
 
 def _names(steps: Sequence[Step]) -> list[str]:
@@ -406,8 +353,8 @@ def run_steps(steps: Sequence[Step], records: Iterable[Any], task: ShardTask) ->
     return iter(stream)
 
 
-def _check_options(corpus: Path, options: ProcessOptions) -> None:
-    saved_path = options_path(corpus)
+def _check_options(corpus: Corpus, options: ProcessOptions) -> None:
+    saved_path = corpus.options_file
     wanted = options.as_dict()
     if saved_path.exists():
         saved, wanted = flat_options(read_json(saved_path)), flat_options(wanted)
@@ -417,42 +364,11 @@ def _check_options(corpus: Path, options: ProcessOptions) -> None:
                 for key in sorted(set(saved) | set(wanted))
                 if saved.get(key) != wanted.get(key)
             )
-            raise UserError(f"{corpus} was built with other options ({changes}); use another --out")
+            raise UserError(
+                f"{corpus.root} was built with other options ({changes}); use another --out"
+            )
     else:
         write_json_atomic(saved_path, wanted)
-
-
-@contextmanager
-def _corpus_lock(corpus: Path) -> Iterator[None]:
-    """One ``process`` at a time per corpus: two would redo each other's shards."""
-    with (state_dir(corpus) / "lock").open("w") as handle:
-        # The lock dies with the run that holds it (and with its workers, which exit
-        # within a second of their parent): a killed run's lock is gone by the time it
-        # is run again. Wait that long before calling the corpus busy.
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise UserError(f"{corpus} is being written by another process") from exc
-                time.sleep(0.1)
-        removed = remove_stale_temporaries(corpus)
-        if removed:
-            logger.info("removed %d half-written file(s) of an interrupted run", removed)
-        yield
-
-
-def prepare_corpus(corpus: Path) -> None:
-    """Create the corpus folder, or say clearly why it cannot be written."""
-    try:
-        state_dir(corpus).mkdir(parents=True, exist_ok=True)
-        probe = state_dir(corpus) / ".write-test"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"{corpus}: cannot write here ({exc.strerror or exc})") from exc
 
 
 def process(
@@ -478,21 +394,22 @@ def process(
     if records_per_shard < 1:
         raise UserError("records per shard must be at least 1")
     files = expand_inputs(inputs)
-    prepare_corpus(corpus)
-    with _corpus_lock(corpus):
-        _check_options(corpus, options)
-        shards = plan_shards(corpus, files, records_per_shard)
-        world_size = len(ShardPlan.read(corpus).numbers())
+    folder = Corpus(corpus)
+    folder.prepare()
+    with folder.lock():
+        _check_options(folder, options)
+        shards = plan_shards(folder, files, records_per_shard)
+        world_size = len(ShardPlan.read(folder).numbers())
         tasks = [
             ShardTask(str(corpus), shard, options, keep_dropped, world_size) for shard in shards
         ]
         progress = _Progress(len(tasks) * 3, on_progress)
         extracted = _run_stage(executor, run_extract_stage, tasks, progress)
-        learn_boilerplate(corpus, [s.number for s in shards])
+        learn_boilerplate(folder, [s.number for s in shards])
         ready = [t for t in tasks if not extracted[t.shard.number].error]
         filtered = _run_stage(executor, run_filter_stage, ready, progress)
         ready = [t for t in ready if not filtered[t.shard.number].error]
-        stored = _deduplicate_and_store(corpus, ready, executor, progress, options)
+        stored = _deduplicate_and_store(folder, ready, executor, progress, options)
         results = sorted({**extracted, **filtered, **stored}.values(), key=lambda r: r.shard)
         manifest = write_manifest(corpus, options.as_dict(), __version__)
         write_boilerplate_report(corpus)
@@ -501,7 +418,7 @@ def process(
 
 
 def _deduplicate_and_store(
-    corpus: Path,
+    corpus: Corpus,
     ready: Sequence[ShardTask],
     executor: Executor,
     progress: _Progress,
@@ -513,9 +430,9 @@ def _deduplicate_and_store(
     while True:
         batch = open_batch(corpus)  # an earlier run's, decided but not all stored
         if batch is None:
-            done = [n for n in ShardPlan.read(corpus).numbers() if marker_path(corpus, n).exists()]
-            new = [n for n in by_number if not marker_path(corpus, n).exists()]
-            new = [n for n in new if filtered_marker_path(corpus, n).exists()]
+            done = [n for n in ShardPlan.read(corpus).numbers() if corpus.marker(n).exists()]
+            new = [n for n in by_number if not corpus.marker(n).exists()]
+            new = [n for n in new if corpus.filtered_marker(n).exists()]
             if not new:
                 break
             batch = plan_batch(corpus, new, done, options.dedup, executor)
@@ -530,14 +447,11 @@ def _deduplicate_and_store(
         stored.update(results)
         if any(r.error for r in results.values()):
             break  # keep the batch: the next run stores the failed shards with its decisions
-        updates = [CountUpdate(str(corpus), n, c) for n, c in count_updates(corpus).items()]
-        with closing(executor.map_unordered(run_count_update, updates)) as updated:
-            for _ in updated:
-                pass
+        update_counts(corpus, executor)
         close_batch(corpus)
     for number in by_number:  # shards finished by an earlier run
-        if number not in stored and marker_path(corpus, number).exists():
-            stored[number] = _read_marker(marker_path(corpus, number))
+        if number not in stored and corpus.marker(number).exists():
+            stored[number] = _read_marker(corpus.marker(number))
     return stored
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus._version import __version__
+from newscorpus.corpus import DATA_DIR
 from newscorpus.errors import UserError
 from newscorpus.report import REPORT, write_report
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.card import CARD, render_card
 from newscorpus.store.manifest import MANIFEST, read_manifest
-from newscorpus.store.parquet import DATA_DIR, DROPPED_DIR
+from newscorpus.store.parquet import DROPPED_DIR
 
 logger = logging.getLogger(__name__)
 

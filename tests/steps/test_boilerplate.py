@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from newscorpus._parquet import AtomicParquetWriter
 from newscorpus.document import Document, count_words
 from newscorpus.steps import CleanText, CountLines, RemoveBoilerplate
 from newscorpus.steps.boilerplate import DOCUMENT_LINES_SCHEMA
 from newscorpus.store.boilerplate_index import BoilerplateIndex, learned_lines
-from newscorpus.store.parquet import AtomicParquetWriter
 from newscorpus.webpage.boilerplate_rules import fallback_rule
 
 DEMO = json.loads(files("newscorpus.demo").joinpath("site/articles.json").read_text("utf-8"))

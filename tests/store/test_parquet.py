@@ -6,11 +6,12 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from newscorpus import _parquet
+from newscorpus._parquet import AtomicParquetWriter
 from newscorpus.dedup.batch import set_duplicate_counts
 from newscorpus.document import SCHEMA, Document, Translation
 from newscorpus.store import parquet
 from newscorpus.store.parquet import (
-    AtomicParquetWriter,
     ShardWriter,
     corpus_files,
     iter_documents,
@@ -118,7 +119,7 @@ def test_row_groups_are_cut_by_bytes_not_rows(tmp_path: Path) -> None:
 def test_the_default_byte_budget_applies_and_short_rows_still_group_by_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", 100_000)
+    monkeypatch.setattr(_parquet, "ROW_GROUP_BYTES", 100_000)
     long_path, short_path = tmp_path / "long.parquet", tmp_path / "short.parquet"
     with AtomicParquetWriter(long_path, SCHEMA) as writer:
         for i in range(6):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newscorpus._files import write_json_atomic
+from newscorpus._files import read_json, write_json_atomic
+from newscorpus._parquet import AtomicParquetWriter
+from newscorpus.corpus import Corpus
 from newscorpus.dedup.clusters import (
     Decision,
     agreeing,
@@ -38,8 +41,6 @@ from newscorpus.dedup.clusters import (
 )
 from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
 from newscorpus.executors.base import Executor
-from newscorpus.store.parquet import AtomicParquetWriter
-from newscorpus.store.state import dedup_dir, index_keys_path, new_keys_path, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +68,16 @@ logger = logging.getLogger(__name__)
 EXACT_COLUMNS = ("url_key", "text_key")
 
 
-def _batch_path(corpus: Path) -> Path:
-    return dedup_dir(corpus) / "batch.json"
+def _batch_path(corpus: Corpus) -> Path:
+    return corpus.dedup_dir / "batch.json"
 
 
-def _decisions_path(corpus: Path) -> Path:
-    return dedup_dir(corpus) / "decisions.parquet"
+def _decisions_path(corpus: Corpus) -> Path:
+    return corpus.dedup_dir / "decisions.parquet"
 
 
-def _updates_path(corpus: Path) -> Path:
-    return dedup_dir(corpus) / "updates.parquet"
+def _updates_path(corpus: Corpus) -> Path:
+    return corpus.dedup_dir / "updates.parquet"
 
 
 @dataclass(slots=True)
@@ -85,7 +86,7 @@ class Batch:
     stats: dict[str, int]
 
 
-def open_batch(corpus: Path) -> Batch | None:
+def open_batch(corpus: Corpus) -> Batch | None:
     """The batch an earlier run decided but did not finish storing, if any."""
     path = _batch_path(corpus)
     if not path.exists():
@@ -97,8 +98,8 @@ def open_batch(corpus: Path) -> Batch | None:
 ROWS_PER_PARTITION = 4_000_000  # keys a column task holds: ~100 MB with its sort
 
 
-def _pairs_dir(corpus: Path) -> Path:
-    return dedup_dir(corpus) / "pairs"
+def _pairs_dir(corpus: Corpus) -> Path:
+    return corpus.dedup_dir / "pairs"
 
 
 PAIRS_SCHEMA = pa.schema(
@@ -124,7 +125,7 @@ class PairTask:
     @property
     def path(self) -> Path:
         name = f"{self.column}-{self.partition:04d}-of-{self.partitions:04d}.parquet"
-        return _pairs_dir(Path(self.corpus)) / name
+        return _pairs_dir(Corpus(Path(self.corpus))) / name
 
 
 def find_pairs(task: PairTask) -> Path:
@@ -162,7 +163,7 @@ class DecideTask:
 def decide_batch(task: DecideTask) -> dict[str, int]:
     """Components of all pairs, a decision per component; writes the decisions of the new
     documents and the new ``duplicate_count`` of stored ones. Returns the batch's figures."""
-    corpus, space, options = Path(task.corpus), task.space, task.options
+    corpus, space, options = Corpus(Path(task.corpus)), task.space, task.options
     exact, candidates, confirmed = [no_pairs()], [no_pairs()], [no_pairs()]
     for path in task.pair_files:
         table = pq.read_table(path)
@@ -219,7 +220,7 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
 
 
 def plan_batch(
-    corpus: Path,
+    corpus: Corpus,
     new_shards: list[int],
     stored_shards: list[int],
     options: DedupOptions,
@@ -229,9 +230,9 @@ def plan_batch(
 
     Each key column is cut into ranges of ``ROWS_PER_PARTITION`` keys, a task each; any
     number of ranges gives the same decisions."""
-    files = [KeyFile(index_keys_path(corpus, n), n, stored=True) for n in stored_shards]
+    files = [KeyFile(corpus.index_keys(n), n, stored=True) for n in stored_shards]
     files = [f for f in files if f.path.exists()]
-    files += [KeyFile(new_keys_path(corpus, n), n, stored=False) for n in new_shards]
+    files += [KeyFile(corpus.new_keys(n), n, stored=False) for n in new_shards]
     space = KeySpace.of(files)
     partitions = max(1, -(-len(space) // ROWS_PER_PARTITION))
     logger.info("dedup: %d documents, %d key range(s) per column", len(space), partitions)
@@ -240,13 +241,13 @@ def plan_batch(
         columns += [band_column(band) for band in range(options.bands)]
     shutil.rmtree(_pairs_dir(corpus), ignore_errors=True)  # an earlier run's, unfinished
     tasks = [
-        PairTask(str(corpus), space, column, partition, partitions, options)
+        PairTask(str(corpus.root), space, column, partition, partitions, options)
         for column in columns
         for partition in range(partitions)
     ]
     pair_files = sorted(executor.map_unordered(find_pairs, tasks))
     (stats,) = executor.map_unordered(
-        decide_batch, [DecideTask(str(corpus), space, pair_files, options)]
+        decide_batch, [DecideTask(str(corpus.root), space, pair_files, options)]
     )
     batch = Batch(shards=sorted(new_shards), stats=stats)
     write_json_atomic(_batch_path(corpus), {"shards": batch.shards, "stats": batch.stats})
@@ -254,7 +255,7 @@ def plan_batch(
     return batch
 
 
-def shard_decisions(corpus: Path, shard: int) -> dict[int, Decision]:
+def shard_decisions(corpus: Corpus, shard: int) -> dict[int, Decision]:
     """Row -> decision, for the documents of one shard that have copies."""
     table = pq.read_table(_decisions_path(corpus), filters=[("shard", "=", shard)])
     return {
@@ -268,7 +269,7 @@ def shard_decisions(corpus: Path, shard: int) -> dict[int, Decision]:
     }
 
 
-def count_updates(corpus: Path) -> dict[int, dict[str, int]]:
+def count_updates(corpus: Corpus) -> dict[int, dict[str, int]]:
     """Stored shard -> {id: new duplicate_count}, for documents that gained copies."""
     table = pq.read_table(_updates_path(corpus))
     updates: dict[int, dict[str, int]] = {}
@@ -277,7 +278,7 @@ def count_updates(corpus: Path) -> dict[int, dict[str, int]]:
     return updates
 
 
-def close_batch(corpus: Path) -> None:
+def close_batch(corpus: Corpus) -> None:
     _batch_path(corpus).unlink(missing_ok=True)
     _decisions_path(corpus).unlink(missing_ok=True)
     _updates_path(corpus).unlink(missing_ok=True)
@@ -305,3 +306,44 @@ def set_duplicate_counts(path: Path, counts: dict[str, int]) -> bool:
                 writer.write_table(table.set_column(position, field, pa.array(values, field.type)))
             writer.commit()
     return True
+
+
+def add_to_index(corpus: Corpus, shard: int, decisions: dict[int, Decision]) -> None:
+    """The keys of the documents ``shard`` keeps join the corpus's dedup index, with
+    their copies counted."""
+    table = pq.read_table(corpus.new_keys(shard))
+    kept = [decisions.get(row) is None or decisions[row].keep for row in range(table.num_rows)]
+    counts = [
+        decisions[row].duplicate_count if row in decisions else 1 for row in range(table.num_rows)
+    ]
+    table = table.set_column(
+        table.schema.get_field_index("duplicate_count"),
+        "duplicate_count",
+        pa.array(counts, pa.int64()),
+    ).filter(pa.array(kept, pa.bool_()))
+    writer = AtomicParquetWriter(corpus.index_keys(shard), table.schema)
+    writer.write_table(table)
+    writer.commit()
+
+
+@dataclass(slots=True)
+class CountUpdate:
+    corpus: str
+    shard: int
+    counts: dict[str, int]
+
+
+def run_count_update(task: CountUpdate) -> int:
+    """New ``duplicate_count`` values for the documents a stored shard holds, in its
+    files and in its part of the index (idempotent)."""
+    corpus = Corpus(Path(task.corpus))
+    paths = [corpus.index_keys(task.shard), *corpus.shard_files(task.shard)]
+    return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
+
+
+def update_counts(corpus: Corpus, executor: Executor) -> None:
+    """Stored documents that gained copies in this batch get their new counts."""
+    updates = [CountUpdate(str(corpus.root), n, c) for n, c in count_updates(corpus).items()]
+    with closing(executor.map_unordered(run_count_update, updates)) as updated:
+        for _ in updated:
+            pass

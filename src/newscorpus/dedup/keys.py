@@ -23,9 +23,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newscorpus._parquet import AtomicParquetWriter
 from newscorpus.dedup.clusters import Entries
 from newscorpus.dedup.minhash import Keys, MinHasher, Signatures, band_keys, language_key, mix64
-from newscorpus.store.parquet import AtomicParquetWriter
 
 _SPACES = re.compile(r"\s+")
 

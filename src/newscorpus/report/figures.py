@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newscorpus._files import read_rebuilt_json
 from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.manifest import read_manifest
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.sample import sample_documents
-from newscorpus.store.state import read_rebuilt_json
 
 # Word-count bins of the length chart: [edge, next edge).
 LENGTH_EDGES = (0, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000)

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newscorpus._files import write_json_atomic
-from newscorpus.store.state import marker_paths, read_json
+from newscorpus._files import read_json, write_json_atomic
+from newscorpus.corpus import Corpus
 
 BOILERPLATE_REPORT = "boilerplate.json"
 AUDIT_LINES_PER_SHARD = 500
@@ -28,7 +28,7 @@ def most_common(counts: Counter[Key], n: int | None = None) -> list[tuple[Key, i
 
 def boilerplate_report(corpus: Path) -> dict[str, Any]:
     removed: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    for marker in marker_paths(corpus):
+    for marker in Corpus(corpus).markers():
         for domain, rule, line, times in read_json(marker).get("boilerplate", []):
             removed[domain][(rule, line)] += times
     domains = {}

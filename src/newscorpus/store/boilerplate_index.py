@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from newscorpus.store.state import boilerplate_index_path, line_counts_path
+from newscorpus.corpus import Corpus
 
 
 class BoilerplateIndex:
@@ -84,16 +84,16 @@ def learned_lines(index_path: Path, min_docs: int) -> Callable[[str], frozenset[
     return cache(lambda domain: index.learned(domain, min_docs))
 
 
-def learn_boilerplate(corpus: Path, shards: Sequence[int]) -> int:
+def learn_boilerplate(corpus: Corpus, shards: Sequence[int]) -> int:
     """Merge the line counts of extracted shards into the index; returns how many merged."""
-    pending = [n for n in shards if line_counts_path(corpus, n).exists()]
+    pending = [n for n in shards if corpus.line_counts(n).exists()]
     if not pending:
         return 0
-    index = BoilerplateIndex(boilerplate_index_path(corpus))
+    index = BoilerplateIndex(corpus.boilerplate_index)
     merged = 0
     try:
         for number in sorted(pending):
-            path = line_counts_path(corpus, number)
+            path = corpus.line_counts(number)
             merged += index.merge(number, path)
             path.unlink()  # merged (now or by a run that died before this unlink)
     finally:

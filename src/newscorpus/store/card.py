@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus._files import open_atomic
+from newscorpus.corpus import DATA_DIR
 from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
 from newscorpus.store.manifest import flat_options, removed_counts, top_domains
-from newscorpus.store.parquet import DATA_DIR
 
 CARD = "README.md"
 TOP_SITES = 50

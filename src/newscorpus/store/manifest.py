@@ -15,12 +15,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from newscorpus._files import write_json_atomic
+from newscorpus._files import read_json, read_rebuilt_json, write_json_atomic
+from newscorpus.corpus import Corpus
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.plan import ShardPlan
-from newscorpus.store.state import marker_paths, read_json, read_rebuilt_json
 from newscorpus.warc.reader import merged_counts
 
 MANIFEST = "manifest.json"
@@ -76,8 +76,8 @@ def top_domains(manifest: dict[str, Any], n: int | None = None) -> list[tuple[st
 
 
 def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
-    plan = ShardPlan.read(corpus)
-    markers = marker_paths(corpus)
+    plan = ShardPlan.read(Corpus(corpus))
+    markers = Corpus(corpus).markers()
     documents: Counter[str] = Counter()
     words: Counter[str] = Counter()
     domains: Counter[str] = Counter()

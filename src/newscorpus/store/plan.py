@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscorpus._files import write_json_atomic
+from newscorpus._files import read_json, write_json_atomic
+from newscorpus.corpus import Corpus
 from newscorpus.errors import UserError
-from newscorpus.store.state import plan_path, read_json
 from newscorpus.warc.reader import check_warc, is_warc_path, response_offsets
 from newscorpus.warc.remote import RemoteWarc
 
@@ -67,9 +67,9 @@ class ShardPlan:
     inputs: dict[str, PlannedInput] = field(default_factory=dict)  # by checksum
 
     @classmethod
-    def read(cls, corpus: Path) -> ShardPlan:
+    def read(cls, corpus: Corpus) -> ShardPlan:
         """The saved plan (empty when nothing was planned yet)."""
-        path = plan_path(corpus)
+        path = corpus.plan_file
         if not path.exists():
             return cls()
         inputs = {}
@@ -84,9 +84,9 @@ class ShardPlan:
             )
         return cls(inputs)
 
-    def write(self, corpus: Path) -> None:
+    def write(self, corpus: Corpus) -> None:
         inputs = {checksum: entry.as_json() for checksum, entry in self.inputs.items()}
-        write_json_atomic(plan_path(corpus), {"inputs": inputs})
+        write_json_atomic(corpus.plan_file, {"inputs": inputs})
 
     def numbers(self) -> list[int]:
         return sorted(s.number for entry in self.inputs.values() for s in entry.shards)
@@ -142,7 +142,7 @@ def _remote_identity(source: RemoteWarc) -> str:
 
 
 def plan_shards(
-    corpus: Path, files: Sequence[Path | RemoteWarc], records_per_shard: int
+    corpus: Corpus, files: Sequence[Path | RemoteWarc], records_per_shard: int
 ) -> list[Shard]:
     """The shards of ``files``: reused from the saved plan, or cut and saved now."""
     plan = ShardPlan.read(corpus)
@@ -180,7 +180,7 @@ def plan_shards(
         planned.add(checksum)
         if known_paths.get(str(path), checksum) != checksum:
             raise UserError(
-                f"{path} changed since it was processed into {corpus}; "
+                f"{path} changed since it was processed into {corpus.root}; "
                 "give the new content a new file name, or use another --out"
             )
         entry = plan.inputs.get(checksum)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newscorpus.corpus import DATA_DIR
 from newscorpus.document import DROPPED_SCHEMA, SCHEMA
 from newscorpus.errors import UserError
-from newscorpus.store.parquet import DATA_DIR, DROPPED_DIR
+from newscorpus.store.parquet import DROPPED_DIR
 
 
 @dataclass(slots=True)
