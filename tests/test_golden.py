@@ -29,15 +29,11 @@ import pytest
 
 from newscorpus import LocalExecutor, process
 from newscorpus.demo import DemoSite
+from newscorpus.store.manifest import LIBRARIES
 from newscorpus.warc import WarcFileWriter
 from tests.conftest import SHARED, WARC_SAMPLES, need_shared
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-# the libraries whose version changes what a page becomes
-LIBRARIES = (
-    "trafilatura", "htmldate", "justext", "lxml", "courlan", "charset-normalizer", "ftfy",
-    "py3langid", "lingua-language-detector", "fastwarc", "warcio", "numpy", "scrapy",
-)  # fmt: skip
 # Written into WARC files made by the test itself: the time of writing, the file's name
 # and (gzip members of different dates differ in length) the offsets.
 WRITTEN_NOW = ("crawled_at", "warc_file", "warc_offset")
@@ -132,8 +128,11 @@ def check_golden(name: str, found: dict[str, Any]) -> None:
         return
     golden = json.loads(path.read_text(encoding="utf-8"))
     if golden["versions"] != versions:
+        recorded = golden["versions"]
         changed = {
-            k: (v, versions.get(k)) for k, v in golden["versions"].items() if versions.get(k) != v
+            k: (recorded.get(k), versions.get(k))
+            for k in recorded.keys() | versions.keys()
+            if recorded.get(k) != versions.get(k)
         }
         pytest.skip(f"recorded under other library versions {changed}: record again")
     assert found["rows"].keys() == golden["rows"].keys(), (

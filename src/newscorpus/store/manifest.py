@@ -24,16 +24,14 @@ from newscorpus.store.plan import ShardPlan
 from newscorpus.warc.reader import merged_counts
 
 MANIFEST = "manifest.json"
+# The libraries whose versions shape what a page becomes (parsing, extraction, charsets,
+# language, WARC reading and writing, the crawl): the manifest records them, and the golden
+# test compares corpora only under the versions it recorded.
 LIBRARIES = (
-    "trafilatura",
-    "htmldate",
-    "py3langid",
-    "ftfy",
-    "charset-normalizer",
-    "fastwarc",
-    "pyarrow",
-    "numpy",
-)
+    "trafilatura", "htmldate", "justext", "lxml", "courlan", "charset-normalizer", "w3lib",
+    "ftfy", "py3langid", "lingua-language-detector", "fastwarc", "warcio", "numpy",
+    "pyarrow", "scrapy",
+)  # fmt: skip
 
 
 # Pipeline order of the steps, for listings of what was removed; unknown steps go last.
