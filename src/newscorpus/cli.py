@@ -390,35 +390,15 @@ def _require_corpus(corpus: Path) -> None:
         raise UserError(f"{corpus}: not a newscorpus corpus (no {DATA_DIR}/ folder)")
 
 
-def stats_data(corpus: Path) -> dict[str, Any]:
-    from newscorpus.store.stats import corpus_stats
-
-    _require_corpus(corpus)
-    stats = corpus_stats(corpus)
-    return {
-        "corpus": str(corpus),
-        "documents": stats.documents,
-        "words": stats.words,
-        "languages": {
-            language: {"documents": count, "words": stats.words_by_language[language]}
-            for language, count in stats.languages.most_common()
-        },
-        "domains": dict(stats.domains.most_common()),
-        "published": {"earliest": stats.earliest, "latest": stats.latest},
-        "files": stats.files,
-        "bytes": stats.bytes,
-    }
-
-
 def print_stats(corpus: Path, output: Output) -> None:
     """The corpus's figures as tables on stdout, or as JSON with --json."""
     from newscorpus.store.stats import corpus_stats
 
-    if output.as_json:
-        output.result(stats_data(corpus))
-        return
     _require_corpus(corpus)
     stats = corpus_stats(corpus)
+    if output.as_json:
+        output.result({"corpus": str(corpus), **stats.as_json()})
+        return
     summary = Table(title=f"corpus {corpus}", show_header=False, title_justify="left")
     summary.add_row("documents", f"{stats.documents:,}")
     summary.add_row("words", f"{stats.words:,}")

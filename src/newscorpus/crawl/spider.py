@@ -73,7 +73,6 @@ class NewsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.sources = sources
         self.by_site = {key: source for source in sources for key in source.site_keys}
-        self.state = state
         # what the downloader middlewares and the scheduler share with the spider
         self.crawl_context = CrawlContext(state, warc_writer, self.in_scope, self.included)
         self.max_depth = max_depth
@@ -84,6 +83,11 @@ class NewsSpider(scrapy.Spider):
         self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
         # what became of each home page this worker requested: "ok", or why not
         self.seed_outcomes: dict[str, str] = {}
+
+    @property
+    def store(self) -> CrawlStore:
+        """The crawl's store (held once, in the context the components share)."""
+        return self.crawl_context.store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -105,7 +109,7 @@ class NewsSpider(scrapy.Spider):
                 yield from self._request(url, "feed", 0)
             for url in source.sitemaps:
                 yield from self._request(url, "sitemap", 0)
-        for queued in self.state.queued():  # the frontier of an interrupted crawl
+        for queued in self.store.queued():  # the frontier of an interrupted crawl
             yield from self._request(queued.url, queued.kind, queued.depth)
 
     def source_of(self, url: str) -> Source | None:
@@ -202,21 +206,21 @@ class NewsSpider(scrapy.Spider):
         None when it is not to be fetched (page limit, archived, taken by a worker)."""
         stats = self.crawler.stats
         is_page = kind in ("home", "hub", "article")  # feeds, sitemaps: no page
-        if is_page and self.state.pages(host) >= limit:
+        if is_page and self.store.pages(host) >= limit:
             stats.inc_value("newscorpus/skipped/site_page_limit")
             return None
         # hubs change: fetched on every crawl (unless archived as an article)
-        refused = self.state.claim(url, kind, depth, refetch=kind in HUB_KINDS)
+        refused = self.store.claim(url, kind, depth, refetch=kind in HUB_KINDS)
         self.seen.add(url)
         if refused is not None:
             if refused != "archived":
                 stats.inc_value(f"newscorpus/skipped/{refused}")
             return None
         if is_page:
-            self.state.add_page(host)
+            self.store.add_page(host)
         headers = {}
         if kind in HUB_KINDS:
-            etag, modified = self.state.validators(url)
+            etag, modified = self.store.validators(url)
             if etag:
                 headers["If-None-Match"] = etag
             if modified:
@@ -259,8 +263,8 @@ class NewsSpider(scrapy.Spider):
         urls = list(dict.fromkeys([*chain, response.url]))
         try:
             if not response.meta.get("newscorpus_archived"):
-                self.state.finish(urls, "done", kind, validators(response))
-            self.state.done_with(urls)
+                self.store.finish(urls, "done", kind, validators(response))
+            self.store.done_with(urls)
         except FrontierUnreachable:  # still in flight here: taken back and parsed again
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 
@@ -331,8 +335,8 @@ class NewsSpider(scrapy.Spider):
             logger.info("failed %s: %s", request.url, failure.getErrorMessage())
             status = "failed"
         try:
-            self.state.finish(request_chain(request), status, kind)
-            self.state.done_with(request_chain(request))
+            self.store.finish(request_chain(request), status, kind)
+            self.store.done_with(request_chain(request))
         except FrontierUnreachable:  # still in flight here: tried again later
             self.crawler.stats.inc_value("newscorpus/frontier/unreachable")
 

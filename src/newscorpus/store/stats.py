@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -23,6 +24,21 @@ class CorpusStats:
     latest: str | None = None
     files: int = 0
     bytes: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The figures as ``stats --json`` prints them."""
+        return {
+            "documents": self.documents,
+            "words": self.words,
+            "languages": {
+                language: {"documents": count, "words": self.words_by_language[language]}
+                for language, count in self.languages.most_common()
+            },
+            "domains": dict(self.domains.most_common()),
+            "published": {"earliest": self.earliest, "latest": self.latest},
+            "files": self.files,
+            "bytes": self.bytes,
+        }
 
 
 def corpus_stats(corpus: Path) -> CorpusStats:
