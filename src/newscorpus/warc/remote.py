@@ -197,21 +197,15 @@ class _Download:
             )
 
         resume = 0  # every record before this offset is handled and counted
-        while True:
-            raw, read = self._open_at(resume)
-            try:
-                for item in walk_members(read, resume, wanted):
-                    if item.end is not None:
-                        resume = item.end
-                    self.failures = 0
-                    response = _handle(item, self.source, self.stats, self.max_body_bytes)
-                    if response is not None:
-                        yield response
-                return
-            except _Interrupted as broke:
-                self._failed(broke.cause)
-            finally:
-                raw.close()
+
+        def items(read: Callable[[int], bytes], offset: int) -> Iterator[Member | Damage]:
+            nonlocal resume
+            for item in walk_members(read, offset, wanted):
+                if item.end is not None:
+                    resume = item.end
+                yield item
+
+        yield from self._reconnecting(lambda: resume, items)
 
     def records(self, resume_at: int) -> Iterator[WarcResponse]:
         """A plain ``.warc`` (or a single-stream ``.warc.gz``) framed record by record from
@@ -225,15 +219,30 @@ class _Download:
 
         keep = self.max_body_bytes + HTTP_HEAD_ROOM
         handled = 0  # records and damaged stretches handled, in the order of the file
+
+        def items(read: Callable[[int], bytes], offset: int) -> Iterator[Member | Damage]:
+            nonlocal handled
+            for rank, item in enumerate(stream_records(read, offset, wanted, keep), start=1):
+                if rank > handled:  # those up to it were handled before a reconnection
+                    handled = rank
+                    yield item
+
+        yield from self._reconnecting(lambda: resume_at, items)
+
+    def _reconnecting(
+        self,
+        start: Callable[[], int],
+        items: Callable[[Callable[[int], bytes], int], Iterator[Member | Damage]],
+    ) -> Iterator[WarcResponse]:
+        """The responses among ``items(read, offset)`` of the download from ``start()``;
+        a download that breaks is opened again from ``start()``, after a wait (counted),
+        until the retries in a row are spent."""
         while True:
-            raw, read = self._open_at(resume_at)
-            rank = 0
+            offset = start()
+            raw, read = self._open_at(offset)
             try:
-                for item in stream_records(read, resume_at, wanted, keep):
-                    rank += 1
-                    if rank <= handled:  # handled before a reconnection
-                        continue
-                    handled, self.failures = rank, 0
+                for item in items(read, offset):
+                    self.failures = 0
                     response = _handle(item, self.source, self.stats, self.max_body_bytes)
                     if response is not None:
                         yield response
