@@ -73,11 +73,11 @@ class Corpus:
 
     def staged(self, shard: int) -> Path:
         """The documents of ``shard`` between stage 1 and stage 2."""
-        return self.state / "staged" / f"{shard:05d}.parquet"
+        return self.state / "staged" / shard_file_name(shard)
 
     def line_counts(self, shard: int) -> Path:
         """Line counts of ``shard``, until merged into the boilerplate index."""
-        return self.state / "lines" / f"{shard:05d}.parquet"
+        return self.state / "lines" / shard_file_name(shard)
 
     def filtered_marker(self, shard: int) -> Path:
         """Stage 2 (filter) of ``shard`` is done."""
@@ -85,15 +85,15 @@ class Corpus:
 
     def filtered(self, shard: int) -> Path:
         """The documents of ``shard`` between stage 2 and the store stage."""
-        return self.state / "filtered" / f"{shard:05d}.parquet"
+        return self.state / "filtered" / shard_file_name(shard)
 
     def new_keys(self, shard: int) -> Path:
         """Dedup keys of the documents ``shard`` passed, until the shard is stored."""
-        return self.dedup_dir / "keys" / f"{shard:05d}.parquet"
+        return self.dedup_dir / "keys" / shard_file_name(shard)
 
     def index_keys(self, shard: int) -> Path:
         """Dedup keys of the documents ``shard`` stored: the corpus's dedup index."""
-        return self.dedup_dir / "index" / f"{shard:05d}.parquet"
+        return self.dedup_dir / "index" / shard_file_name(shard)
 
     def shard_files(self, shard: int) -> list[Path]:
         """The Parquet files (one per language) that ``shard`` stored."""

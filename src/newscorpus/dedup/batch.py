@@ -62,8 +62,6 @@ UPDATES_SCHEMA = pa.schema(
     ]
 )
 
-logger = logging.getLogger(__name__)
-
 
 EXACT_COLUMNS = ("url_key", "text_key")
 

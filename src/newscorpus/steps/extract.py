@@ -204,7 +204,7 @@ class Extract(Step):
         canonical = normalize_url(page.canonical or response.url)
         text = _body_text(body_text, [page.title, *headings])
         if links:
-            text = self._without_link_lines(text, page, links, url)
+            text = self._link_lines_removed(text, page, links, url)
         if standfirst and squeezed(standfirst)[:MATCH_CHARS] not in squeezed(text[:5000]):
             text = f"{_clean_space(standfirst)}\n\n{text}"  # trafilatura left it out
             self.count("standfirst_added")
@@ -262,7 +262,7 @@ class Extract(Step):
         if self._helper(url, _join_body_parts, tree):
             self.count("body_parts_joined")
 
-    def _without_link_lines(
+    def _link_lines_removed(
         self, text: str, page: PageMetadata, links: _LinkTexts, url: str
     ) -> str:
         """``text`` without the lines that are links to other pages; a page that does

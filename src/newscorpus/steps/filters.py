@@ -124,10 +124,11 @@ def quality_problem(
     if len(words) > limits.max_words:
         return "too_long"
     spaced = [w for w in words if not UNSPACED.match(w)]
+    problem = _word_problem(text, words, spaced, limits)
+    if problem:
+        return problem
     lines = [line for line in text.split("\n\n") if line.strip()]
-    problem = _word_problem(text, words, spaced, limits) or _line_problem(
-        lines, language, limits, declared_article
-    )
+    problem = _line_problem(lines, language, limits, declared_article)
     if problem:
         return problem
     return _repetition_problem(lines, words, limits, _characters_per_word(words, spaced))
