@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -108,16 +109,27 @@ def _frontier(redis_url: str) -> str:
     return f"{redis_url}/{next(_databases)}"
 
 
-def _until_workers_joined(frontier: str, workers: int) -> Callable[[], None]:
-    """Waits (up to 120 s) until ``workers`` workers have joined the frontier's crawl."""
+def _until_workers_running(frontier: str, workers: int) -> Callable[[], None]:
+    """Waits (up to 120 s) until ``workers`` workers are running: each announced itself
+    once more after it was first seen. A worker joins the frontier before scrapy starts
+    (seconds before, on a busy machine); the heartbeat that moves its time comes from its
+    running scheduler, which also looks for work each second."""
     import redis
+
+    first_seen: dict[bytes, float] = {}
 
     def wait() -> None:
         client = redis.Redis.from_url(frontier)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             keys = client.keys("*workers")
-            if keys and client.zcard(keys[0]) >= workers:
+            announced = cast(
+                "list[tuple[bytes, float]]",
+                client.zrange(keys[0], 0, -1, withscores=True) if keys else [],
+            )
+            for owner, until in announced:
+                first_seen.setdefault(owner, until)
+            if sum(until > first_seen[owner] for owner, until in announced) >= workers:
                 return
             time.sleep(0.05)
 
@@ -140,9 +152,12 @@ def test_two_workers_fetch_every_article_once_at_the_shared_rate(
     tmp_path: Path, redis_url: str
 ) -> None:
     frontier = _frontier(redis_url)
-    # the articles are found only once both workers are in: on a busy machine the second
-    # worker's start (seconds of imports) could otherwise come after all the work is done
-    site = _site(40, pause=0.01, hold=_until_workers_joined(frontier, 2))
+    # the articles are found only once both workers run: on a busy machine the second
+    # worker's start (seconds of imports) could otherwise come after all the work is done.
+    # Then the first worker can take 16 (its concurrency); the other 24 wait in the queue
+    # at least 24 * (delay + pause) = 1.7 s, longer than the second worker's 1 s between
+    # looks at the queue.
+    site = _site(40, pause=0.02, hold=_until_workers_running(frontier, 2))
     delay = 0.05
     run = tmp_path / "run"
     try:
