@@ -207,6 +207,7 @@ def test_a_killed_workers_requests_are_fetched_by_the_other(tmp_path: Path, redi
         while time.monotonic() < deadline and len(site.requested("/news/")) < 15:
             time.sleep(0.01)
         os.killpg(doomed.pid, signal.SIGKILL)  # mid-crawl, with requests in flight
+        killed_at = time.monotonic()
         doomed.wait()
         assert len(site.requested("/news/")) < 60, "the crawl ended before the kill"
         _, errors = survivor.communicate(timeout=180)
@@ -218,6 +219,10 @@ def test_a_killed_workers_requests_are_fetched_by_the_other(tmp_path: Path, redi
     assert all(archived[path] >= 1 for path in articles), sorted(set(articles) - set(archived))
     # at most the few in flight at the kill were fetched twice; none is archived twice
     assert all(archived[path] == 1 for path in articles)
+    # the host's turn, held by the dead worker's request, is free once the worker is taken
+    # for dead (10 s after its last heartbeat at most), not at the end of its 32 s lease
+    after = [r.time for r in site.log if r.time > killed_at]
+    assert after and after[0] - killed_at < 10 + 5, after[0] - killed_at
     assert not list((run / "warc").glob("*.open"))  # the dead worker's file recovered
     stats = json.loads((run / "crawl-stats-survivor.json").read_text())
     assert stats["scrapy"].get("newscorpus/frontier/returned", 0) >= 1

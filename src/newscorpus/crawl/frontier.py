@@ -115,16 +115,29 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seconds)
 return returned
 """
 # A host's turn (see crawl/politeness.py): taken when the host is free now, for one
-# holder, until it ends or its lease runs out; returns {wait, delay}.
+# holder, until it ends or its lease runs out; returns {wait, delay}. A holder whose
+# worker is gone (killed mid-request) does not keep the host for the whole lease: its
+# request ended when the worker stopped, before the end of its announced time, so the
+# host is free `delay` after that (after now, when the worker's time is no longer known).
 _TAKE_TURN = """
 local now = redis.call('TIME')
 local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
 local delay = math.max(tonumber(ARGV[3]), tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'))
 if delay <= 0 then return {'0', '0'} end
 local free = tonumber(redis.call('HGET', KEYS[1], 'free') or '0')
+local worker = redis.call('HGET', KEYS[1], 'worker')
+if seconds < free and worker and worker ~= '' then
+    local until_ = redis.call('ZSCORE', KEYS[3], worker)
+    if (not until_) or tonumber(until_) < seconds then
+        local ended = until_ and tonumber(until_) or seconds
+        free = math.min(free, ended + delay)
+        redis.call('HSET', KEYS[1], 'free', string.format('%.6f', free), 'holder', '', 'worker', '')
+    end
+end
 if seconds >= free then
     local lease = tonumber(ARGV[4])
-    redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + lease), 'holder', ARGV[2])
+    redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + lease), 'holder', ARGV[2],
+               'worker', ARGV[5])
     redis.call('EXPIRE', KEYS[1], math.ceil(lease) + 3600)
     return {'0', string.format('%.6f', delay)}
 end
@@ -136,7 +149,8 @@ if redis.call('HGET', KEYS[1], 'holder') ~= ARGV[2] then return 0 end
 local now = redis.call('TIME')
 local seconds = tonumber(now[1]) + tonumber(now[2]) / 1e6
 local delay = math.max(tonumber(ARGV[3]), tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'))
-redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + delay), 'holder', '')
+redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + delay), 'holder', '',
+           'worker', '')
 redis.call('EXPIRE', KEYS[1], math.ceil(delay) + 3600)
 return 1
 """
@@ -355,8 +369,8 @@ class RedisFrontier:
 
     @_unreachable
     def take_turn(self, host: str, token: str, delay: float, lease: float) -> float:
-        keys = [f"{self._prefix}turn:{host}", self.key("delays")]
-        wait, delay = self._take_turn(keys=keys, args=[host, token, delay, lease])
+        keys = [f"{self._prefix}turn:{host}", self.key("delays"), self.key("workers")]
+        wait, delay = self._take_turn(keys=keys, args=[host, token, delay, lease, self.owner])
         return 0.0 if float(wait) <= 0 else poll_wait(float(wait), float(delay))
 
     @_unreachable

@@ -265,8 +265,8 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
 
         self._pool._factory = checked_factory  # type: ignore[assignment]
         self.delay = crawler.settings.getfloat("NEWSCORPUS_DELAY")
-        # a turn whose holder died (a killed worker) is free again after this: a live
-        # holder's request ends before, at its download timeout
+        # a turn is held this long at most: a live holder's request ends before, at its
+        # download timeout (a shared frontier frees a dead worker's turn sooner)
         self.lease = crawler.settings.getfloat("DOWNLOAD_TIMEOUT") + 2.0
         self.robots_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or "*"
         self._local = LocalTurns()
