@@ -64,8 +64,10 @@ def ray_cluster() -> Iterator[str]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _stop_group(group: int, grace: float = 15.0) -> None:
-    """SIGTERM to the process group, SIGKILL to whatever is left after `grace` seconds."""
+def _stop_group(group: int, grace: float = 2.0) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left after `grace` seconds
+    (Ray's GCS server and monitor outlive a SIGTERM by 20 s and more: a test cluster,
+    whose folder goes with it, needs no more grace than that)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(group, sig)
