@@ -87,10 +87,12 @@ from newscorpus.warc.remote import RemoteWarc, read_remote_responses
 logger = logging.getLogger(__name__)
 
 
-def extract_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> list[Step]:
+def extract_steps(
+    options: ProcessOptions, on_drop: DropSink | None = None
+) -> list[Step[Any, Document]]:
     """Stage 1 of ``process``: WARC records to clean article documents (the stage then
     counts their lines). ``on_drop`` receives what the steps drop."""
-    steps: list[Step] = [
+    steps: list[Step[Any, Document]] = [
         Extract(include_tables=options.include_tables, on_drop=on_drop),
         CleanText(on_drop=on_drop),
     ]
@@ -99,7 +101,9 @@ def extract_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> l
     return steps
 
 
-def filter_steps(options: ProcessOptions, on_drop: DropSink | None = None) -> list[Step]:
+def filter_steps(
+    options: ProcessOptions, on_drop: DropSink | None = None
+) -> list[Step[Document, Document]]:
     """Stage 2 of ``process``, after boilerplate removal (a German article ending in
     English prompts is German): language and quality filters (the stage then computes
     dedup keys). ``on_drop`` receives what the steps drop."""
@@ -334,7 +338,7 @@ def run_store_stage(task: ShardTask) -> ShardResult:
     return run_stage(STORE, task)
 
 
-def _names(steps: Sequence[Step]) -> list[str]:
+def _names(steps: Sequence[Step[Any, Any]]) -> list[str]:
     return [step.name for step in steps]
 
 
@@ -344,9 +348,11 @@ def _drop_sink(task: ShardTask, dropped: DroppedWriter) -> DropSink | None:
     return dropped.write if task.keep_dropped else None
 
 
-def run_steps(steps: Sequence[Step], records: Iterable[Any], task: ShardTask) -> Iterator[Any]:
+def run_steps(
+    steps: Sequence[Step[Any, Any]], records: Iterable[Any], task: ShardTask
+) -> Iterator[Any]:
     """Chain the steps' generators for one shard: the output of one is the input of the
-    next."""
+    next (a chain's types vary along it: checked where each chain is built)."""
     stream: Iterable[Any] = records
     for step in steps:
         stream = step.run(stream, rank=task.shard.number, world_size=task.world_size)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar
+from typing import ClassVar, Generic, TypeVar
 
-# Called with (step name, reason, record) for each dropped record, to keep it aside.
-DropSink = Callable[[str, str, Any], None]
+from newscorpus.document import Document
+
+# Called with (step name, reason, document) for each dropped document, to keep it aside.
+DropSink = Callable[[str, str, Document], None]
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 
-class Step(ABC):
+class Step(ABC, Generic[In, Out]):
     """One stage of the pipeline.
 
     ``run`` consumes an iterable of records and yields records; a step that drops a
@@ -30,11 +35,12 @@ class Step(ABC):
         self.on_drop = on_drop
 
     @abstractmethod
-    def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+    def run(self, docs: Iterable[In], rank: int = 0, world_size: int = 1) -> Iterator[Out]:
         """Yield the records this step keeps (or makes) from ``docs``."""
 
-    def drop(self, reason: str, record: Any = None) -> None:
-        """Count a drop; hand the record to ``on_drop`` when dropped records are kept."""
+    def drop(self, reason: str, record: Document | None = None) -> None:
+        """Count a drop; hand the document to ``on_drop`` when dropped documents are kept
+        (a record dropped before it became a document is only counted)."""
         self.stats[f"dropped.{reason}"] += 1
         if record is not None and self.on_drop is not None:
             self.on_drop(self.name, reason, record)
@@ -47,15 +53,17 @@ class Step(ABC):
         return {f"{self.name}.{key}": value for key, value in self.stats.items()}
 
 
-class Filter(Step):
+class Filter(Step[Document, Document]):
     """A step that keeps or drops each document as it comes (datatrove's ``BaseFilter``):
     ``filter`` names the reason to drop it, or says None to keep it."""
 
     @abstractmethod
-    def filter(self, doc: Any) -> str | None:
+    def filter(self, doc: Document) -> str | None:
         """Why ``doc`` is dropped, or None when it is kept."""
 
-    def run(self, docs: Iterable[Any], rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+    def run(
+        self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
+    ) -> Iterator[Document]:
         for doc in docs:
             reason = self.filter(doc)
             if reason is None:

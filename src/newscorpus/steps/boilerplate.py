@@ -94,7 +94,7 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n\n") if p]
 
 
-class CountLines(Step):
+class CountLines(Step[Document, Document]):
     """Passes documents through, counting their distinct lines and labels per domain."""
 
     name = "lines"
@@ -127,7 +127,7 @@ def _document_keys(text: str) -> set[int]:
     return keys
 
 
-class RemoveBoilerplate(Step):
+class RemoveBoilerplate(Step[Document, Document]):
     """Removes learned and rule-matched boilerplate lines; records each removal for audit."""
 
     name = "boilerplate"

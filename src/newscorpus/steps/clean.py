@@ -44,7 +44,7 @@ def normalize_text(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
 
-class CleanText(Step):
+class CleanText(Step[Document, Document]):
     """Repairs text, drops decoration and whitespace-only paragraphs, counts words."""
 
     name = "clean"

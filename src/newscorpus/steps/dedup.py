@@ -17,7 +17,7 @@ from newscorpus.document import Document
 from newscorpus.steps.base import DropSink, Step
 
 
-class ComputeDedupKeys(Step):
+class ComputeDedupKeys(Step[Document, Document]):
     """Passes documents through, writing their dedup keys, one row per document in order."""
 
     name = "dedup_keys"
@@ -34,7 +34,7 @@ class ComputeDedupKeys(Step):
             yield doc
 
 
-class ApplyDedup(Step):
+class ApplyDedup(Step[Document, Document]):
     """Applies the decisions for one shard; rows are numbered as ``ComputeDedupKeys`` saw them."""
 
     name = "dedup"

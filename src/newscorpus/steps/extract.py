@@ -87,7 +87,7 @@ _HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, colle
 _T = TypeVar("_T")
 
 
-class Extract(Step):
+class Extract(Step[WarcResponse, Document]):
     """WarcResponse -> Document, or a counted drop when no article text is found."""
 
     name = "extract"

@@ -436,7 +436,7 @@ def identify_documents(
     return found
 
 
-class IdentifyLanguage(Step):
+class IdentifyLanguage(Step[Document, Document]):
     """Sets ``language`` and ``language_score``; below ``min_score`` the language is ``und``."""
 
     name = "language"
