@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from newscorpus._files import read_rebuilt_json
 from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
-from newscorpus.store.manifest import read_manifest
+from newscorpus.store.manifest import Manifest, read_manifest
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.sample import sample_documents
 
@@ -41,7 +41,7 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 @dataclass(slots=True)
 class CorpusFigures:
     name: str
-    manifest: dict[str, Any]
+    manifest: Manifest
     documents: int = 0
     words: int = 0
     documents_by_language: Counter[str] = field(default_factory=Counter)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from newscorpus._files import open_atomic
 from newscorpus.corpus import DATA_DIR
 from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
-from newscorpus.store.manifest import flat_options, removed_counts, top_domains
+from newscorpus.store.manifest import Manifest, flat_options, removed_counts, top_domains
 
 CARD = "README.md"
 TOP_SITES = 50
@@ -33,7 +32,7 @@ def _size_category(documents: int) -> str:
     return "n>10M"
 
 
-def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
+def _yaml(manifest: Manifest, name: str) -> list[str]:
     languages = list(manifest["languages"])
     lines = ["---", "configs:"]
     lines += [
@@ -72,7 +71,7 @@ def _yaml(manifest: dict[str, Any], name: str) -> list[str]:
     return lines
 
 
-def _summary(manifest: dict[str, Any]) -> list[str]:
+def _summary(manifest: Manifest) -> list[str]:
     published = manifest.get("published") or {}
     dates = (
         f"{published['earliest']} to {published['latest']}" if published.get("earliest") else "-"
@@ -89,7 +88,7 @@ def _summary(manifest: dict[str, Any]) -> list[str]:
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
 
 
-def _source_line(manifest: dict[str, Any]) -> str:
+def _source_line(manifest: Manifest) -> str:
     files = f"{len(manifest['inputs']):,} WARC file(s)"
     if manifest.get("source") == "cc-news":
         domains = sorted({d for i in manifest["inputs"] for d in i.get("domains", [])})
@@ -98,7 +97,7 @@ def _source_line(manifest: dict[str, Any]) -> str:
     return files
 
 
-def _languages(manifest: dict[str, Any]) -> list[str]:
+def _languages(manifest: Manifest) -> list[str]:
     total = manifest["documents"] or 1
     lines = ["| language | documents | share | words |", "|---|---:|---:|---:|"]
     ranked = sorted(manifest["languages"].items(), key=lambda item: -item[1]["documents"])
@@ -110,7 +109,7 @@ def _languages(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _sources(manifest: dict[str, Any]) -> list[str]:
+def _sources(manifest: Manifest) -> list[str]:
     lines = ["| site | documents |", "|---|---:|"]
     lines += [f"| {domain} | {count:,} |" for domain, count in top_domains(manifest, TOP_SITES)]
     more = len(manifest["domains"]) - TOP_SITES
@@ -119,7 +118,7 @@ def _sources(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _removed(manifest: dict[str, Any]) -> list[str]:
+def _removed(manifest: Manifest) -> list[str]:
     rows = removed_counts(manifest)
     if not rows:
         return ["Nothing was dropped."]
@@ -128,7 +127,7 @@ def _removed(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _how_built(manifest: dict[str, Any]) -> list[str]:
+def _how_built(manifest: Manifest) -> list[str]:
     tool = manifest["tool"]
     libraries = ", ".join(f"{k} {v}" for k, v in sorted(tool.get("libraries", {}).items()))
     options = flat_options(manifest["options"])
@@ -169,7 +168,7 @@ def _how_built(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _loading(manifest: dict[str, Any], repo_id: str | None) -> list[str]:
+def _loading(manifest: Manifest, repo_id: str | None) -> list[str]:
     languages = list(manifest["languages"])
     where = repo_id or "path/to/this/folder"
     lines = [
@@ -190,7 +189,7 @@ def _loading(manifest: dict[str, Any], repo_id: str | None) -> list[str]:
     return lines
 
 
-def render_card(manifest: dict[str, Any], name: str, repo_id: str | None = None) -> str:
+def render_card(manifest: Manifest, name: str, repo_id: str | None = None) -> str:
     languages = list(manifest["languages"])
     lines = [
         *_yaml(manifest, name),
@@ -243,7 +242,7 @@ def render_card(manifest: dict[str, Any], name: str, repo_id: str | None = None)
     return "\n".join(lines)
 
 
-def write_card(corpus: Path, manifest: dict[str, Any]) -> Path:
+def write_card(corpus: Path, manifest: Manifest) -> Path:
     path = corpus / CARD
     with open_atomic(path, durable=False) as handle:
         handle.write(render_card(manifest, corpus.resolve().name))

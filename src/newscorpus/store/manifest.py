@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pyarrow.parquet as pq
 
@@ -20,7 +20,7 @@ from newscorpus.corpus import Corpus
 from newscorpus.document import SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
-from newscorpus.store.plan import ShardPlan
+from newscorpus.store.plan import PlannedInput, ShardPlan
 from newscorpus.warc.reader import merged_counts
 
 MANIFEST = "manifest.json"
@@ -34,18 +34,79 @@ LIBRARIES = (
 )  # fmt: skip
 
 
+class ToolInfo(TypedDict):
+    name: str
+    version: str
+    python: str
+    libraries: dict[str, str]
+
+
+class LanguageFigures(TypedDict):
+    documents: int
+    words: int
+
+
+class PublishedRange(TypedDict):
+    earliest: str | None
+    latest: str | None
+
+
+class ShardCount(TypedDict):
+    planned: int
+    done: int
+
+
+class InputFile(TypedDict):
+    name: str
+    path: str | None
+    source: str  # "warc" or "cc-news"
+    domains: NotRequired[list[str]]  # the sites selected from it (CC-NEWS)
+    bytes: int | None  # None for a streamed file
+    sha256: str
+    shards: list[int]
+
+
+class SchemaField(TypedDict):
+    name: str
+    type: str
+    nullable: bool
+
+
+class Manifest(TypedDict):
+    """``manifest.json``: the figures are the sum of the shards' completion markers."""
+
+    format: str
+    schema_version: str
+    tool: ToolInfo
+    updated: str
+    options: dict[str, Any]  # the process options as TOML writes them (config.py)
+    documents: int
+    words: int
+    data_bytes: int
+    languages: dict[str, LanguageFigures]
+    domains: dict[str, int]  # documents per site, most first
+    published: PublishedRange
+    steps: dict[str, int]  # "step.counter": count, summed over shards
+    warnings: list[str]
+    shards: ShardCount
+    source: str
+    inputs: list[InputFile]
+    schema: list[SchemaField]
+
+
 # Pipeline order of the steps, for listings of what was removed; unknown steps go last.
 STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "filter", "dedup")
 
 
-def read_manifest(corpus: Path) -> dict[str, Any]:
+def read_manifest(corpus: Path) -> Manifest:
     try:
-        return read_rebuilt_json(corpus / MANIFEST)
+        # the file this module wrote (an older corpus's may lack newer keys: readers .get them)
+        return cast("Manifest", read_rebuilt_json(corpus / MANIFEST))
     except FileNotFoundError:
         raise UserError(f"{corpus}: not a newscorpus corpus (no {MANIFEST})") from None
 
 
-def removed_counts(manifest: dict[str, Any]) -> list[tuple[str, str, int]]:
+def removed_counts(manifest: Manifest) -> list[tuple[str, str, int]]:
     """(step, reason, count) of everything a step dropped or skipped, in pipeline order."""
     rows = []
     for key, count in manifest.get("steps", {}).items():
@@ -67,13 +128,13 @@ def flat_options(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def top_domains(manifest: dict[str, Any], n: int | None = None) -> list[tuple[str, int]]:
+def top_domains(manifest: Manifest, n: int | None = None) -> list[tuple[str, int]]:
     """Sites by documents, most first (the JSON file keeps its keys sorted by name)."""
     ranked = sorted(manifest.get("domains", {}).items(), key=lambda item: (-item[1], item[0]))
     return ranked if n is None else ranked[:n]
 
 
-def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
+def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manifest:
     plan = ShardPlan.read(Corpus(corpus))
     markers = Corpus(corpus).markers()
     documents: Counter[str] = Counter()
@@ -115,19 +176,25 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[
         "shards": {"planned": len(plan.numbers()), "done": len(markers)},
         "source": plan.source(),
         "inputs": [
-            {
-                "name": entry.name,
-                "path": entry.path,
-                "source": entry.source,
-                **({"domains": entry.domains} if entry.domains else {}),
-                "bytes": entry.size,
-                "sha256": checksum,
-                "shards": [s.number for s in entry.shards],
-            }
+            _input_file(checksum, entry)
             for checksum, entry in sorted(plan.inputs.items(), key=lambda i: i[1].name)
         ],
         "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in SCHEMA],
     }
+
+
+def _input_file(checksum: str, entry: PlannedInput) -> InputFile:
+    described: InputFile = {
+        "name": entry.name,
+        "path": entry.path,
+        "source": entry.source,
+        "bytes": entry.size,
+        "sha256": checksum,
+        "shards": [s.number for s in entry.shards],
+    }
+    if entry.domains:
+        described["domains"] = entry.domains
+    return described
 
 
 def library_versions() -> dict[str, str]:
@@ -141,13 +208,13 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> dict[str, Any]:
+def write_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manifest:
     manifest = build_manifest(corpus, options, version)
     write_json_atomic(corpus / MANIFEST, manifest)
     return manifest
 
 
-def _date_range(corpus: Path) -> dict[str, str | None]:
+def _date_range(corpus: Path) -> PublishedRange:
     """Earliest and latest publication date stored (from the Parquet statistics)."""
     low: str | None = None
     high: str | None = None
