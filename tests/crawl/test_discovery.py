@@ -37,7 +37,7 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 def test_xml_entities_are_never_expanded() -> None:
     started = time.monotonic()
     sitemap = parse_sitemap(BILLION_LAUGHS)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # expanded, it would run for hours
     urls = [entry.url for entry in sitemap.entries]
     assert urls  # parsed up to the hostile entity, which is never expanded
     assert all("lollol" not in url and "root:" not in url for url in urls)
