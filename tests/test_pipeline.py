@@ -109,6 +109,10 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
     assert "\ufffd" not in ru["text"] and cyrillic > 0.9 * len(letters)  # windows-1251 read right
     assert len({r["id"] for r in rows}) == len(rows)
+    # the story the demo puts behind a paywall, in each language: flagged, kept
+    paywalled = [s for s in demo["stories"] if s.get("access") == "paywalled"]
+    flagged = sorted(r["language"] for r in rows if r["access"] == "paywalled")
+    assert paywalled and flagged == sorted(paywalled[0]["versions"])
     # layout, manifest, card
     for row in rows:
         assert (corpus / "data" / row["language"]).is_dir()
@@ -680,3 +684,56 @@ def test_an_interrupt_between_two_results_stops_the_workers_at_once(tmp_path: Pa
     done = sorted(extracted.glob("*.json"))
     time.sleep(1.0)
     assert sorted(extracted.glob("*.json")) == done and len(done) < 40
+
+
+def _access_warc(directory: Path) -> Path:
+    """Three articles: one declares itself paywalled, one free, one says nothing."""
+    ld = '<script type="application/ld+json">{{"@type": "NewsArticle", "isAccessibleForFree": {}}}</script>'  # noqa: E501
+    heads = [ld.format("false"), ld.format('"True"'), ""]
+    pages = [
+        (
+            f"http://news.test/2026/03/{i:04d}.html",
+            html_page(f"Council story number {i}", news_paragraphs(i), head=head),
+            [("Content-Type", "text/html; charset=utf-8")],
+        )
+        for i, head in enumerate(heads)
+    ]
+    return write_warc(directory, pages, prefix="access")
+
+
+def test_paywalled_pages_are_flagged_kept_or_dropped(tmp_path: Path) -> None:
+    warc = _access_warc(tmp_path / "warc")
+    kept = tmp_path / "kept"
+    process([warc], kept, _options(20), LocalExecutor(1), keep_dropped=True)
+    assert [row["access"] for row in _rows(kept)] == ["paywalled", "free", None]
+    manifest = read_manifest(kept)
+    assert manifest["access"] == {"paywalled": 1, "free": 1, "undeclared": 1}
+    assert (
+        "| access (as pages declare it) | 1 free, 1 paywalled" in (kept / "README.md").read_text()
+    )
+
+    dropped = tmp_path / "dropped"
+    options = _options(20)
+    options.drop_paywalled = True
+    process([warc], dropped, options, LocalExecutor(1), keep_dropped=True)
+    assert [row["access"] for row in _rows(dropped)] == ["free", None]
+    assert read_manifest(dropped)["steps"]["access.dropped.paywalled"] == 1
+    aside = ds.dataset(dropped / "dropped" / "access", format="parquet").to_table()
+    assert aside.column("drop_reason").to_pylist() == ["paywalled"]
+    command = [sys.executable, "-m", "newscorpus", "-q", "process", str(warc), "--out"]
+    flags = ["--min-words", "20", "--drop-paywalled"]
+    subprocess.run([*command, str(tmp_path / "cli"), *flags], check=True, timeout=120)
+    assert [row["access"] for row in _rows(tmp_path / "cli")] == ["free", None]
+
+
+def test_a_corpus_of_another_schema_is_not_extended(tmp_path: Path) -> None:
+    warc = _article_warc(tmp_path / "warc", 2)
+    corpus = tmp_path / "corpus"
+    process([warc], corpus, _options(20), LocalExecutor(1))
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    manifest["schema_version"] = "2"  # as newscorpus before the access column wrote it
+    (corpus / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(
+        UserError, match="holds documents of schema 2; this newscorpus writes schema 3"
+    ):
+        process([_article_warc(tmp_path / "more", 3, prefix="more")], corpus, _options(20))

@@ -28,6 +28,7 @@ class ProcessOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     include_tables: bool = True
     drop_non_articles: bool = True
+    drop_paywalled: bool = False
     boilerplate_min_documents: int = 3
     boilerplate_rules: bool = True
     quality: QualityThresholds = field(default_factory=QualityThresholds)
@@ -147,6 +148,7 @@ def load_process_options(
     min_words: int | None,
     languages: tuple[str, ...],
     keep_duplicates: bool | None = None,
+    drop_paywalled: bool | None = None,
 ) -> ProcessOptions:
     """ProcessOptions from a TOML file's ``[process]`` table (when given), then the
     command line's options on top; every mistake is a one-line UserError."""
@@ -169,6 +171,8 @@ def load_process_options(
         options.languages = tuple(sorted({code.strip().lower() for code in languages}))
     if keep_duplicates:
         options.dedup.keep_duplicates = True
+    if drop_paywalled:
+        options.drop_paywalled = True
     return options
 
 

@@ -14,9 +14,12 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 code for "undetermined"
+# The values of ``access`` (None: the page does not say).
+FREE = "free"
+PAYWALLED = "paywalled"
 
 
 @dataclass(slots=True)
@@ -46,6 +49,7 @@ class Document:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     translations: list[Translation] = field(default_factory=list)
+    access: str | None = None  # "free", "paywalled", or None when the page does not say
     crawled_at: str | None = None
     warc_file: str = ""
     warc_offset: int = 0
@@ -95,6 +99,7 @@ SCHEMA = pa.schema(
             "translations",
             pa.list_(pa.struct([pa.field("language", pa.string()), pa.field("url", pa.string())])),
         ),
+        pa.field("access", pa.string()),
         pa.field("crawled_at", pa.string()),
         pa.field("warc_file", pa.string()),
         pa.field("warc_offset", pa.int64()),
@@ -133,6 +138,9 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "description": "summary given by the page (meta description)",
     "tags": "keywords, sections and categories given by the page",
     "translations": "hreflang alternates: the same article in other languages",
+    "access": "`paywalled` or `free` as the page declares it (schema.org isAccessibleForFree, "
+    "article:content_tier), null when it does not; a paywalled page's text is what its HTML "
+    "shows",
     "crawled_at": "time of the fetch, ISO 8601 UTC (from the WARC record)",
     "warc_file": "name of the WARC file that holds the raw response",
     "warc_offset": "byte offset of the response record in `warc_file`",

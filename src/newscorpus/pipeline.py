@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
 from newscorpus._version import __version__
@@ -47,7 +49,7 @@ from newscorpus.dedup.batch import (
     update_counts,
 )
 from newscorpus.dedup.keys import KeysWriter
-from newscorpus.document import STAGED_SCHEMA, Document
+from newscorpus.document import SCHEMA_VERSION, STAGED_SCHEMA, Document
 from newscorpus.errors import UserError
 from newscorpus.executors import Executor, LocalExecutor, WorkerLost
 from newscorpus.steps import (
@@ -55,6 +57,7 @@ from newscorpus.steps import (
     CleanText,
     ComputeDedupKeys,
     DropNonArticles,
+    DropPaywalled,
     DropSink,
     Extract,
     IdentifyLanguage,
@@ -69,10 +72,11 @@ from newscorpus.store.boilerplate import (
 )
 from newscorpus.store.boilerplate_index import learn_boilerplate, learned_lines
 from newscorpus.store.card import write_card
-from newscorpus.store.manifest import flat_options, write_manifest
+from newscorpus.store.manifest import MANIFEST, flat_options, write_manifest
 from newscorpus.store.parquet import (
     DroppedWriter,
     ShardWriter,
+    corpus_files,
     iter_rows,
     remove_shard_outputs,
 )
@@ -98,6 +102,8 @@ def extract_steps(
     ]
     if options.drop_non_articles:
         steps.append(DropNonArticles(on_drop=on_drop))
+    if options.drop_paywalled:
+        steps.append(DropPaywalled(on_drop=on_drop))
     return steps
 
 
@@ -307,6 +313,7 @@ def _store_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     counts = dict(filtered["counts"])
     counts.update(step.stats_dict())
     counts["write.documents"] = sum(writer.documents.values())
+    counts.update({f"write.access_{value}": n for value, n in writer.access.items()})
     return ShardResult(
         shard=shard.number,
         input=shard.path,
@@ -359,6 +366,30 @@ def run_steps(
     return iter(stream)
 
 
+def _check_schema(corpus: Corpus) -> None:
+    """A corpus stored under another schema is not extended: its files and the new ones
+    would not load as one table."""
+    found = _stored_schema_version(corpus)
+    if found is not None and found != SCHEMA_VERSION:
+        raise UserError(
+            f"{corpus.root} holds documents of schema {found}; this newscorpus writes schema "
+            f"{SCHEMA_VERSION} (the README's schema history says what changed): process "
+            "into another --out"
+        )
+
+
+def _stored_schema_version(corpus: Corpus) -> str | None:
+    manifest = corpus.root / MANIFEST
+    if manifest.exists():
+        version = read_json(manifest).get("schema_version")
+        return str(version) if version is not None else None
+    for path in corpus_files(corpus.root):  # a first run stopped before its manifest
+        metadata = pq.read_schema(path).metadata or {}
+        version = metadata.get(b"newscorpus.schema_version")
+        return version.decode() if version else None
+    return None
+
+
 def _check_options(corpus: Corpus, options: ProcessOptions) -> None:
     saved_path = corpus.options_file
     wanted = options.as_dict()
@@ -403,6 +434,7 @@ def process(
     folder = Corpus(corpus)
     folder.prepare()
     with folder.lock():
+        _check_schema(folder)
         _check_options(folder, options)
         shards = plan_shards(folder, files, records_per_shard)
         world_size = len(ShardPlan.read(folder).numbers())

@@ -107,6 +107,7 @@ def test_demo_report_renders_every_chart_in_chromium(demo_corpus: Path, tmp_path
     assert seen["pageWidth"] <= 1100  # nothing wider than the window
     assert seen["scripts"] == 0
     assert seen["cards"][0] == f"{manifest['documents']:,}"
+    assert seen["cards"][-1] == f"{manifest['access']['paywalled']:,}" != "0"  # the demo's
     assert seen["samples"] == dict.fromkeys(manifest["languages"], 3)
 
 

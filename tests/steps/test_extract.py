@@ -406,3 +406,46 @@ def test_a_paragraph_that_is_a_whole_link_to_another_story_is_left_out() -> None
         "Rail",
         PARAGRAPHS[2],
     ]
+
+
+def _page_declaring(*head: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    return f"<html><head>{''.join(head)}</head><body><article>{body}</article></body></html>"
+
+
+def _graph(*items: dict[str, object]) -> str:
+    data = {"@context": "https://schema.org", "@graph": list(items)}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_a_page_says_whether_it_is_paywalled() -> None:
+    article = {"@type": "NewsArticle", "headline": "Night trains return"}
+    part = {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": ".paid"}
+    cases = [
+        (_graph({**article, "isAccessibleForFree": False}), "paywalled"),
+        (_graph({**article, "isAccessibleForFree": "False"}), "paywalled"),
+        (_graph({**article, "isAccessibleForFree": "true"}), "free"),
+        # Google's markup for a paywalled section: the part, not the article, says so
+        (_graph({**article, "isAccessibleForFree": True, "hasPart": part}), "paywalled"),
+        (_graph({**article, "hasPart": [part]}), "paywalled"),
+        # the article says nothing; the page object around it does
+        (_graph({"@type": "WebPage", "isAccessibleForFree": False}, article), "paywalled"),
+        # the article's own word wins over the page object's
+        (
+            _graph(
+                {"@type": "WebPage", "isAccessibleForFree": False},
+                {**article, "isAccessibleForFree": True},
+            ),
+            "free",
+        ),
+        ('<meta property="article:content_tier" content="locked">', "paywalled"),
+        ('<meta property="article:content_tier" content="free">', "free"),
+        ('<meta property="article:content_tier" content="metered">', None),  # free for some
+        (_graph({**article, "isAccessibleForFree": "maybe"}), None),
+        (_graph(article), None),
+        ("", None),
+    ]
+    for head, access in cases:
+        doc, _ = _extract(_page_declaring(head))
+        assert doc is not None and doc.access == access, (head, doc and doc.access)
+        assert doc.text.split("\n\n") == PARAGRAPHS  # the text the page shows, flagged

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from collections import Counter
 
 import pytest
 
@@ -194,3 +196,31 @@ def test_a_real_pages_date_is_not_its_photos() -> None:
     response, truth = _real_page("de_DW_2023_04_28.html.gz")
     (doc,) = Extract().run([response])
     assert str(truth["published"]).startswith("2023-04-28") and doc.published == "2023-04-28"
+
+
+_DECLARED = re.compile(r'"isAccessibleForFree"\s*:\s*"?(true|false)"?', re.IGNORECASE)
+_TIER = re.compile(r'article:content_tier"\s+content="(\w+)"', re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_real_pages_are_flagged_as_they_declare_access(name: str) -> None:
+    """Every real page that declares isAccessibleForFree gets an access flag, and the one
+    its declarations agree on (read here from the raw HTML: any "false" among them, of
+    the article or of a part of it, makes it paywalled); a page that declares only
+    OpenGraph's content tier, the tier's (free or locked; metered says nothing)."""
+    folder = need_shared(SHARED / "benchmarks" / "extraction" / name)
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+    found: Counter[tuple[str | None, str | None]] = Counter()
+    for number, (file, entry) in enumerate(sorted(truth.items())):
+        html = gzip.decompress((folder / "html" / file).read_bytes())
+        declared = {v.lower() for v in _DECLARED.findall(html.decode("utf-8", "replace"))}
+        expected = None if not declared else "paywalled" if "false" in declared else "free"
+        tier = _TIER.search(html.decode("utf-8", "replace"))
+        if expected is None and tier:
+            expected = {"free": "free", "locked": "paywalled"}.get(tier.group(1).lower())
+        response = WarcResponse(entry["url"], html, None, 200, None, f"{name}.warc.gz", number)
+        docs = list(Extract().run([response]))
+        found[(expected, docs[0].access if docs else "lost")] += 1
+    wrong = {pair: n for pair, n in found.items() if pair[0] != pair[1]}
+    assert wrong == {}, found
+    assert found[("paywalled", "paywalled")] >= 5 and found[("free", "free")] >= 5

@@ -183,11 +183,14 @@ def process_options(function: Callable[..., Any]) -> Callable[..., Any]:
         min_words: int | None,
         languages: tuple[str, ...],
         keep_duplicates: bool | None,
+        drop_paywalled: bool | None,
         **kwargs: Any,
     ) -> Any:
         from newscorpus.config import load_process_options
 
-        settings = load_process_options(config_file, min_words, languages, keep_duplicates)
+        settings = load_process_options(
+            config_file, min_words, languages, keep_duplicates, drop_paywalled
+        )
         return function(*args, process_settings=settings, **kwargs)
 
     options = [
@@ -221,6 +224,13 @@ def process_options(function: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             default=None,
             help="Keep duplicates in the corpus, tagged with duplicate_of, instead of dropping.",
+        ),
+        click.option(
+            "--drop-paywalled",
+            is_flag=True,
+            default=None,
+            help="Drop pages that declare themselves paywalled (kept by default, with "
+            "access = paywalled and the text they show).",
         ),
     ]
     command: Callable[..., Any] = with_settings

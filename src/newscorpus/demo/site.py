@@ -171,6 +171,8 @@ class MeridianSite:
             "inLanguage": language,
             "publisher": {"@type": "Organization", "name": self.data["site"]["name"][language]},
         }
+        if story.get("access") == "paywalled":  # as a site with a paywall tells search engines
+            ld["isAccessibleForFree"] = False
         head = f"""<link rel="canonical" href="{url}?utm_source=demo">
 {alternates}
 <meta name="description" content="{escape(version["description"])}">

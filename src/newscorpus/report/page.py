@@ -80,6 +80,9 @@ def _cards(figures: CorpusFigures) -> str:
         ("words per document", f"{mean:,.0f}"),
         ("published", span),
     ]
+    access = figures.manifest.get("access")
+    if access:  # a corpus of schema 3 and later
+        cards.append(("paywalled (as declared)", f"{access['paywalled']:,}"))
     return (
         '<div class="cards">'
         + "".join(

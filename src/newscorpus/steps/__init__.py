@@ -7,7 +7,7 @@ from newscorpus.steps.dedup import ApplyDedup, ComputeDedupKeys
 from newscorpus.steps.extract import Extract
 from newscorpus.steps.filters import QualityFilter, QualityThresholds
 from newscorpus.steps.language import IdentifyLanguage
-from newscorpus.steps.pages import DropNonArticles
+from newscorpus.steps.pages import DropNonArticles, DropPaywalled
 
 __all__ = [
     "ApplyDedup",
@@ -15,6 +15,7 @@ __all__ = [
     "ComputeDedupKeys",
     "CountLines",
     "DropNonArticles",
+    "DropPaywalled",
     "DropSink",
     "Extract",
     "Filter",

@@ -21,6 +21,8 @@ import trafilatura
 from trafilatura.metadata import extract_metadata
 
 from newscorpus.document import (
+    FREE,
+    PAYWALLED,
     UNSPACED,
     Document,
     Translation,
@@ -228,6 +230,7 @@ class Extract(Step[WarcResponse, Document]):
             # the page's word on its language, else the server's when it names one
             declared_language=page.language or _one_language(response.content_language),
             page_type=page.page_type,
+            access=page.access,
         )
 
     def _page_metadata(self, tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
@@ -306,6 +309,7 @@ class PageMetadata:
     outlets: list[str] = field(default_factory=list)  # names the site gives itself
     byline_is_outlet: bool = False  # the only author named is the outlet itself
     social_title: str | None = None  # og:title or twitter:title
+    access: str | None = None  # "free" or "paywalled" as the page declares it, else None
 
 
 class _LinkTexts:
@@ -542,7 +546,8 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     own = normalize_url(page.canonical or url)
     page.translations = [t for t in alternates if normalize_url(t.url) != own]
     meta = _meta_tags(tree)
-    ld, ld_type = _json_ld_main(tree)
+    items = _json_ld(tree)
+    ld, ld_type = _json_ld_main(items)
     page.page_type = _page_type(ld_type, (_first(meta, "og:type") or "").lower())
     page.language = tree.get("lang") or tree.get("xml:lang") or _first(meta, "og:locale")
     headline = ld.get("headline")
@@ -575,6 +580,7 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     page.authors, page.byline_is_outlet = author_names(_unique(authors), page.outlets)
     page.description = _first(meta, "description", "og:description", "twitter:description")
     page.tags = _tags(meta, ld)
+    page.access = declared_access(ld, items, meta)
     return page
 
 
@@ -666,9 +672,9 @@ def _fill_from_trafilatura(page: PageMetadata, tree: lxml.html.HtmlElement, url:
     page.tags = _unique([*page.tags, *(found.categories or []), *(found.tags or [])])
 
 
-def _json_ld_main(tree: lxml.html.HtmlElement) -> tuple[dict[str, Any], str | None]:
-    """The page's JSON-LD article and its type; else no article and the page's own type."""
-    page_type: str | None = None
+def _json_ld(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page (top level and ``@graph``), in page order."""
+    items: list[dict[str, Any]] = []
     for script in tree.iterfind(".//script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
@@ -676,19 +682,61 @@ def _json_ld_main(tree: lxml.html.HtmlElement) -> tuple[dict[str, Any], str | No
             data = json.loads(script.text)
         except (ValueError, RecursionError):
             continue
-        for item in _json_ld_items(data):
-            types = item.get("@type")
-            names = [
-                n.lower()
-                for n in (types if isinstance(types, list) else [types])
-                if isinstance(n, str)
-            ]
-            for name in names:
-                if name in ARTICLE_TYPES:
-                    return item, name
-                if name in LISTING_TYPES or (name in WEAK_TYPES and page_type is None):
-                    page_type = name if page_type not in LISTING_TYPES else page_type
+        items.extend(_json_ld_items(data))
+    return items
+
+
+def _json_ld_main(items: list[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:
+    """The page's JSON-LD article and its type; else no article and the page's own type."""
+    page_type: str | None = None
+    for item in items:
+        types = item.get("@type")
+        names = [
+            n.lower() for n in (types if isinstance(types, list) else [types]) if isinstance(n, str)
+        ]
+        for name in names:
+            if name in ARTICLE_TYPES:
+                return item, name
+            if name in LISTING_TYPES or (name in WEAK_TYPES and page_type is None):
+                page_type = name if page_type not in LISTING_TYPES else page_type
     return {}, page_type
+
+
+# OpenGraph's article:content_tier ("metered": free up to a count, unknown here)
+_CONTENT_TIERS = {"free": FREE, "locked": PAYWALLED}
+
+
+def declared_access(
+    article: dict[str, Any], items: list[dict[str, Any]], meta: dict[str, list[str]]
+) -> str | None:
+    """The page's access as it declares it to search engines, "paywalled" or "free", else
+    None: the
+    article's JSON-LD ``isAccessibleForFree`` (a part of it declared not free, as Google
+    asks for paywalled sections, makes it paywalled), else another JSON-LD object's (the
+    WebPage), else OpenGraph's ``article:content_tier``. What is visible is what the
+    page's HTML holds: a paywalled page's text is its teaser or what the wall covers."""
+    for item in ([article] if article else []) + [i for i in items if i is not article]:
+        free = _declared_free(item.get("isAccessibleForFree"))
+        parts = item.get("hasPart")
+        parts = parts if isinstance(parts, list) else [parts]
+        if any(
+            isinstance(part, dict) and _declared_free(part.get("isAccessibleForFree")) is False
+            for part in parts
+        ):
+            return PAYWALLED
+        if free is not None:
+            return FREE if free else PAYWALLED
+    tier = (_first(meta, "article:content_tier") or "").lower()
+    return _CONTENT_TIERS.get(tier)
+
+
+def _declared_free(value: Any) -> bool | None:
+    """schema.org's Boolean, as pages write it: true, "True", "false", "False"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
 
 
 def _json_ld_items(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:

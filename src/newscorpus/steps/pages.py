@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from newscorpus.document import Document
+from newscorpus.document import PAYWALLED, Document
 from newscorpus.steps.base import Filter
 from newscorpus.urls import has_article_shape, is_hub_path
 
@@ -90,3 +90,13 @@ class DropNonArticles(Filter):
 
     def filter(self, doc: Document) -> str | None:
         return non_article_reason(doc.url, doc.page_type)
+
+
+class DropPaywalled(Filter):
+    """Drops the pages that declare themselves paywalled (``--drop-paywalled``): their
+    text is a teaser, or what the wall covers."""
+
+    name = "access"
+
+    def filter(self, doc: Document) -> str | None:
+        return "paywalled" if doc.access == PAYWALLED else None

@@ -82,10 +82,21 @@ def _summary(manifest: Manifest) -> list[str]:
         ("languages", str(len(manifest["languages"]))),
         ("sites", f"{len(manifest['domains']):,}"),
         ("publication dates", dates),
+        ("access (as pages declare it)", _access_line(manifest)),
         ("Parquet size", f"{manifest.get('data_bytes', 0) / 1e6:,.1f} MB"),
         ("source", _source_line(manifest)),
     ]
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def _access_line(manifest: Manifest) -> str:
+    access = manifest.get("access")
+    if not access:
+        return "-"
+    return (
+        f"{access['free']:,} free, {access['paywalled']:,} paywalled (their text is what the "
+        f"page shows), {access['undeclared']:,} undeclared"
+    )
 
 
 def _source_line(manifest: Manifest) -> str:

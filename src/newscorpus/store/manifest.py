@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from newscorpus._files import read_json, read_rebuilt_json, write_json_atomic
 from newscorpus.corpus import Corpus
-from newscorpus.document import SCHEMA, SCHEMA_VERSION
+from newscorpus.document import FREE, PAYWALLED, SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
 from newscorpus.store.plan import PlannedInput, ShardPlan
@@ -49,6 +49,14 @@ class LanguageFigures(TypedDict):
 class PublishedRange(TypedDict):
     earliest: str | None
     latest: str | None
+
+
+class AccessCount(TypedDict):
+    """Documents by what their pages declare (the ``access`` column)."""
+
+    paywalled: int
+    free: int
+    undeclared: int
 
 
 class ShardCount(TypedDict):
@@ -86,6 +94,7 @@ class Manifest(TypedDict):
     languages: dict[str, LanguageFigures]
     domains: dict[str, int]  # documents per site, most first
     published: PublishedRange
+    access: AccessCount
     steps: dict[str, int]  # "step.counter": count, summed over shards
     warnings: list[str]
     shards: ShardCount
@@ -151,6 +160,7 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
         if result.get("warning"):
             warnings.append(result["warning"])
     published = _date_range(corpus)
+    steps = dict(sorted(merged_counts(counts).items()))
     return {
         "format": "newscorpus",
         "schema_version": SCHEMA_VERSION,
@@ -171,7 +181,8 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
         },
         "domains": dict(sorted(domains.items(), key=lambda item: (-item[1], item[0]))),
         "published": published,
-        "steps": dict(sorted(merged_counts(counts).items())),
+        "access": _access_count(steps, sum(documents.values())),
+        "steps": steps,
         "warnings": warnings,
         "shards": {"planned": len(plan.numbers()), "done": len(markers)},
         "source": plan.source(),
@@ -181,6 +192,12 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
         ],
         "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in SCHEMA],
     }
+
+
+def _access_count(steps: dict[str, int], documents: int) -> AccessCount:
+    paywalled = steps.get(f"write.access_{PAYWALLED}", 0)
+    free = steps.get(f"write.access_{FREE}", 0)
+    return {"paywalled": paywalled, "free": free, "undeclared": documents - paywalled - free}
 
 
 def _input_file(checksum: str, entry: PlannedInput) -> InputFile:

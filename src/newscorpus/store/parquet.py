@@ -127,6 +127,7 @@ class ShardWriter(_WriterGroup):
         self.documents: Counter[str] = Counter()
         self.words: Counter[str] = Counter()
         self.domains: Counter[str] = Counter()
+        self.access: Counter[str] = Counter()  # paywalled, free (undeclared not counted)
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
         path = self.corpus / DATA_DIR / key / shard_file_name(self.shard)
@@ -138,6 +139,8 @@ class ShardWriter(_WriterGroup):
         self.documents[doc.language] += 1
         self.words[doc.language] += doc.word_count
         self.domains[doc.domain] += 1
+        if doc.access:
+            self.access[doc.access] += 1
 
 
 class DroppedWriter(_WriterGroup):
