@@ -731,6 +731,9 @@ def test_a_corpus_of_another_schema_is_not_extended(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     process([warc], corpus, _options(20), LocalExecutor(1))
     manifest = json.loads((corpus / "manifest.json").read_text())
+    (corpus / "manifest.json").write_text("{damaged")  # a damaged one is only rebuilt
+    process([warc], corpus, _options(20), LocalExecutor(1))
+    assert read_manifest(corpus)["documents"] == manifest["documents"]
     manifest["schema_version"] = "2"  # as newscorpus before the access column wrote it
     (corpus / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(

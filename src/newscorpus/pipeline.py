@@ -379,12 +379,16 @@ def _check_schema(corpus: Corpus) -> None:
 
 
 def _stored_schema_version(corpus: Corpus) -> str | None:
-    manifest = corpus.root / MANIFEST
-    if manifest.exists():
-        version = read_json(manifest).get("schema_version")
+    try:
+        version = read_json(corpus.root / MANIFEST).get("schema_version")
         return str(version) if version is not None else None
+    except (OSError, ValueError, AttributeError):  # none yet, or damaged: rebuilt at the end
+        pass
     for path in corpus_files(corpus.root):  # a first run stopped before its manifest
-        metadata = pq.read_schema(path).metadata or {}
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError):  # a damaged file: the store stage says so
+            continue
         version = metadata.get(b"newscorpus.schema_version")
         return version.decode() if version else None
     return None
