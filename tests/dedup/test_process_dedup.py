@@ -196,3 +196,23 @@ def test_one_url_is_one_document_whatever_its_language(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     process([write_warc(tmp_path / "w", pages)], corpus, _options(), LocalExecutor(1))
     assert len({r["id"] for r in _rows(corpus)}) == len(_rows(corpus)) == 1
+
+
+def test_an_amp_twin_gives_way_to_its_canonical_page(tmp_path: Path) -> None:
+    """CC-NEWS holds both pages of a story: the AMP one (rel=canonical to the other) comes
+    first and is longer (a caption the AMP template repeats), yet the page at its canonical
+    URL is the one kept, the twin counted as its copy. Either order of the input."""
+    paragraphs = _paragraphs(0, "en")
+    title = DEMO["stories"][0]["versions"]["en"]["title"]
+    url = "https://courier.test/2026/03/05/ferries.html"
+    head = f'<link rel="canonical" href="{url}">'
+    amp = _site_a(title, [*paragraphs, "Photo: the harbour at dawn, by our photographer."],
+                  "2026-03-05T08:00:00Z", head=head)  # fmt: skip
+    page = _site_a(title, paragraphs, "2026-03-05T08:00:00Z", head=head)
+    twins = [("https://courier.test/amp/2026/03/05/ferries.html", amp, HTML), (url, page, HTML)]
+    for order, pages in (("amp first", twins), ("page first", twins[::-1])):
+        corpus = tmp_path / order.replace(" ", "-")
+        warc = write_warc(tmp_path / f"warc-{order.replace(' ', '-')}", pages)
+        process([warc], corpus, _options(), LocalExecutor(1))
+        (row,) = _rows(corpus)
+        assert (row["url"], row["duplicate_count"]) == (url, 2), order

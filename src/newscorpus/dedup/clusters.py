@@ -14,8 +14,10 @@ range) -> connected components of all pairs -> a decision per component. Only th
 components step sees every pair, and it reads the documents of the components alone.
 
 Which document a cluster keeps: a document already stored by an earlier run (the corpus
-does not change under its users' feet), else the earliest published, then the longest,
-then the smallest id (so that the choice never depends on the order of the input). A
+does not change under its users' feet), else the earliest published, then the one
+fetched at its own canonical URL (not its AMP twin, not a syndicated copy pointing to the
+original), then the longest, then the smallest id (so that the choice never depends on the
+order of the input). A
 keeper takes only the members close to itself, not everything its cluster chains to.
 """
 
@@ -51,6 +53,8 @@ class Entries:
     text_keys: Keys
     # duplicate_count of the stored documents (1 for new ones)
     counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # fetched at its own canonical URL (all, when not given)
+    at_canonical: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -73,6 +77,9 @@ class Entries:
             return [values[row] for row in rows.tolist()]
 
         counts = self.counts[rows] if len(self.counts) else np.ones(len(rows), dtype=np.int64)
+        at_canonical = (
+            self.at_canonical[rows] if len(self.at_canonical) else np.ones(len(rows), np.bool_)
+        )
         return Entries(
             ids=pick(self.ids),
             published=pick(self.published),
@@ -81,6 +88,7 @@ class Entries:
             url_keys=self.url_keys[rows],
             text_keys=self.text_keys[rows],
             counts=counts,
+            at_canonical=at_canonical,
         )
 
 
@@ -323,12 +331,14 @@ def find_duplicates(
     return outcome
 
 
-def _rank(entries: Entries, row: int) -> tuple[bool, str, bool, str, int, str]:
+def _rank(entries: Entries, row: int) -> tuple[bool, str, bool, str, bool, int, str]:
     """Earliest publication first: by day, then a known time before a bare date (on the
-    same day, the copy that gives its time is the better witness), then by instant."""
+    same day, the copy that gives its time is the better witness), then by instant; then
+    the page at its canonical URL before its twins."""
     day, has_time, instant = _published(entries.published_of(row))
+    elsewhere = bool(len(entries.at_canonical)) and not entries.at_canonical[row]
     words = -int(entries.words[row])
-    return (day is None, day or "", not has_time, instant, words, entries.id_of(row))
+    return (day is None, day or "", not has_time, instant, elsewhere, words, entries.id_of(row))
 
 
 def _published(value: str | None) -> tuple[str | None, bool, str]:

@@ -69,6 +69,8 @@ def keys_schema(num_hashes: int, bands: int) -> pa.Schema:
             pa.field("text_key", pa.uint64(), nullable=False),
             pa.field("signature", pa.binary(4 * num_hashes), nullable=False),
             pa.field("duplicate_count", pa.int64(), nullable=False),
+            # fetched at its own canonical URL (not its AMP twin, not a syndicated copy)
+            pa.field("at_canonical", pa.bool_(), nullable=False),
             *(pa.field(band_column(b), pa.uint64(), nullable=False) for b in range(bands)),
         ]
     )
@@ -103,6 +105,7 @@ class KeyRows:
     published: list[str | None]
     words: list[int]
     texts: list[str]
+    at_canonical: list[bool]
 
     def table(self, options: DedupOptions, hasher: MinHasher) -> pa.Table:
         if options.near_duplicates:
@@ -125,6 +128,7 @@ class KeyRows:
                     [row.tobytes() for row in np.ascontiguousarray(signatures)], pa.binary(width)
                 ),
                 "duplicate_count": pa.array([1] * len(self.ids), pa.int64()),
+                "at_canonical": pa.array(self.at_canonical, pa.bool_()),
                 **{band_column(b): bands[:, b] for b in range(options.bands)},
             },
             schema=keys_schema(hasher.num_hashes, options.bands),
@@ -144,16 +148,25 @@ class KeysWriter:
         self.options = options
         self.hasher = options.hasher()
         self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes, options.bands))
-        self._pending = KeyRows([], [], [], [], [])
+        self._pending = KeyRows([], [], [], [], [], [])
         self._pending_bytes = 0
 
-    def add(self, doc_id: str, language: str, published: str | None, words: int, text: str) -> None:
+    def add(
+        self,
+        doc_id: str,
+        language: str,
+        published: str | None,
+        words: int,
+        text: str,
+        at_canonical: bool = True,
+    ) -> None:
         pending = self._pending
         pending.ids.append(doc_id)
         pending.languages.append(language)
         pending.published.append(published)
         pending.words.append(words)
         pending.texts.append(text)
+        pending.at_canonical.append(at_canonical)
         self._pending_bytes += sys.getsizeof(text)
         if len(pending.ids) >= self.BATCH or self._pending_bytes >= self.BATCH_BYTES:
             self._flush()
@@ -161,7 +174,7 @@ class KeysWriter:
     def _flush(self) -> None:
         if self._pending.ids:
             self._writer.write_table(self._pending.table(self.options, self.hasher))
-            self._pending = KeyRows([], [], [], [], [])
+            self._pending = KeyRows([], [], [], [], [], [])
             self._pending_bytes = 0
 
     def commit(self) -> Path:
@@ -245,7 +258,10 @@ class KeySpace:
 
     def entries(self, rows: npt.NDArray[np.int64]) -> Entries:
         """Entries of ``rows``, in that order, reading only the files holding them."""
-        columns = ["id", "published", "word_count", "url_key", "text_key", "duplicate_count"]
+        columns = [
+            "id", "published", "word_count", "url_key", "text_key", "duplicate_count",
+            "at_canonical",
+        ]  # fmt: skip
         schema = pa.schema([keys_schema(1, 0).field(name) for name in columns])
         parts, positions = [schema.empty_table()], [np.zeros(0, dtype=np.int64)]
         for number, where, file_rows in self._by_file(rows):
@@ -263,6 +279,7 @@ class KeySpace:
             url_keys=np.asarray(table.column("url_key").to_numpy(), dtype=np.uint64),
             text_keys=np.asarray(table.column("text_key").to_numpy(), dtype=np.uint64),
             counts=np.asarray(table.column("duplicate_count").to_numpy(), dtype=np.int64),
+            at_canonical=np.asarray(table.column("at_canonical").to_numpy(), dtype=np.bool_),
         )
 
 

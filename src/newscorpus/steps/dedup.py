@@ -15,6 +15,7 @@ from newscorpus.dedup.clusters import Decision
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import Document
 from newscorpus.steps.base import DropSink, Step
+from newscorpus.urls import normalize_url
 
 
 class ComputeDedupKeys(Step[Document, Document]):
@@ -30,8 +31,18 @@ class ComputeDedupKeys(Step[Document, Document]):
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
         for doc in docs:
-            self.writer.add(doc.id, doc.language, doc.published, doc.word_count, doc.text)
+            self.writer.add(
+                doc.id, doc.language, doc.published, doc.word_count, doc.text, _at_canonical(doc)
+            )
             yield doc
+
+
+def _at_canonical(doc: Document) -> bool:
+    """Fetched at its own canonical URL (tracking parameters aside), not at a twin."""
+    try:
+        return normalize_url(doc.url) == doc.canonical_url
+    except ValueError:
+        return False
 
 
 class ApplyDedup(Step[Document, Document]):
