@@ -792,3 +792,30 @@ def test_an_ipv6_literal_site_is_crawled(tmp_path: Path) -> None:
         site.stop()
     assert site.base.startswith("http://[::1]:")
     assert "/2026/03/01/a-story-served-over-ipv6.html" in paths(archived(run_dir))
+
+
+def test_an_articles_amp_twin_is_not_fetched(site: LocalNewsSite, tmp_path: Path) -> None:
+    """The home page links a story and its AMP page (they name each other): whichever is
+    fetched first is archived, the other is never requested, now or in a re-crawl. The
+    story found only as a page names its AMP twin, which is never requested either."""
+    page, amp = "/2026/03/05/ferries-are-back.html", "/amp/2026/03/05/ferries-are-back.html"
+    other, other_amp = "/2026/03/06/trams-run-late.html", "/amp/2026/03/06/trams-run-late.html"
+    for canonical, twin in ((page, amp), (other, other_amp)):
+        names = f'<link rel="canonical" href="{canonical}"><link rel="amphtml" href="{twin}">'
+        site.page(canonical, article_html(f"Story {canonical}", names))
+        site.page(
+            twin, article_html(f"Story {canonical}", f'<link rel="canonical" href="{canonical}">')
+        )
+    site.page("/", f'<html><body><a href="{page}">a</a> <a href="{amp}">amp</a> '
+                   f'<a href="{other}">b</a></body></html>')  # fmt: skip
+    run_dir = tmp_path / "run"
+    # one request at a time: the twin waits for its turn while the first is archived
+    ok(crawl([f"{site.base}/"], run_dir, "--delay", "0.05"))
+    fetched = [path for path in (page, amp) if site.requested(path)]
+    assert len(fetched) == 1 and len(site.requested(fetched[0])) == 1, fetched
+    assert site.requested(other_amp) == []
+    assert sorted(p for p in paths(archived(run_dir)) if "/2026/" in p) == sorted([*fetched, other])
+    assert stats(run_dir)["errors"] == 0  # a twin left out is not an error
+    before = len(site.log)
+    ok(crawl([f"{site.base}/"], run_dir, "--delay", "0.05"))
+    assert [r.path for r in site.log[before:] if "/2026/" in r.path] == []

@@ -80,13 +80,15 @@ def test_feeds_robots_and_links() -> None:
         "https://a.example/news.xml",
         "https://cdn.example/s.xml",
     ]
-    links, feeds = page_links(
-        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head>'
+    links, feeds, twins = page_links(
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
+        '<link rel="amphtml" href="/amp/a"><link rel="canonical" href="/a?x=1"></head>'
         '<body><a href="/a#top">a</a><a href="mailto:x@y">m</a><a href="/b" rel="nofollow">b'
         "</a></body></html>",
-        "https://a.example/",
+        "https://a.example/a",
     )
     assert links == ["https://a.example/a"] and feeds == ["https://a.example/rss"]
+    assert twins == ["https://a.example/amp/a", "https://a.example/a?x=1"]
 
 
 def test_articles_and_hubs() -> None:

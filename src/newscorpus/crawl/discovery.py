@@ -117,13 +117,15 @@ def is_xml(body: bytes) -> bool:
     )
 
 
-def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
-    """(links, feed links) of an HTML page, absolute, without fragments."""
+def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str], list[str]]:
+    """(links, feed links, twins) of an HTML page, absolute, without fragments. Twins are
+    the other pages of the same article the page names: its AMP version (``amphtml``)
+    and its canonical page."""
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.LxmlError, ValueError):
-        return [], []
-    links, feeds = [], []
+        return [], [], []
+    links, feeds, twins = [], [], []
     for element in tree.iter("a", "link"):
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
@@ -136,9 +138,11 @@ def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
             rel = (element.get("rel") or "").lower().split()
             if "alternate" in rel and (element.get("type") or "").lower() in _FEED_TYPES:
                 feeds.append(url)
+            elif ("amphtml" in rel or "canonical" in rel) and url != base:
+                twins.append(url)
         elif (element.get("rel") or "").lower() != "nofollow":
             links.append(url)
-    return links, feeds
+    return links, feeds, twins
 
 
 def in_sitemap_article(entry: SitemapEntry) -> bool:

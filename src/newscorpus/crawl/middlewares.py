@@ -46,6 +46,7 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 MAX_CRAWL_DELAY = 60.0  # seconds; beyond this a site is better crawled another day
 REFUSED = "newscorpus_refused"  # request meta: why the crawler itself refused a request
 REFUSED_WHY = "newscorpus_refused_why"  # and in a few words, where there is more to say
+ARCHIVED_TWIN = "newscorpus_archived_twin"  # meta: skipped, its twin is archived
 
 
 def crawl_frontier(crawler: Crawler) -> RedisFrontier | None:
@@ -285,6 +286,7 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         except FrontierUnreachable as exc:  # no turn, no request: politeness first
             raise IgnoreRequest(f"crawl state unreachable: {exc}") from None
         try:
+            self._unless_archived(request)
             response: Response = await super().download_request(request)
         except AddressRefused as exc:  # the connection reached a refused address
             raise refuse(request, exc.refusal, self.stats) from None
@@ -294,6 +296,21 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
             except FrontierUnreachable:
                 logger.warning("could not end the turn at %s: its lease runs out", host)
         return response
+
+    def _unless_archived(self, request: Request) -> None:
+        """An article archived while its request waited for its turn (its twin, an AMP or
+        canonical page, was) does not leave: checked here, as it would leave."""
+        context = crawl_context(self._politeness_crawler)
+        if context is None or request.meta.get("newscorpus_kind") != "article":
+            return
+        try:
+            archived = context.store.status(request.url) == "done"
+        except FrontierUnreachable:
+            return  # the response is checked again before it is archived
+        if archived:
+            self.stats.inc_value("newscorpus/skipped/twin_queued")
+            request.meta[ARCHIVED_TWIN] = True
+            raise IgnoreRequest(f"already archived: {request.url}")
 
     def _robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
         """A host's Crawl-delay, known before any request waiting for its rules leaves
