@@ -11,6 +11,7 @@ from newscorpus.crawl.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
     trap_reason,
+    twin_links,
 )
 from newscorpus.urls import looks_like_article
 
@@ -80,15 +81,22 @@ def test_feeds_robots_and_links() -> None:
         "https://a.example/news.xml",
         "https://cdn.example/s.xml",
     ]
-    links, feeds, twins = page_links(
-        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
-        '<link rel="amphtml" href="/amp/a"><link rel="canonical" href="/a?x=1"></head>'
+    links, feeds = page_links(
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head>'
         '<body><a href="/a#top">a</a><a href="mailto:x@y">m</a><a href="/b" rel="nofollow">b'
         "</a></body></html>",
-        "https://a.example/a",
+        "https://a.example/",
     )
     assert links == ["https://a.example/a"] and feeds == ["https://a.example/rss"]
-    assert twins == ["https://a.example/amp/a", "https://a.example/a?x=1"]
+    head = (
+        b'<html><head><LINK REL="amphtml" HREF="/amp/a"><link href=\'/a?x=1\' rel=canonical>'
+        b'<link rel="canonical" href="https://a.example/a"><link rel="stylesheet" href="/s.css">'
+        b"</head><body><link rel=amphtml href=/late></body></html>"
+    )
+    assert twin_links(head, "https://a.example/a") == [
+        "https://a.example/amp/a", "https://a.example/a?x=1", "https://a.example/late",
+    ]  # fmt: skip
+    assert twin_links(b"<html><body>no head</body></html>", "https://a.example/a") == []
 
 
 def test_articles_and_hubs() -> None:

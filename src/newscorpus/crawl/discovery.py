@@ -117,15 +117,13 @@ def is_xml(body: bytes) -> bool:
     )
 
 
-def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str], list[str]]:
-    """(links, feed links, twins) of an HTML page, absolute, without fragments. Twins are
-    the other pages of the same article the page names: its AMP version (``amphtml``)
-    and its canonical page."""
+def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str]]:
+    """(links, feed links) of an HTML page, absolute, without fragments."""
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.LxmlError, ValueError):
-        return [], [], []
-    links, feeds, twins = [], [], []
+        return [], []
+    links, feeds = [], []
     for element in tree.iter("a", "link"):
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
@@ -138,11 +136,33 @@ def page_links(html: bytes | str, base: str) -> tuple[list[str], list[str], list
             rel = (element.get("rel") or "").lower().split()
             if "alternate" in rel and (element.get("type") or "").lower() in _FEED_TYPES:
                 feeds.append(url)
-            elif ("amphtml" in rel or "canonical" in rel) and url != base:
-                twins.append(url)
         elif (element.get("rel") or "").lower() != "nofollow":
             links.append(url)
-    return links, feeds, twins
+    return links, feeds
+
+
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rb"""\b(rel|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+TWIN_HEAD_BYTES = 256 * 1024  # <link> tags live in the head
+
+
+def twin_links(html: bytes, base: str) -> list[str]:
+    """The other pages of the same article a page names in its head: its AMP version
+    (``rel="amphtml"``) and its canonical page, absolute. Read from the tags alone (the
+    crawler calls it on every archived article, as it is archived)."""
+    twins = []
+    for tag in _LINK_TAG.findall(html[:TWIN_HEAD_BYTES]):
+        attributes = {name.lower(): (a or b or c) for name, a, b, c in _ATTRIBUTE.findall(tag)}
+        rel = attributes.get(b"rel", b"").decode("latin-1").lower().split()
+        href = attributes.get(b"href", b"").decode("utf-8", "replace").strip()
+        if href and ("amphtml" in rel or "canonical" in rel):
+            try:
+                url = urljoin(base, href).split("#", 1)[0]
+            except ValueError:
+                continue
+            if url != base:
+                twins.append(url)
+    return twins
 
 
 def in_sitemap_article(entry: SitemapEntry) -> bool:

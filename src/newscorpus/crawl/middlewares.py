@@ -36,9 +36,11 @@ from twisted.internet.protocol import Factory
 from newscorpus.content_encoding import decode_content
 from newscorpus.crawl.addresses import AddressPolicy, Refusal, allowed_networks
 from newscorpus.crawl.context import CrawlContext, crawl_context
+from newscorpus.crawl.discovery import canonical_request_url, twin_links
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
 from newscorpus.crawl.state import Validators
+from newscorpus.urls import looks_like_article
 
 logger = logging.getLogger(__name__)
 
@@ -442,12 +444,30 @@ class WarcMiddleware:
                 warc=(name, writer.last_end),
             )
             request.meta["newscorpus_archived"] = True
+            self._twins_archived(context, decoded, response.url)
         else:  # a hub is done once its links are queued: the spider says so after parsing
             state.commit_warc(name, writer.last_end)
         writer.rotate_if_full()
         self.stats.inc_value("newscorpus/warc/records")
         self.stats.inc_value("newscorpus/warc/bytes", len(response.body))
         return response
+
+    def _twins_archived(self, context: CrawlContext, html: bytes, url: str) -> None:
+        """The article is archived: the pages it names as the same story (its AMP page,
+        its canonical page) are recorded as done, never fetched (one waiting for its
+        turn is dropped as it would leave). Done here, as the record is written, before
+        the host's next turn. Only article-shaped pages of this crawl: a canonical link to
+        a home or section page is a site's mistake, not a twin."""
+        for twin in twin_links(html, url):
+            try:
+                twin = canonical_request_url(twin)
+            except ValueError:
+                continue
+            if twin == url or not context.in_scope(twin) or not looks_like_article(twin):
+                continue
+            if context.store.status(twin) != "done":  # unknown, or queued
+                context.store.finish([twin], "done", "article")
+                self.stats.inc_value("newscorpus/skipped/twin")
 
 
 def request_chain(request: Request) -> list[str]:

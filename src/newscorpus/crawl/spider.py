@@ -301,9 +301,7 @@ class NewsSpider(scrapy.Spider):
                 yield from self._request(url, "article", 1)
 
     def _parse_html(self, response: Response, kind: str, depth: int) -> Iterator[scrapy.Request]:
-        links, feeds, twins = page_links(response.body, response.url)
-        if kind == "article" and response.meta.get("newscorpus_archived"):
-            self._archived_twins(twins)
+        links, feeds = page_links(response.body, response.url)
         for feed in feeds:
             yield from self._request(feed, "feed", depth)
         source = self.source_of(response.url)
@@ -319,23 +317,6 @@ class NewsSpider(scrapy.Spider):
                 yield from self._request(url, "article", depth + 1)
             else:
                 yield from self._request(url, "hub", depth + 1)
-
-    def _archived_twins(self, twins: list[str]) -> None:
-        """The article is archived: its twins (AMP page, canonical page) are the same story
-        and are not fetched (a request already queued is dropped before it leaves). Only
-        article-shaped pages of this crawl: a canonical link to a home or section page is
-        a site's mistake, not a twin."""
-        for twin in twins:
-            try:
-                url = canonical_request_url(twin)
-            except ValueError:
-                continue
-            if not self.in_scope(url) or not looks_like_article(url):
-                continue
-            self.seen.add(url)
-            if self.store.status(url) != "done":  # unknown, or queued: dropped on its turn
-                self.store.finish([url], "done", "article")
-                self.crawler.stats.inc_value("newscorpus/skipped/twin")
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
