@@ -147,12 +147,14 @@ class MeridianSite:
 """
 
     def _article(self, story: dict[str, Any], language: str) -> str:
+        head = self._article_head(story, language)
+        main = self._article_main(story, language)
+        return self._chrome(language, story["versions"][language]["title"], head, main)
+
+    def _article_head(self, story: dict[str, Any], language: str) -> str:
+        """What an article page says of itself: canonical, hreflang, meta, JSON-LD."""
         version = story["versions"][language]
-        words = self.data["boilerplate"][language]
         url = self.base + self.article_path(story, language)
-        stories = self.data["stories"]
-        other = stories[(stories.index(story) + 1) % len(stories)]
-        other_url = self.article_path(other, language)
         alternates = "\n".join(
             f'<link rel="alternate" hreflang="{lang}" href="{self.base}'
             f'{self.article_path(story, lang)}">'
@@ -185,6 +187,15 @@ class MeridianSite:
 <meta property="article:section" content="{escape(story["section"][language])}">
 {"".join(f'<meta property="article:tag" content="{escape(t)}">' for t in version["tags"])}
 <script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
+        return head
+
+    def _article_main(self, story: dict[str, Any], language: str) -> str:
+        """The article as readers see it, with the clutter real sites put in its body."""
+        version = story["versions"][language]
+        words = self.data["boilerplate"][language]
+        stories = self.data["stories"]
+        other = stories[(stories.index(story) + 1) % len(stories)]
+        other_url = self.article_path(other, language)
         paragraphs = [f"<p>{escape(p)}</p>" for p in version["paragraphs"]]
         see_also = (
             f'<p class="related">{escape(words["see_also"])} '
@@ -217,7 +228,7 @@ class MeridianSite:
 <a href="#">Telegram</a> <a href="#">E-mail</a></div>
 </article>
 <aside class="latest"><h2>{escape(words["latest"])}</h2><ul>{latest}</ul></aside>"""
-        return self._chrome(language, version["title"], head, main)
+        return main
 
     def _section(self, language: str) -> str:
         words = self.data["boilerplate"][language]
