@@ -366,7 +366,7 @@ def run_steps(
     return iter(stream)
 
 
-def _check_schema(corpus: Corpus) -> None:
+def check_schema(corpus: Corpus) -> None:
     """A corpus stored under another schema is not extended: its files and the new ones
     would not load as one table."""
     found = _stored_schema_version(corpus)
@@ -438,7 +438,7 @@ def process(
     folder = Corpus(corpus)
     folder.prepare()
     with folder.lock():
-        _check_schema(folder)
+        check_schema(folder)
         _check_options(folder, options)
         shards = plan_shards(folder, files, records_per_shard)
         world_size = len(ShardPlan.read(folder).numbers())

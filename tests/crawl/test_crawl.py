@@ -819,3 +819,18 @@ def test_an_articles_amp_twin_is_not_fetched(site: LocalNewsSite, tmp_path: Path
     before = len(site.log)
     ok(crawl([f"{site.base}/"], run_dir, "--delay", "0.05"))
     assert [r.path for r in site.log[before:] if "/2026/" in r.path] == []
+
+
+def test_build_into_a_corpus_of_another_schema_fails_before_the_crawl(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text('{"format": "newscorpus", "schema_version": "2"}')
+    command = [sys.executable, "-m", "newscorpus", "build", f"{site.base}/", "--out",
+               str(corpus), "--allow-private"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "holds documents of schema 2" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert site.log == []  # not one request

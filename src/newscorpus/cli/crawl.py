@@ -302,11 +302,14 @@ def build_command(
 ) -> None:
     """Crawl news sites and build a corpus from what was archived (crawl + process)."""
     from newscorpus.corpus import Corpus
+    from newscorpus.pipeline import check_schema
 
     output: Output = ctx.obj
     run_dir = run_dir or corpus.parent / f"{corpus.name}-crawl"
     output_folders(corpus, run_dir)
-    Corpus(corpus).prepare()  # a corpus that cannot be written is said before the crawl
+    # a corpus that cannot be written, or not extended, is said before the crawl
+    Corpus(corpus).prepare()
+    check_schema(Corpus(corpus))
     warcs = run_crawl_command(list(seeds), run_dir, output.inner(), **options)
     if not warcs:
         raise UserError("the crawl archived no page; nothing to process")
