@@ -33,8 +33,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
 from newscorpus._version import __version__
@@ -72,11 +70,10 @@ from newscorpus.store.boilerplate import (
 )
 from newscorpus.store.boilerplate_index import learn_boilerplate, learned_lines
 from newscorpus.store.card import write_card
-from newscorpus.store.manifest import MANIFEST, flat_options, write_manifest
+from newscorpus.store.manifest import flat_options, stored_schema_version, write_manifest
 from newscorpus.store.parquet import (
     DroppedWriter,
     ShardWriter,
-    corpus_files,
     iter_rows,
     remove_shard_outputs,
 )
@@ -369,29 +366,13 @@ def run_steps(
 def check_schema(corpus: Corpus) -> None:
     """A corpus stored under another schema is not extended: its files and the new ones
     would not load as one table."""
-    found = _stored_schema_version(corpus)
+    found = stored_schema_version(corpus.root)
     if found is not None and found != SCHEMA_VERSION:
         raise UserError(
             f"{corpus.root} holds documents of schema {found}; this newscorpus writes schema "
             f"{SCHEMA_VERSION} (the README's schema history says what changed): process "
             "into another --out"
         )
-
-
-def _stored_schema_version(corpus: Corpus) -> str | None:
-    try:
-        version = read_json(corpus.root / MANIFEST).get("schema_version")
-        return str(version) if version is not None else None
-    except (OSError, ValueError, AttributeError):  # none yet, or damaged: rebuilt at the end
-        pass
-    for path in corpus_files(corpus.root):  # a first run stopped before its manifest
-        try:
-            metadata = pq.read_schema(path).metadata or {}
-        except (OSError, ValueError):  # a damaged file: the store stage says so
-            continue
-        version = metadata.get(b"newscorpus.schema_version")
-        return version.decode() if version else None
-    return None
 
 
 def _check_options(corpus: Corpus, options: ProcessOptions) -> None:

@@ -107,6 +107,10 @@ class KeyRows:
     texts: list[str]
     at_canonical: list[bool]
 
+    @classmethod
+    def empty(cls) -> KeyRows:
+        return cls([], [], [], [], [], [])
+
     def table(self, options: DedupOptions, hasher: MinHasher) -> pa.Table:
         if options.near_duplicates:
             signatures = hasher.signatures(self.texts)
@@ -148,7 +152,7 @@ class KeysWriter:
         self.options = options
         self.hasher = options.hasher()
         self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes, options.bands))
-        self._pending = KeyRows([], [], [], [], [], [])
+        self._pending = KeyRows.empty()
         self._pending_bytes = 0
 
     def add(
@@ -174,7 +178,7 @@ class KeysWriter:
     def _flush(self) -> None:
         if self._pending.ids:
             self._writer.write_table(self._pending.table(self.options, self.hasher))
-            self._pending = KeyRows([], [], [], [], [], [])
+            self._pending = KeyRows.empty()
             self._pending_bytes = 0
 
     def commit(self) -> Path:

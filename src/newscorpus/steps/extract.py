@@ -710,11 +710,11 @@ def declared_access(
     article: dict[str, Any], items: list[dict[str, Any]], meta: dict[str, list[str]]
 ) -> str | None:
     """The page's access as it declares it to search engines, "paywalled" or "free", else
-    None: the
-    article's JSON-LD ``isAccessibleForFree`` (a part of it declared not free, as Google
-    asks for paywalled sections, makes it paywalled), else another JSON-LD object's (the
-    WebPage), else OpenGraph's ``article:content_tier``. What is visible is what the
-    page's HTML holds: a paywalled page's text is its teaser or what the wall covers."""
+    None: the article's JSON-LD ``isAccessibleForFree`` (a part of it declared not free,
+    as Google asks for paywalled sections, makes it paywalled), else another JSON-LD
+    object's (the WebPage), else OpenGraph's ``article:content_tier``. What is visible is
+    what the page's HTML holds: a paywalled page's text is its teaser or what the wall
+    covers."""
     for item in ([article] if article else []) + [i for i in items if i is not article]:
         free = _declared_free(item.get("isAccessibleForFree"))
         parts = item.get("hasPart")

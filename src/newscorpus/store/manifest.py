@@ -104,7 +104,9 @@ class Manifest(TypedDict):
 
 
 # Pipeline order of the steps, for listings of what was removed; unknown steps go last.
-STEP_ORDER = ("read", "extract", "pages", "clean", "boilerplate", "language", "filter", "dedup")
+STEP_ORDER = (
+    "read", "extract", "pages", "access", "clean", "boilerplate", "language", "filter", "dedup",
+)  # fmt: skip
 
 
 def read_manifest(corpus: Path) -> Manifest:
@@ -113,6 +115,25 @@ def read_manifest(corpus: Path) -> Manifest:
         return cast("Manifest", read_rebuilt_json(corpus / MANIFEST))
     except FileNotFoundError:
         raise UserError(f"{corpus}: not a newscorpus corpus (no {MANIFEST})") from None
+
+
+def stored_schema_version(corpus: Path) -> str | None:
+    """The schema the corpus's documents were written with: its manifest's word, else (a
+    first run stopped before its manifest) its Parquet files'; None for a new corpus. A
+    damaged manifest or file says nothing here: the run rebuilds or reports it."""
+    try:
+        version = read_json(corpus / MANIFEST).get("schema_version")
+        return str(version) if version is not None else None
+    except (OSError, ValueError, AttributeError):
+        pass
+    for path in corpus_files(corpus):
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError):
+            continue
+        version = metadata.get(b"newscorpus.schema_version")
+        return version.decode() if version else None
+    return None
 
 
 def removed_counts(manifest: Manifest) -> list[tuple[str, str, int]]:
