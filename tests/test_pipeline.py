@@ -97,13 +97,15 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     report = json.loads((corpus / "boilerplate.json").read_text(encoding="utf-8"))
     assert report["domains"]["127.0.0.1"]["removed"] >= 24  # a prompt in each of 24 articles
     # each story once per language; the wire's copies (en, fr) are counted, not stored
+    # (and in English a live blog and an article rendered from its page data)
     stories = len(demo["stories"])
     for language in ("en", "fr", "de", "ru", "ar", "zh"):
         mine = [r for r in rows if r["language"] == language]
-        assert len(mine) == stories, (language, [r["url"] for r in mine])
+        specials = 2 if language == "en" else 0
+        assert len(mine) == stories + specials, (language, [r["url"] for r in mine])
         copied = sorted(r["duplicate_count"] for r in mine)
         wired = WIRE_STORIES if language in WIRE_LANGUAGES else 0
-        assert copied == [1] * (stories - wired) + [2] * wired, language
+        assert copied == [1] * (stories + specials - wired) + [2] * wired, language
     ru = next(r for r in rows if r["language"] == "ru" and "/ru/2026/" in r["url"])
     letters = [ch for ch in ru["text"] if ch.isalpha()]
     cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in letters)
@@ -113,6 +115,7 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     paywalled = [s for s in demo["stories"] if s.get("access") == "paywalled"]
     flagged = sorted(r["language"] for r in rows if r["access"] == "paywalled")
     assert paywalled and flagged == sorted(paywalled[0]["versions"])
+    _assert_the_demos_page_types(demo, rows)
     # layout, manifest, card
     for row in rows:
         assert (corpus / "data" / row["language"]).is_dir()
@@ -123,6 +126,38 @@ def test_demo_warc_becomes_a_corpus(demo_warc: Path, tmp_path: Path) -> None:
     assert manifest["steps"]["extract.seen"] >= len(rows)
     card = (corpus / "README.md").read_text()
     assert card.startswith("---\nconfigs:") and 'config_name: "zh"' in card
+
+
+def _assert_the_demos_page_types(demo: dict, rows: list[dict]) -> None:
+    """Each of the demo's page types is one row, as it should read."""
+    # the story in three pages: stitched in order on its first page, in every language
+    cut = next(s for s in demo["stories"] if s.get("pages") == 3)
+    stitched = [r for r in rows if r["pages"] > 1]
+    assert sorted(r["language"] for r in stitched) == sorted(cut["versions"])
+    for row in stitched:
+        assert row["pages"] == 3 and row["complete"] and "?page=" not in row["url"]
+        paragraphs = cut["versions"][row["language"]]["paragraphs"]
+        assert row["text"].split("\n\n")[-len(paragraphs) :] == paragraphs, row["language"]
+    assert all(r["complete"] for r in rows)
+    # the live blog: one row, its five updates oldest first with their times
+    blog = demo["live_blog"]
+    (live,) = [r for r in rows if r["page_type"] == "live_blog"]
+    assert [u["time"] for u in live["updates"]] == [u["time"] for u in blog["updates"]]
+    assert [u["text"].split("\n\n") for u in live["updates"]] == [
+        [u["headline"], u["text"]] for u in blog["updates"]
+    ]
+    assert all(u["text"] in live["text"] for u in blog["updates"])
+    assert {r["page_type"] for r in rows if r is not live} == {"article"}
+    # the article only in its page data: its text, whole
+    app = demo["app_article"]
+    (rendered,) = [r for r in rows if r["url"].endswith(f"/{app['slug']}.html")]
+    assert rendered["text"].split("\n\n")[-len(app["paragraphs"]) :] == app["paragraphs"]
+    # the story with an AMP twin: one row, the canonical page's
+    twin = next(s for s in demo["stories"] if s.get("amp"))
+    slug = twin["versions"]["en"]["slug"]
+    assert [r["url"] for r in rows if slug in r["url"]] == [
+        r["canonical_url"] for r in rows if slug in r["url"]
+    ]
 
 
 def test_corpus_loads_with_datasets(demo_warc: Path, tmp_path: Path) -> None:
@@ -734,9 +769,9 @@ def test_a_corpus_of_another_schema_is_not_extended(tmp_path: Path) -> None:
     (corpus / "manifest.json").write_text("{damaged")  # a damaged one is only rebuilt
     process([warc], corpus, _options(20), LocalExecutor(1))
     assert read_manifest(corpus)["documents"] == manifest["documents"]
-    manifest["schema_version"] = "2"  # as newscorpus before the access column wrote it
+    manifest["schema_version"] = "3"  # as newscorpus before the page columns wrote it
     (corpus / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(
-        UserError, match="holds documents of schema 2; this newscorpus writes schema 3"
+        UserError, match="holds documents of schema 3; this newscorpus writes schema 4"
     ):
         process([_article_warc(tmp_path / "more", 3, prefix="more")], corpus, _options(20))

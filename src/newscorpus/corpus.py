@@ -57,6 +57,11 @@ class Corpus:
         return self.state / "boilerplate.sqlite"
 
     @property
+    def page_index(self) -> Path:
+        """The pages of this run's multi-page articles (``store.page_index``)."""
+        return self.state / "pages.parquet"
+
+    @property
     def dedup_dir(self) -> Path:
         return self.state / "dedup"
 

@@ -14,12 +14,24 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 code for "undetermined"
 # The values of ``access`` (None: the page does not say).
 FREE = "free"
 PAYWALLED = "paywalled"
+# The values of ``page_type``.
+ARTICLE = "article"
+LIVE_BLOG = "live_blog"
+OTHER_PAGE = "other"  # not an article (kept only when non-articles are not dropped)
+
+
+@dataclass(slots=True)
+class Update:
+    """One update of a live blog: when it was posted, and its text."""
+
+    time: str | None
+    text: str
 
 
 @dataclass(slots=True)
@@ -50,6 +62,10 @@ class Document:
     tags: list[str] = field(default_factory=list)
     translations: list[Translation] = field(default_factory=list)
     access: str | None = None  # "free", "paywalled", or None when the page does not say
+    page_type: str = ARTICLE
+    pages: int = 1  # pages of a multi-page article stitched into this document
+    complete: bool = True  # False when a page of the article was not found
+    updates: list[Update] = field(default_factory=list)
     crawled_at: str | None = None
     warc_file: str = ""
     warc_offset: int = 0
@@ -60,13 +76,19 @@ class Document:
     # a hint for language identification.
     declared_language: str | None = None
     # The page's schema.org or OpenGraph type ("newsarticle", "collectionpage", "website").
-    page_type: str | None = None
+    declared_type: str | None = None
+    # A page of an article cut into several (webpage.pagination): the article's URL
+    # without page number, this page's number, the highest number it links to.
+    page_key: str | None = None
+    page_number: int = 1
+    page_last: int = 1
 
     def to_row(self, schema: pa.Schema | None = None) -> dict[str, Any]:
         """The document as a row of ``schema`` (``SCHEMA`` by default)."""
         names = (schema or SCHEMA).names
         row = {name: getattr(self, name) for name in names if name in _FIELDS}
         row["translations"] = [{"language": t.language, "url": t.url} for t in self.translations]
+        row["updates"] = [{"time": u.time, "text": u.text} for u in self.updates]
         return row
 
     @classmethod
@@ -74,6 +96,7 @@ class Document:
         """Inverse of ``to_row`` (for reading a stored corpus back)."""
         values = {name: value for name, value in row.items() if name in _FIELDS}
         values["translations"] = [Translation(**t) for t in row.get("translations") or []]
+        values["updates"] = [Update(**u) for u in row.get("updates") or []]
         for list_field in ("authors", "tags"):
             values[list_field] = list(values.get(list_field) or [])
         return cls(**values)
@@ -100,6 +123,13 @@ SCHEMA = pa.schema(
             pa.list_(pa.struct([pa.field("language", pa.string()), pa.field("url", pa.string())])),
         ),
         pa.field("access", pa.string()),
+        pa.field("page_type", pa.string(), nullable=False),
+        pa.field("pages", pa.int16(), nullable=False),
+        pa.field("complete", pa.bool_(), nullable=False),
+        pa.field(
+            "updates",
+            pa.list_(pa.struct([pa.field("time", pa.string()), pa.field("text", pa.string())])),
+        ),
         pa.field("crawled_at", pa.string()),
         pa.field("warc_file", pa.string()),
         pa.field("warc_offset", pa.int64()),
@@ -110,11 +140,19 @@ SCHEMA = pa.schema(
     metadata={"newscorpus.schema_version": SCHEMA_VERSION},
 )
 
-_FIELDS = frozenset(Document.__slots__) - {"translations"}
+_FIELDS = frozenset(Document.__slots__) - {"translations", "updates"}
 
 # Between the per-shard stages of ``process``: the stored columns plus working state.
-STAGED_SCHEMA = SCHEMA.append(pa.field("declared_language", pa.string())).append(
-    pa.field("page_type", pa.string())
+STAGED_SCHEMA = pa.schema(
+    [
+        *SCHEMA,
+        pa.field("declared_language", pa.string()),
+        pa.field("declared_type", pa.string()),
+        pa.field("page_key", pa.string()),
+        pa.field("page_number", pa.int16()),
+        pa.field("page_last", pa.int16()),
+    ],
+    metadata=SCHEMA.metadata,
 )
 
 # Documents kept aside by ``--keep-dropped``: which step dropped them and why.
@@ -141,6 +179,11 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "access": "`paywalled` or `free` as the page declares it (schema.org isAccessibleForFree, "
     "article:content_tier), null when it does not; a paywalled page's text is what its HTML "
     "shows",
+    "page_type": "`article`, `live_blog` (schema.org LiveBlogPosting: its updates in "
+    "`updates`), or `other` when pages that are not articles are kept",
+    "pages": "pages of a multi-page article stitched, in order, into `text` (1 for most)",
+    "complete": "false when a page of a multi-page article was not found: `text` lacks it",
+    "updates": "a live blog's updates, oldest first: {time (ISO 8601 or null), text}",
     "crawled_at": "time of the fetch, ISO 8601 UTC (from the WARC record)",
     "warc_file": "name of the WARC file that holds the raw response",
     "warc_offset": "byte offset of the response record in `warc_file`",

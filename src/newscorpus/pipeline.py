@@ -10,9 +10,9 @@ Each shard goes through three stages, with a corpus-wide step after each of the 
 1. **extract** (per shard): WARC records -> documents, cleaned, non-articles dropped,
    line counts taken; the documents are staged in ``.state``.
 2. **learn** (driver): the shards' line counts are merged into the boilerplate index,
-   which keeps growing across runs.
-3. **filter** (per shard): boilerplate removed, language identified, quality filters;
-   dedup keys computed (URL, exact text, MinHash signature).
+   which keeps growing across runs; the pages of multi-page articles are indexed.
+3. **filter** (per shard): multi-page articles stitched, boilerplate removed, language
+   identified, quality filters; dedup keys computed (URL, exact text, MinHash signature).
 4. **dedup** (driver): the new documents' keys are clustered with each other and with the
    corpus's dedup index; the decisions are saved before anything is stored.
 5. **store** (per shard): decisions applied, the shard's Parquet files renamed into place,
@@ -32,6 +32,8 @@ from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pyarrow.parquet as pq
 
 from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
@@ -63,6 +65,7 @@ from newscorpus.steps import (
     Step,
 )
 from newscorpus.steps.boilerplate import DOCUMENT_LINES_SCHEMA, CountLines, RemoveBoilerplate
+from newscorpus.steps.multipage import StitchPages
 from newscorpus.store.boilerplate import (
     AUDIT_LINES_PER_SHARD,
     most_common,
@@ -71,6 +74,7 @@ from newscorpus.store.boilerplate import (
 from newscorpus.store.boilerplate_index import learn_boilerplate, learned_lines
 from newscorpus.store.card import write_card
 from newscorpus.store.manifest import flat_options, stored_schema_version, write_manifest
+from newscorpus.store.page_index import index_pages, page_parts
 from newscorpus.store.parquet import (
     DroppedWriter,
     ShardWriter,
@@ -258,6 +262,8 @@ def _filter_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     shard, options = task.shard, task.options
     extracted = read_json(corpus.extracted_marker(shard.number))
     learned = learned_lines(corpus.boilerplate_index, options.boilerplate_min_documents)
+    page_keys = pq.read_table(corpus.staged(shard.number), columns=["page_key"]).column(0)
+    pages = page_parts(corpus, set(page_keys.drop_null().to_pylist()))
     staged = (Document.from_row(row) for row in iter_rows(corpus.staged(shard.number)))
     with (
         DroppedWriter(corpus.root, shard.number) as dropped,
@@ -266,7 +272,12 @@ def _filter_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     ):
         on_drop = _drop_sink(task, dropped)
         remover = RemoveBoilerplate(learned, options.boilerplate_rules, on_drop=on_drop)
-        steps = [remover, *filter_steps(options, on_drop), ComputeDedupKeys(keys)]
+        steps = [
+            StitchPages(pages),
+            remover,
+            *filter_steps(options, on_drop),
+            ComputeDedupKeys(keys),
+        ]
         remove_shard_outputs(corpus.root, shard.number, data=False, dropped_steps=_names(steps))
         for document in run_steps(steps, staged, task):
             filtered.write(document.to_row(STAGED_SCHEMA))
@@ -309,8 +320,7 @@ def _store_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
         writer.commit()
     counts = dict(filtered["counts"])
     counts.update(step.stats_dict())
-    counts["write.documents"] = sum(writer.documents.values())
-    counts.update({f"write.access_{value}": n for value, n in writer.access.items()})
+    counts.update(writer.counts())
     return ShardResult(
         shard=shard.number,
         input=shard.path,
@@ -430,9 +440,12 @@ def process(
         extracted = _run_stage(executor, run_extract_stage, tasks, progress)
         learn_boilerplate(folder, [s.number for s in shards])
         ready = [t for t in tasks if not extracted[t.shard.number].error]
+        index_pages(folder, [t.shard.number for t in ready])
         filtered = _run_stage(executor, run_filter_stage, ready, progress)
         ready = [t for t in ready if not filtered[t.shard.number].error]
         stored = _deduplicate_and_store(folder, ready, executor, progress, options)
+        if all(folder.marker(t.shard.number).exists() for t in tasks):
+            folder.page_index.unlink(missing_ok=True)  # every page is stitched and stored
         results = sorted({**extracted, **filtered, **stored}.values(), key=lambda r: r.shard)
         manifest = write_manifest(corpus, options.as_dict(), __version__)
         write_boilerplate_report(corpus)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
 
+from newscorpus.demo import DemoSite
 from tests.conftest import crawl, ctrl_c_reaches_it
 from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html, html
 
@@ -834,3 +835,37 @@ def test_build_into_a_corpus_of_another_schema_fails_before_the_crawl(
     assert "holds documents of schema 2" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert site.log == []  # not one request
+
+
+def test_the_demos_page_types_cost_what_they_should(tmp_path: Path) -> None:
+    """The demo outlet's story in three pages: every page fetched once, though only its
+    first is listed anywhere, and none counted against the site's page limit; its AMP
+    twin never requested (its article, listed first by the sitemap, goes first)."""
+    with DemoSite() as demo:
+        site = demo.meridian
+        ok(crawl([f"{site.base}/"], tmp_path / "run", "--delay", "0.05"))
+        cut = next(s for s in site.data["stories"] if s.get("pages") == 3)
+        pages = [
+            f"{site.base}{site.article_path(cut, language)}{suffix}"
+            for language in cut["versions"]
+            for suffix in ("", "?page=2", "?page=3")
+        ]
+        assert [demo.requests[url] for url in pages] == [1] * 18
+        ((amp, story, language),) = site.amp_paths()
+        assert demo.requests[site.base + amp] == 0
+        assert demo.requests[site.base + site.article_path(story, language)] == 1
+        assert set(pages) <= set(archived(tmp_path / "run"))
+        crawl_stats = stats(tmp_path / "run")
+        assert crawl_stats["scrapy"]["newscorpus/article_pages_found"] == 12
+        assert crawl_stats["per_host"]["127.0.0.1"]["article_pages_archived"] == 12
+        assert crawl_stats["errors"] <= 1  # the footer's /newsletter link is a 404
+        # a page limit that the site's other pages fill exactly still takes every page
+        counted = [
+            url
+            for url in demo.requests
+            if url.startswith(site.base) and not url.endswith((".txt", ".xml"))
+            and "?page=" not in url
+        ]  # fmt: skip
+        limit = str(len(counted))
+        ok(crawl([f"{site.base}/"], tmp_path / "limited", "--max-pages-per-site", limit))
+        assert sorted(archived(tmp_path / "limited")) == sorted(archived(tmp_path / "run"))

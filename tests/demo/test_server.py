@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import urllib.error
 import urllib.request
+from html import escape
 
 import pytest
 
@@ -36,7 +37,8 @@ def test_discovery_files(demo_site: DemoSite) -> None:
     status, headers, feed = get(f"{base}/fr/feed.xml")
     assert status == 200 and "rss" in headers["Content-Type"] and b"<item>" in feed
     _, _, sitemap = get(f"{base}/sitemap-articles.xml")
-    assert sitemap.count(b"<loc>") == 24 + 6 + 1  # articles, sections, about
+    # articles, live blog, app-rendered article, AMP twin, sections, about
+    assert sitemap.count(b"<loc>") == 24 + 3 + 6 + 1
     assert get(f"{base}/no/such/page")[0] == 404
 
 
@@ -86,3 +88,30 @@ def test_wire_republishes_stories_under_its_own_urls(demo_site: DemoSite) -> Non
     _, _, body = get(demo_site.wire.base + paths[0])
     origin = demo_site.meridian.data["stories"][0]["versions"]["en"]["paragraphs"][0]
     assert origin.encode() in body
+
+
+def test_the_outlet_has_a_page_of_each_kind(demo_site: DemoSite) -> None:
+    """A story cut into three pages, a live blog, an article only in its page data, an AMP
+    twin (and a paywalled story: see the pipeline's demo test)."""
+    site = demo_site.meridian
+    story = next(s for s in site.data["stories"] if s.get("pages") == 3)
+    path = site.article_path(story, "en")
+    pages = [
+        get(f"{site.base}{path}{'' if n == 1 else f'?page={n}'}")[2].decode() for n in (1, 2, 3)
+    ]
+    paragraphs = [escape(p) for p in story["versions"]["en"]["paragraphs"]]
+    for number, page in enumerate(pages):
+        assert [p in page for p in paragraphs] == [n // 2 == number for n in range(6)]
+    assert 'rel="next"' in pages[0] and 'rel="prev"' not in pages[0]
+    assert 'rel="prev"' in pages[2] and 'rel="next"' not in pages[2]
+    assert get(f"{site.base}{path}?page=4")[0] == 404
+    live = get(site.base + site.special_path("live_blog"))[2].decode()
+    assert '"LiveBlogPosting"' in live and live.count('class="liveblog-post"') == 5
+    app = get(site.base + site.special_path("app_article"))[2].decode()
+    first = site.data["app_article"]["paragraphs"][0]
+    assert "__NEXT_DATA__" in app and f"<p>{first[:40]}" not in app and first[:40] in app
+    ((amp_path, amp_story, language),) = site.amp_paths()
+    amp = get(site.base + amp_path)[2].decode()
+    canonical = site.base + site.article_path(amp_story, language)
+    assert f'<link rel="canonical" href="{canonical}">' in amp
+    assert f'rel="amphtml" href="{site.base}{amp_path}"' in get(canonical)[2].decode()

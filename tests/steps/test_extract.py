@@ -317,6 +317,32 @@ def test_an_app_rendered_page_gives_its_text_from_the_page_data() -> None:
     assert doc is not None and doc.text.split() == " ".join(PARAGRAPHS).split()
 
 
+def test_an_app_rendered_page_gives_its_text_from_content_blocks() -> None:
+    """The article as a list of content blocks in the page's state, no HTML at all: Arc
+    XP's ``{"type": "text", "content"}``, rich text made of spans (Portable Text), in
+    ``__NEXT_DATA__`` or a ``window.__INITIAL_STATE__`` assignment. Blocks that are not
+    prose (an image's caption, an ad) are left out."""
+    arc = [{"type": "text", "content": p} for p in PARAGRAPHS]
+    arc.insert(1, {"type": "image", "caption": "The night train at the station, on Monday."})
+    arc.insert(2, {"type": "ad", "content": "Advertisement: sleeper cabins from 49 euros!"})
+    spans = [
+        {"_type": "block", "children": [{"_type": "span", "text": p[:20]}, {"text": p[20:]}]}
+        for p in PARAGRAPHS
+    ]
+    shell = "<div id='app'><nav><a href='/'>Home</a></nav><p>Loading…</p></div>"
+    for state, script in [
+        ({"props": {"story": {"content_elements": arc}}}, "<script id='__NEXT_DATA__' "
+         "type='application/json'>{}</script>"),
+        ({"article": {"body": spans}}, "<script>window.__INITIAL_STATE__ = {};</script>"),
+    ]:  # fmt: skip
+        page = script.replace("{}", json.dumps(state))
+        doc, step = _extract(
+            f"<html><head><title>Night</title></head><body>{shell}{page}</body></html>"
+        )
+        assert doc is not None and step.stats["text_from_page_data"] == 1
+        assert doc.text.split("\n\n")[-3:] == PARAGRAPHS
+
+
 def test_embedded_social_posts_are_not_the_articles_text() -> None:
     tweet = (
         '<blockquote class="twitter-tweet"><p lang="en">Gutfeld drew nearly triple the '
@@ -377,10 +403,10 @@ def _listing(read_more: bool) -> str:
 
 def test_a_page_of_link_teasers_is_a_listing_not_an_article() -> None:
     doc, step = _extract(_listing(read_more=False), "https://news.test/transport/recent")
-    assert doc is not None and doc.page_type == "linklist"
+    assert doc is not None and doc.declared_type == "linklist"
     assert step.stats["link_lists_found"] == 1
     article, step = _extract(_listing(read_more=True), "https://news.test/transport/recent")
-    assert article is not None and article.page_type is None  # two linked lines of eight
+    assert article is not None and article.declared_type is None  # two linked lines of eight
     assert "link_lists_found" not in step.stats
 
 

@@ -166,7 +166,7 @@ def test_real_list_articles_that_say_they_are_articles_are_kept(name: str) -> No
     html = gzip.decompress((folder / "html" / name).read_bytes())
     response = WarcResponse(truth["url"], html, None, 200, None, "real.warc.gz", 0)
     document = Extract().extract(response)
-    assert document is not None and document.page_type == "newsarticle"
+    assert document is not None and document.declared_type == "newsarticle"
     document.language = "en"
     step = QualityFilter()
     assert list(step.run([document])) == [document], step.stats

@@ -58,7 +58,7 @@ def test_real_articles_are_not_taken_for_listings(name: str) -> None:
     docs = list(pages.run(extract.run(responses)))
     assert len(docs) >= len(responses) - 2 and not pages.stats, pages.stats
     assert "link_lists_found" not in extract.stats
-    assert sum(d.page_type in ARTICLE_TYPES for d in docs) > len(responses) * 0.7
+    assert sum(d.declared_type in ARTICLE_TYPES for d in docs) > len(responses) * 0.7
 
 
 def test_real_listing_pages_are_told_from_real_prose_pages() -> None:
@@ -68,7 +68,7 @@ def test_real_listing_pages_are_told_from_real_prose_pages() -> None:
     warc = need_shared(SHARED / "fixtures" / "warc" / "cc-main-2020-34-sample.warc.gz")
     step = Extract()
     docs = {doc.url: doc for doc in step.run(read_responses(warc, ReadStats()))}
-    link_lists = {url for url, doc in docs.items() if doc.page_type == LINK_LIST_TYPE}
+    link_lists = {url for url, doc in docs.items() if doc.declared_type == LINK_LIST_TYPE}
     assert {
         "http://077678u.info/erxiaoshujinguang/list_6_2.html",
         "http://0760.jxtdw.com/area/sanxiang/",
@@ -81,7 +81,7 @@ def test_real_listing_pages_are_told_from_real_prose_pages() -> None:
         "http://0513mt.com/index.php/art/detail/id/8884.html",
     }
     assert prose <= docs.keys() and not prose & link_lists
-    assert docs["http://044545.com/topic/20200207/015849.html"].page_type is None  # undeclared
+    assert docs["http://044545.com/topic/20200207/015849.html"].declared_type is None  # undeclared
     assert step.stats["link_lists_found"] == len(link_lists)
     dropped = DropNonArticles()
     list(dropped.run(docs[url] for url in link_lists))

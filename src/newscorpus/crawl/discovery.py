@@ -165,6 +165,19 @@ def twin_links(html: bytes, base: str) -> list[str]:
     return twins
 
 
+_AMP_PATH = re.compile(r"(?:^|/)amp(?:/|$)|[./]amp(?:\.html?)?$", re.IGNORECASE)
+_AMP_QUERY = re.compile(
+    r"(?:^|&)(?:amp(?:=[^&]*)?|outputtype=amp|output=amp)(?:&|$)", re.IGNORECASE
+)
+
+
+def looks_like_amp(url: str) -> bool:
+    """Whether ``url`` is shaped as sites shape their AMP pages: ``/amp/…``, ``…/amp``,
+    ``….amp.html``, ``?amp=1``, ``?outputType=amp``."""
+    parts = urlsplit(url)
+    return bool(_AMP_PATH.search(parts.path) or _AMP_QUERY.search(parts.query))
+
+
 def in_sitemap_article(entry: SitemapEntry) -> bool:
     """Sitemaps list articles, plus a few section pages (paths ending in a slash)."""
     if entry.published or looks_like_article(entry.url):

@@ -36,7 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from newscorpus.crawl.politeness import poll_wait
-from newscorpus.crawl.state import NO_VALIDATORS, Validators
+from newscorpus.crawl.state import ARTICLE_KINDS, NO_VALIDATORS, Validators
 from newscorpus.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -414,7 +414,7 @@ class RedisFrontier:
         """Whether this worker should fetch ``url``: None if so, else why not. Exactly one
         worker of a crawl gets None for a URL."""
         entry = self._entry(url) or {}
-        if entry.get("status") == "done" and (not refetch or entry.get("kind") == "article"):
+        if entry.get("status") == "done" and (not refetch or entry.get("kind") in ARTICLE_KINDS):
             return "archived" if refetch else "archived_before"
         if not self._redis.sadd(self.key("seen"), url):
             return "taken"  # by this or another worker, in this crawl

@@ -39,8 +39,9 @@ from newscorpus.crawl.context import CrawlContext, crawl_context
 from newscorpus.crawl.discovery import canonical_request_url, twin_links
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
-from newscorpus.crawl.state import Validators
+from newscorpus.crawl.state import ARTICLE_KINDS, Validators
 from newscorpus.urls import looks_like_article
+from newscorpus.webpage.pagination import is_other_page
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +304,7 @@ class PoliteDownloadHandler(HTTP11DownloadHandler):
         """An article archived while its request waited for its turn (its twin, an AMP or
         canonical page, was) does not leave: checked here, as it would leave."""
         context = crawl_context(self._politeness_crawler)
-        if context is None or request.meta.get("newscorpus_kind") != "article":
+        if context is None or request.meta.get("newscorpus_kind") not in ARTICLE_KINDS:
             return
         try:
             archived = context.store.status(request.url) == "done"
@@ -400,15 +401,16 @@ class WarcMiddleware:
         if not context.in_scope(request.url):
             self.stats.inc_value("newscorpus/warc/skipped_offsite_redirect")
             return False
-        if kind == "article" and context.store.status(request.url) == "done":
+        if kind in ARTICLE_KINDS and context.store.status(request.url) == "done":
             self.stats.inc_value("newscorpus/warc/skipped_already_archived")
             return False
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
             return False
-        if not context.included(request.url):
-            # a page fetched for its links (home, section) under a source's `include`,
-            # or an article redirected out of it: the WARC holds included pages only
+        if kind != "page" and not context.included(request.url):
+            # a page fetched for its links (home, section) under a source's `include`, or
+            # an article redirected out of it: the WARC holds included pages only (and an
+            # included article's later pages, whatever their URLs)
             self.stats.inc_value("newscorpus/warc/skipped_not_included")
             return False
         return True
@@ -435,7 +437,7 @@ class WarcMiddleware:
             method=request.method,
             protocol=response.protocol or "HTTP/1.1",
         )
-        if kind == "article":
+        if kind in ARTICLE_KINDS:
             state.finish(
                 request_chain(request),
                 "done",
@@ -464,6 +466,8 @@ class WarcMiddleware:
             except ValueError:
                 continue
             if twin == url or not context.in_scope(twin) or not looks_like_article(twin):
+                continue
+            if is_other_page(twin, url):  # page 2 naming page 1 its canonical: no twin
                 continue
             if context.store.status(twin) != "done":  # unknown, or queued
                 context.store.finish([twin], "done", "article")

@@ -32,6 +32,7 @@ from newscorpus.crawl.frontier import (
     RedisFrontier,
 )
 from newscorpus.crawl.middlewares import StrictRobotsTxtMiddleware, crawl_frontier, sleep
+from newscorpus.crawl.state import ARTICLE_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class SharedScheduler(BaseScheduler):
             if data is None:
                 return None
             kind = data.get("meta", {}).get("newscorpus_kind")
-            if kind == "article" and self.frontier.status(data["url"]) == "done":
+            if kind in ARTICLE_KINDS and self.frontier.status(data["url"]) == "done":
                 # archived by a worker killed before it said so: nothing left to do
                 self.frontier.done_with([data["url"]])
                 continue

@@ -1,8 +1,10 @@
 """The news spider: from home pages to articles through robots.txt, sitemaps, feeds, links.
 
 Kinds of request: ``home`` (a seed), ``sitemap``, ``feed``, ``hub`` (a listing, section or
-tag page: walked, not an article) and ``article``. Hubs are fetched again on every crawl
-(with conditional headers); an article already archived never is. robots.txt is
+tag page: walked, not an article), ``article``, and ``page``: a later page of an article
+cut into several, fetched whatever the sources' ``include`` and depth say, and not counted
+as a page of the site (``process`` stitches it into its article). Hubs are fetched again on
+every crawl (with conditional headers); an article or page already archived never is. robots.txt is
 scrapy's to fetch, before any other request to its host: the spider hears of it (the
 ``robots_parsed`` signal) for its Sitemap lines.
 """
@@ -16,6 +18,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
+import lxml.html
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -30,6 +34,7 @@ from newscorpus.crawl.discovery import (
     canonical_request_url,
     in_sitemap_article,
     is_xml,
+    looks_like_amp,
     page_links,
     parse_feed,
     parse_sitemap,
@@ -46,14 +51,17 @@ from newscorpus.crawl.middlewares import (
     validators,
 )
 from newscorpus.crawl.sources import Source, site_key
+from newscorpus.crawl.state import ARTICLE_KINDS
 from newscorpus.urls import is_fetchable_page, looks_like_article
 from newscorpus.warc.writer import WarcFileWriter
+from newscorpus.webpage.pagination import pagination
 
 logger = logging.getLogger(__name__)
 
 # "probe": a common feed path tried on a home page that links no feed (404 is no error)
 HUB_KINDS = ("home", "sitemap", "feed", "probe", "hub")
-PRIORITIES = {"sitemap": 10, "feed": 10, "probe": 10, "article": 5}  # else 0
+# an article's later pages before other articles: they land in the WARC beside it
+PRIORITIES = {"sitemap": 10, "feed": 10, "probe": 10, "page": 6, "article": 5}  # else 0
 MAX_QUERY_VARIANTS = 5  # distinct query strings per path before the rest count as a trap
 MAX_SITEMAP_NESTING = 3  # sitemap index -> index -> index -> urlset
 MAX_SITEMAPS_PER_HOST = 1000
@@ -155,12 +163,16 @@ class NewsSpider(scrapy.Spider):
         if kind == "article":
             self.host_stats[host]["articles_found"] += 1
             stats.inc_value("newscorpus/articles_found")
+        elif kind == "page":
+            stats.inc_value("newscorpus/article_pages_found")
         yield scrapy.Request(
             url,
             callback=self.parse,
             errback=self.failed,
             headers=headers,
-            priority=PRIORITIES.get(kind, 0),
+            # an AMP page after the others: its canonical page, when also queued, goes
+            # first, and the twin is then never fetched
+            priority=PRIORITIES.get(kind, 0) - (kind == "article" and looks_like_amp(url)),
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
         )
@@ -174,6 +186,9 @@ class NewsSpider(scrapy.Spider):
             return kind, "skipped/excluded"
         if kind in ("hub", "article"):
             return self._screen_page(url, kind, depth, source, host)
+        if kind == "page":  # its article was taken: only traps stop it
+            trap = trap_reason(url)
+            return kind, f"traps_cut/{trap}" if trap else None
         if kind == "sitemap":
             if depth > MAX_SITEMAP_NESTING or self.sitemaps[host] >= MAX_SITEMAPS_PER_HOST:
                 return kind, "traps_cut/sitemaps"
@@ -257,7 +272,8 @@ class NewsSpider(scrapy.Spider):
             # counted as written: not an article redirected out of `include`, nor one
             # whose body is not HTML
             if response.meta.get("newscorpus_archived"):
-                self.host_stats[host]["articles_archived"] += 1
+                archived = "articles_archived" if kind == "article" else "article_pages_archived"
+                self.host_stats[host][archived] += 1
             yield from self._parse_html(response, kind, depth)
         # Only now, with every link it holds queued, is a hub done: a crawl killed earlier
         # fetches it again.
@@ -308,8 +324,11 @@ class NewsSpider(scrapy.Spider):
         if kind == "home" and not feeds and source is not None and not source.feeds:
             for path in COMMON_FEED_PATHS:
                 yield from self._request(urljoin(response.url, path), "probe", depth)
-        if kind == "article":
-            return  # articles link to other articles, found through hubs anyway
+        if kind in ARTICLE_KINDS:
+            # articles link to other articles, found through hubs anyway; but their own
+            # later pages are found here only
+            yield from self._article_pages(response, depth)
+            return
         for url in _unique(links):
             if not is_fetchable_page(url):
                 continue
@@ -317,6 +336,18 @@ class NewsSpider(scrapy.Spider):
                 yield from self._request(url, "article", depth + 1)
             else:
                 yield from self._request(url, "hub", depth + 1)
+
+    def _article_pages(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+        try:
+            tree = lxml.html.fromstring(response.body)
+            pages = pagination(tree, response.url)
+        except (lxml.etree.LxmlError, ValueError):
+            return
+        if pages is None:
+            return
+        for number, url in sorted(pages.pages.items()):
+            if number != pages.number:
+                yield from self._request(url, "page", depth)
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

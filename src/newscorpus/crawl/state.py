@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS warc_files (
 );
 """
 
+# Kinds of request archived once and never fetched again: articles and their later pages.
+ARTICLE_KINDS = ("article", "page")
+
 # (ETag, Last-Modified) of a page, to ask for it again only if it changed
 Validators = tuple[str | None, str | None]
 NO_VALIDATORS: Validators = (None, None)
@@ -95,7 +98,7 @@ class CrawlState:
         self._db.execute(
             "INSERT INTO urls (url, kind, status, depth, updated) VALUES (?, ?, 'queued', ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET status = 'queued', updated = excluded.updated "
-            "WHERE NOT (urls.kind = 'article' AND urls.status = 'done')",
+            "WHERE NOT (urls.kind IN ('article', 'page') AND urls.status = 'done')",
             (url, kind, depth, _now()),
         )
 

@@ -6,6 +6,8 @@ import contextlib
 import gzip
 import logging
 import threading
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +23,7 @@ class _Site(Protocol):
     def render(self, path: str) -> Page | None: ...
 
 
-def _handler_for(site: _Site) -> type[BaseHTTPRequestHandler]:
+def _handler_for(site: _Site, requested: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "newscorpus-demo/1"
 
@@ -32,6 +34,7 @@ def _handler_for(site: _Site) -> type[BaseHTTPRequestHandler]:
             self._respond(with_body=False)
 
         def _respond(self, with_body: bool) -> None:
+            requested(self.path)
             page = site.render(self.path)
             if page is None:
                 page = Page(404, "text/html; charset=utf-8", b"<h1>Not found</h1>")
@@ -88,11 +91,21 @@ class DemoSite:
             partner = self._listen(host, 0)
         self.meridian = MeridianSite(self._base(main))
         self.wire = WireSite(self._base(partner), self.meridian)
-        main.RequestHandlerClass = _handler_for(self.meridian)
-        partner.RequestHandlerClass = _handler_for(self.wire)
+        # requests by URL (path and query), for tests that count what a crawl asked for
+        self.requests: Counter[str] = Counter()
+        self._requests_lock = threading.Lock()
+        main.RequestHandlerClass = _handler_for(self.meridian, self._requested(self.meridian))
+        partner.RequestHandlerClass = _handler_for(self.wire, self._requested(self.wire))
         for server in self._servers:
             # polled often: `close` (Ctrl-C on a demo that keeps serving) waits for the loop
             threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True).start()
+
+    def _requested(self, site: MeridianSite | WireSite) -> Callable[[str], None]:
+        def count(path: str) -> None:
+            with self._requests_lock:
+                self.requests[site.base + path] += 1
+
+        return count
 
     def _listen(self, host: str, port: int) -> ThreadingHTTPServer:
         server = ThreadingHTTPServer((host, port), BaseHTTPRequestHandler)

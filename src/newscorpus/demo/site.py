@@ -1,7 +1,8 @@
 """The bundled demo news sites, rendered from ``site/articles.json``.
 
 Two sites: *The Meridian Courier*, a multilingual outlet (six languages, hreflang
-translations, feeds, sitemaps, a Google News sitemap), and *Global Wire*, a syndication
+translations, feeds, sitemaps, a Google News sitemap, one story cut into three pages, one
+behind a paywall), and *Global Wire*, a syndication
 partner that republishes some of its stories in another template. Article pages carry the
 clutter real sites have: navigation, "see also" lines, subscribe calls, blank and
 decoration paragraphs inside the body, share buttons, footers. Russian pages are served
@@ -13,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from html import escape
 from importlib import resources
 from typing import Any
+from urllib.parse import parse_qsl
 
 RTL_LANGUAGES = {"ar"}
 META_ONLY_CHARSET = {"ru": "windows-1251"}
@@ -39,6 +41,11 @@ def _load() -> dict[str, Any]:
 
 def _date(iso: str) -> str:
     return iso[:10]
+
+
+def _pages(story: dict[str, Any]) -> int:
+    """The pages the story is cut into (most have one)."""
+    return int(story.get("pages", 1))
 
 
 class MeridianSite:
@@ -66,8 +73,33 @@ class MeridianSite:
             for language in story["versions"]
         ]
 
+    def special_path(self, name: str) -> str:
+        """Where one of the single-language specials is: ``live_blog``, ``app_article``."""
+        entry = self.data[name]
+        y, m, d = _date(entry["published"]).split("-")
+        return f"/{entry['language']}/{y}/{m}/{d}/{entry['slug']}.html"
+
+    def amp_paths(self) -> list[tuple[str, dict[str, Any], str]]:
+        """(path, story, language) of the AMP twins of the stories that have one."""
+        return [
+            (f"/amp{self.article_path(story, language)}", story, language)
+            for story in self.data["stories"]
+            for language in story.get("amp", [])
+        ]
+
+    def _specials(self) -> dict[str, Callable[[], Page]]:
+        """The pages that are not one story in six languages: a live blog, an article
+        rendered by JavaScript from its data, AMP twins."""
+        pages: dict[str, Callable[[], Page]] = {
+            self.special_path("live_blog"): self._live_blog_page,
+            self.special_path("app_article"): self._app_article_page,
+        }
+        for path, story, language in self.amp_paths():
+            pages[path] = partial(self._amp_page, story, language)
+        return pages
+
     def render(self, path: str) -> Page | None:
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
         fixed: dict[str, Callable[[], Page]] = {
             "/": lambda: self._html(self._home()),
             "/index.html": lambda: self._html(self._home()),
@@ -79,20 +111,29 @@ class MeridianSite:
         }
         if path in fixed:
             return fixed[path]()
+        specials = self._specials()
+        if path in specials:
+            return specials[path]()
         parts = path.strip("/").split("/")
         if parts[0] in self.languages:
-            return self._language_page(parts[0], parts[1:], path)
+            number = dict(parse_qsl(query)).get("page", "1")
+            page = int(number) if number.isdigit() else 0
+            return self._language_page(parts[0], parts[1:], path, page)
         return None
 
-    def _language_page(self, language: str, rest: list[str], path: str) -> Page | None:
-        """/fr/ (the section), /fr/feed.xml, and the French articles."""
+    def _language_page(
+        self, language: str, rest: list[str], path: str, page: int = 1
+    ) -> Page | None:
+        """/fr/ (the section), /fr/feed.xml, and the French articles (?page=2: the second
+        page of an article cut into pages)."""
         if not rest:
             return self._html(self._section(language), language)
         if rest == ["feed.xml"]:
             return Page(200, "application/rss+xml; charset=utf-8", self._rss(language).encode())
         for story in self.data["stories"]:
-            if self.article_path(story, language) == path:
-                return self._html(self._article(story, language), language, story["modified"])
+            if self.article_path(story, language) == path and 1 <= page <= _pages(story):
+                html = self._article(story, language, page)
+                return self._html(html, language, story["modified"])
         return None
 
     def _robots(self) -> Page:
@@ -146,15 +187,27 @@ class MeridianSite:
 </html>
 """
 
-    def _article(self, story: dict[str, Any], language: str) -> str:
-        head = self._article_head(story, language)
-        main = self._article_main(story, language)
+    def _article(self, story: dict[str, Any], language: str, page: int = 1) -> str:
+        head = self._article_head(story, language, page)
+        main = self._article_main(story, language, page)
         return self._chrome(language, story["versions"][language]["title"], head, main)
 
-    def _article_head(self, story: dict[str, Any], language: str) -> str:
-        """What an article page says of itself: canonical, hreflang, meta, JSON-LD."""
+    def _page_url(self, story: dict[str, Any], language: str, page: int) -> str:
+        """The address of one page of an article (the first has no number)."""
+        path = self.article_path(story, language)
+        return path if page == 1 else f"{path}?page={page}"
+
+    def _article_head(self, story: dict[str, Any], language: str, page: int = 1) -> str:
+        """What an article page says of itself: canonical, hreflang, meta, JSON-LD; the
+        pages of an article cut into several name their neighbours (and, as many sites
+        do, their first page as canonical)."""
         version = story["versions"][language]
         url = self.base + self.article_path(story, language)
+        neighbours = "".join(
+            f'<link rel="{rel}" href="{self.base}{self._page_url(story, language, number)}">'
+            for rel, number in (("prev", page - 1), ("next", page + 1))
+            if 1 <= number <= _pages(story)
+        )
         alternates = "\n".join(
             f'<link rel="alternate" hreflang="{lang}" href="{self.base}'
             f'{self.article_path(story, lang)}">'
@@ -175,7 +228,11 @@ class MeridianSite:
         }
         if story.get("access") == "paywalled":  # as a site with a paywall tells search engines
             ld["isAccessibleForFree"] = False
-        head = f"""<link rel="canonical" href="{url}?utm_source=demo">
+        if language in story.get("amp", []):
+            neighbours += (
+                f'<link rel="amphtml" href="{self.base}/amp{self.article_path(story, language)}">'
+            )
+        head = f"""<link rel="canonical" href="{url}?utm_source=demo">{neighbours}
 {alternates}
 <meta name="description" content="{escape(version["description"])}">
 <meta property="og:type" content="article">
@@ -189,26 +246,31 @@ class MeridianSite:
 <script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
         return head
 
-    def _article_main(self, story: dict[str, Any], language: str) -> str:
-        """The article as readers see it, with the clutter real sites put in its body."""
+    def _article_main(self, story: dict[str, Any], language: str, page: int = 1) -> str:
+        """The article as readers see it, with the clutter real sites put in its body;
+        one page of it, with a pager, when it is cut into several."""
         version = story["versions"][language]
         words = self.data["boilerplate"][language]
         stories = self.data["stories"]
         other = stories[(stories.index(story) + 1) % len(stories)]
         other_url = self.article_path(other, language)
-        paragraphs = [f"<p>{escape(p)}</p>" for p in version["paragraphs"]]
+        pages = _pages(story)
+        per_page = -(-len(version["paragraphs"]) // pages)
+        shown = version["paragraphs"][(page - 1) * per_page : page * per_page]
+        paragraphs = [f"<p>{escape(p)}</p>" for p in shown]
         see_also = (
             f'<p class="related">{escape(words["see_also"])} '
             f'<a href="{other_url}">{escape(other["versions"][language]["title"])}</a></p>'
         )
-        body = [
-            *paragraphs[:2],
-            see_also,
-            *paragraphs[2:],
-            "<p>\u00a0\u00a0\u00a0</p>",
-            f'<p class="cta">{escape(words["subscribe"])}</p>',
-            "<p>----------------------------------------</p>",
-        ]
+        body = [*paragraphs[:2], see_also, *paragraphs[2:]]
+        if page == pages:
+            body += [
+                "<p>\u00a0\u00a0\u00a0</p>",
+                f'<p class="cta">{escape(words["subscribe"])}</p>',
+                "<p>----------------------------------------</p>",
+            ]
+        if pages > 1:
+            body.append(self._pager(story, language, page))
         latest = "".join(
             f'<li><a href="{self.article_path(s, language)}">'
             f"{escape(s['versions'][language]['title'])}</a></li>"
@@ -230,6 +292,132 @@ class MeridianSite:
 <aside class="latest"><h2>{escape(words["latest"])}</h2><ul>{latest}</ul></aside>"""
         return main
 
+    # -- the specials -------------------------------------------------------------------
+
+    def _special_head(self, entry: dict[str, Any], ld: dict[str, Any]) -> str:
+        url = self.base + self.special_path(entry["key_name"])
+        ld = {
+            "@context": "https://schema.org",
+            "headline": entry["title"],
+            "datePublished": entry["published"],
+            "dateModified": entry["modified"],
+            "author": [{"@type": "Person", "name": entry["author"]}],
+            "articleSection": entry["section"],
+            "inLanguage": entry["language"],
+            "publisher": {"@type": "Organization", "name": self.data["site"]["name"]["en"]},
+            **ld,
+        }
+        return f"""<link rel="canonical" href="{url}">
+<meta name="description" content="{escape(entry["description"])}">
+<meta property="og:type" content="article">
+<meta property="og:title" content="{escape(entry["title"])}">
+<meta property="og:site_name" content="{escape(self.data["site"]["name"]["en"])}">
+<meta property="article:published_time" content="{entry["published"]}">
+<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
+
+    def _live_blog_page(self) -> Page:
+        """A live blog: its updates listed in JSON-LD (LiveBlogPosting) and shown newest
+        first, each with its time."""
+        blog = {**self.data["live_blog"], "key_name": "live_blog"}
+        updates = blog["updates"]
+        ld = {
+            "@type": "LiveBlogPosting",
+            "coverageStartTime": updates[0]["time"],
+            "coverageEndTime": updates[-1]["time"],
+            "liveBlogUpdate": [
+                {
+                    "@type": "BlogPosting",
+                    "headline": update["headline"],
+                    "articleBody": update["text"],
+                    "datePublished": update["time"],
+                }
+                for update in reversed(updates)
+            ],
+        }
+        shown = "".join(
+            f'<div class="liveblog-post"><time datetime="{u["time"]}">{u["time"][11:16]}</time>'
+            f"<h2>{escape(u['headline'])}</h2><p>{escape(u['text'])}</p></div>"
+            for u in reversed(updates)
+        )
+        main = f"""<article class="story live">
+<h1>{escape(blog["title"])}</h1>
+<p class="byline">{escape(blog["author"])}</p>
+<div class="story-body"><p>{escape(blog["intro"])}</p>
+<div class="liveblog-stream">{shown}</div></div>
+</article>"""
+        html = self._chrome("en", blog["title"], self._special_head(blog, ld), main)
+        return self._html(html, "en", blog["modified"])
+
+    def _app_article_page(self) -> Page:
+        """An article rendered in the browser: the HTML is an empty shell, the text is in
+        the page's data (``__NEXT_DATA__``, content blocks), as JavaScript apps send it."""
+        article = {**self.data["app_article"], "key_name": "app_article"}
+        blocks: list[dict[str, Any]] = [
+            {"type": "paragraph", "text": paragraph} for paragraph in article["paragraphs"]
+        ]
+        blocks.insert(2, {"type": "image", "url": "/img/bus.jpg", "caption": "A night bus."})
+        state = {
+            "props": {
+                "pageProps": {
+                    "article": {
+                        "headline": article["title"],
+                        "byline": article["author"],
+                        "content": {"blocks": blocks},
+                    }
+                }
+            },
+            "page": "/[section]/[slug]",
+        }
+        main = (
+            '<div id="__next"><div class="app-shell"><div class="skeleton">Loading…</div>'
+            "</div></div>"
+            f'<script id="__NEXT_DATA__" type="application/json">'
+            f"{json.dumps(state, ensure_ascii=False)}</script>"
+        )
+        head = self._special_head(article, {"@type": "NewsArticle"})
+        html = self._chrome("en", article["title"], head, main)
+        return self._html(html, "en", article["modified"])
+
+    def _amp_page(self, story: dict[str, Any], language: str) -> Page:
+        """The AMP twin of an article: the same story, a plainer page, naming the article
+        as its canonical page."""
+        version = story["versions"][language]
+        canonical = self.base + self.article_path(story, language)
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in version["paragraphs"])
+        html = f"""<!DOCTYPE html>
+<html amp lang="{language}"><head><meta charset="utf-8">
+<title>{escape(version["title"])}</title>
+<link rel="canonical" href="{canonical}">
+<meta property="article:published_time" content="{story["published"]}">
+<meta name="author" content="{escape(version["author"])}">
+</head><body><header>{escape(self.data["site"]["name"][language])}</header>
+<article><h1>{escape(version["title"])}</h1>{paragraphs}</article></body></html>
+"""
+        return self._html(html, language, story["modified"])
+
+    def _specials_in(self, language: str) -> list[tuple[str, dict[str, Any]]]:
+        """(path, entry) of the specials written in ``language``."""
+        return [
+            (self.special_path(name), self.data[name])
+            for name in ("live_blog", "app_article")
+            if self.data[name]["language"] == language
+        ]
+
+    def _pager(self, story: dict[str, Any], language: str, page: int) -> str:
+        """Numbered links to the pages of the article, and a "next" link."""
+        links = " ".join(
+            str(number)
+            if number == page
+            else f'<a href="{self._page_url(story, language, number)}">{number}</a>'
+            for number in range(1, _pages(story) + 1)
+        )
+        following = (
+            f' <a class="next" href="{self._page_url(story, language, page + 1)}">›</a>'
+            if page < _pages(story)
+            else ""
+        )
+        return f'<nav class="pagination">{page}/{_pages(story)} · {links}{following}</nav>'
+
     def _section(self, language: str) -> str:
         words = self.data["boilerplate"][language]
         items = "".join(
@@ -238,6 +426,9 @@ class MeridianSite:
             f'<a class="more" href="{self.article_path(s, language)}">'
             f"{escape(words['read_more'])}</a></li>"
             for s in self.data["stories"]
+        ) + "".join(
+            f'<li><a href="{path}">{escape(entry["title"])}</a></li>'
+            for path, entry in self._specials_in(language)
         )
         main = f'<h1>{escape(words["latest"])}</h1><ul class="teasers">{items}</ul>'
         return self._chrome(language, words["latest"], "", main)
@@ -265,6 +456,10 @@ class MeridianSite:
             f"<pubDate>{s['published']}</pubDate>"
             f"<description>{escape(s['versions'][language]['description'])}</description></item>"
             for s in self.data["stories"]
+        ) + "".join(
+            f"<item><title>{escape(entry['title'])}</title><link>{self.base}{path}</link>"
+            f"<pubDate>{entry['published']}</pubDate></item>"
+            for path, entry in self._specials_in(language)
         )
         return (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -290,6 +485,14 @@ class MeridianSite:
             f"<lastmod>{s['modified']}</lastmod></url>"
             for s in self.data["stories"]
             for lang in s["versions"]
+        )
+        # specials; and AMP twins after their articles, as sites list both
+        urls += "".join(
+            f"<url><loc>{self.base}{path}</loc></url>"
+            for path in [
+                *(path for lang in self.languages for path, _ in self._specials_in(lang)),
+                *(path for path, _, _ in self.amp_paths()),
+            ]
         )
         extra = "".join(f"<url><loc>{self.base}/{lang}/</loc></url>" for lang in self.languages)
         return (

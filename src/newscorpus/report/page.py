@@ -83,6 +83,10 @@ def _cards(figures: CorpusFigures) -> str:
     access = figures.manifest.get("access")
     if access:  # a corpus of schema 3 and later
         cards.append(("paywalled (as declared)", f"{access['paywalled']:,}"))
+    pages = figures.manifest.get("pages")
+    if pages:  # schema 4 and later
+        cards.append(("live blogs", f"{pages['types'].get('live_blog', 0):,}"))
+        cards.append(("stitched from pages", f"{pages['multi_page']:,}"))
     return (
         '<div class="cards">'
         + "".join(

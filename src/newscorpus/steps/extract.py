@@ -21,22 +21,34 @@ import trafilatura
 from trafilatura.metadata import extract_metadata
 
 from newscorpus.document import (
+    ARTICLE,
     FREE,
+    LIVE_BLOG,
+    OTHER_PAGE,
     PAYWALLED,
     UNSPACED,
     Document,
     Translation,
+    Update,
     count_words,
     document_id,
     iso_date,
 )
 from newscorpus.encoding import decode_html
 from newscorpus.steps.base import DropSink, Step
-from newscorpus.steps.pages import ARTICLE_TYPES, LINK_LIST_TYPE, LISTING_TYPES, WEAK_TYPES
+from newscorpus.steps.pages import (
+    ARTICLE_TYPES,
+    LINK_LIST_TYPE,
+    LISTING_TYPES,
+    WEAK_TYPES,
+    non_article_reason,
+)
 from newscorpus.urls import host_name, normalize_url, url_domain
 from newscorpus.warc.reader import WarcResponse
 from newscorpus.webpage.boilerplate_rules import fallback_rule
 from newscorpus.webpage.embedded_text import data_scripts, embedded_article_html
+from newscorpus.webpage.live_blog import declared_updates, shown_updates
+from newscorpus.webpage.pagination import pagination
 from newscorpus.webpage.visible_metadata import (
     author_names,
     squeezed,
@@ -194,6 +206,13 @@ class Extract(Step[WarcResponse, Document]):
             self._helper(url, _headline, page.title, headings, page.outlets, page.social_title)
             or page.title
         )
+        if not page.updates:  # a live blog that does not list its updates shows them
+            page.updates = self._helper(url, shown_updates, tree) or []
+        paging = self._helper(url, pagination, tree, url)
+        if paging is not None:
+            for pager in paging.pagers:  # "‹ 1 2 3 ›" is no part of the text
+                pager.drop_tree()
+            self.count("paginated_pages")
         self._remove_other_content(tree, url)
         standfirst = self._helper(url, _standfirst, tree, page.description)
         scripts = self._helper(url, data_scripts, tree) or []
@@ -229,8 +248,19 @@ class Extract(Step[WarcResponse, Document]):
             warc_offset=response.warc_offset,
             # the page's word on its language, else the server's when it names one
             declared_language=page.language or _one_language(response.content_language),
-            page_type=page.page_type,
+            declared_type=page.page_type,
+            page_type=(
+                LIVE_BLOG
+                if page.live_blog or page.updates
+                else OTHER_PAGE
+                if non_article_reason(url, page.page_type)
+                else ARTICLE
+            ),
+            updates=page.updates,
             access=page.access,
+            page_key=paging.key if paging else None,
+            page_number=paging.number if paging else 1,
+            page_last=paging.last if paging else 1,
         )
 
     def _page_metadata(self, tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
@@ -310,6 +340,8 @@ class PageMetadata:
     byline_is_outlet: bool = False  # the only author named is the outlet itself
     social_title: str | None = None  # og:title or twitter:title
     access: str | None = None  # "free" or "paywalled" as the page declares it, else None
+    live_blog: bool = False  # declared a LiveBlogPosting
+    updates: list[Update] = field(default_factory=list)  # a live blog's
 
 
 class _LinkTexts:
@@ -581,6 +613,10 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     page.description = _first(meta, "description", "og:description", "twitter:description")
     page.tags = _tags(meta, ld)
     page.access = declared_access(ld, items, meta)
+    live_blog = next((item for item in items if "liveblogposting" in _types(item)), None)
+    if live_blog is not None:  # beside a NewsArticle object, as some sites declare both
+        page.live_blog = True
+        page.updates = declared_updates(live_blog)
     return page
 
 
@@ -690,16 +726,20 @@ def _json_ld_main(items: list[dict[str, Any]]) -> tuple[dict[str, Any], str | No
     """The page's JSON-LD article and its type; else no article and the page's own type."""
     page_type: str | None = None
     for item in items:
-        types = item.get("@type")
-        names = [
-            n.lower() for n in (types if isinstance(types, list) else [types]) if isinstance(n, str)
-        ]
-        for name in names:
+        for name in _types(item):
             if name in ARTICLE_TYPES:
                 return item, name
             if name in LISTING_TYPES or (name in WEAK_TYPES and page_type is None):
                 page_type = name if page_type not in LISTING_TYPES else page_type
     return {}, page_type
+
+
+def _types(item: dict[str, Any]) -> list[str]:
+    """The ``@type`` names of a JSON-LD object, lower case."""
+    types = item.get("@type")
+    return [
+        n.lower() for n in (types if isinstance(types, list) else [types]) if isinstance(n, str)
+    ]
 
 
 # OpenGraph's article:content_tier ("metered": free up to a count, unknown here)

@@ -89,7 +89,7 @@ class QualityFilter(Filter):
         if self.languages and doc.language not in self.languages:
             return "language_not_selected"
         self._remove_leaked_lines(doc)
-        declared = doc.page_type in ARTICLE_TYPES
+        declared = doc.declared_type in ARTICLE_TYPES
         return quality_problem(doc.text, doc.language, self.thresholds, declared)
 
     def _remove_leaked_lines(self, doc: Document) -> None:

@@ -89,7 +89,7 @@ class DropNonArticles(Filter):
     name = "pages"
 
     def filter(self, doc: Document) -> str | None:
-        return non_article_reason(doc.url, doc.page_type)
+        return non_article_reason(doc.url, doc.declared_type)
 
 
 class DropPaywalled(Filter):

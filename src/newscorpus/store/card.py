@@ -83,6 +83,7 @@ def _summary(manifest: Manifest) -> list[str]:
         ("sites", f"{len(manifest['domains']):,}"),
         ("publication dates", dates),
         ("access (as pages declare it)", _access_line(manifest)),
+        ("page types", _pages_line(manifest)),
         ("Parquet size", f"{manifest.get('data_bytes', 0) / 1e6:,.1f} MB"),
         ("source", _source_line(manifest)),
     ]
@@ -96,6 +97,17 @@ def _access_line(manifest: Manifest) -> str:
     return (
         f"{access['free']:,} free, {access['paywalled']:,} paywalled (their text is what the "
         f"page shows), {access['undeclared']:,} undeclared"
+    )
+
+
+def _pages_line(manifest: Manifest) -> str:
+    pages = manifest.get("pages")
+    if not pages:
+        return "-"
+    types = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in pages["types"].items())
+    return (
+        f"{types or 'none'}; {pages['multi_page']:,} stitched from several pages, "
+        f"{pages['incomplete']:,} with a page missing (`complete` false)"
     )
 
 

@@ -59,6 +59,15 @@ class AccessCount(TypedDict):
     undeclared: int
 
 
+class PageCount(TypedDict):
+    """Documents by what their pages are (the ``page_type``, ``pages``, ``complete``
+    columns)."""
+
+    types: dict[str, int]  # page_type -> documents
+    multi_page: int  # articles stitched from several pages
+    incomplete: int  # articles a page of which was not found
+
+
 class ShardCount(TypedDict):
     planned: int
     done: int
@@ -95,6 +104,7 @@ class Manifest(TypedDict):
     domains: dict[str, int]  # documents per site, most first
     published: PublishedRange
     access: AccessCount
+    pages: PageCount
     steps: dict[str, int]  # "step.counter": count, summed over shards
     warnings: list[str]
     shards: ShardCount
@@ -203,6 +213,7 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
         "domains": dict(sorted(domains.items(), key=lambda item: (-item[1], item[0]))),
         "published": published,
         "access": _access_count(steps, sum(documents.values())),
+        "pages": _page_count(steps),
         "steps": steps,
         "warnings": warnings,
         "shards": {"planned": len(plan.numbers()), "done": len(markers)},
@@ -219,6 +230,15 @@ def _access_count(steps: dict[str, int], documents: int) -> AccessCount:
     paywalled = steps.get(f"write.access_{PAYWALLED}", 0)
     free = steps.get(f"write.access_{FREE}", 0)
     return {"paywalled": paywalled, "free": free, "undeclared": documents - paywalled - free}
+
+
+def _page_count(steps: dict[str, int]) -> PageCount:
+    prefix = "write.page_type_"
+    return {
+        "types": {key[len(prefix) :]: n for key, n in steps.items() if key.startswith(prefix)},
+        "multi_page": steps.get("write.pages_stitched", 0),
+        "incomplete": steps.get("write.pages_incomplete", 0),
+    }
 
 
 def _input_file(checksum: str, entry: PlannedInput) -> InputFile:

@@ -128,6 +128,8 @@ class ShardWriter(_WriterGroup):
         self.words: Counter[str] = Counter()
         self.domains: Counter[str] = Counter()
         self.access: Counter[str] = Counter()  # paywalled, free (undeclared not counted)
+        self.page_types: Counter[str] = Counter()
+        self.multi_page: Counter[str] = Counter()  # "stitched", "incomplete"
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
         path = self.corpus / DATA_DIR / key / shard_file_name(self.shard)
@@ -141,6 +143,19 @@ class ShardWriter(_WriterGroup):
         self.domains[doc.domain] += 1
         if doc.access:
             self.access[doc.access] += 1
+        self.page_types[doc.page_type] += 1
+        if doc.pages > 1:
+            self.multi_page["stitched"] += 1
+        if not doc.complete:
+            self.multi_page["incomplete"] += 1
+
+    def counts(self) -> dict[str, int]:
+        """What the shard's documents are, as ``write.*`` counters for its marker."""
+        counts = {"documents": sum(self.documents.values())}
+        counts.update({f"access_{value}": n for value, n in self.access.items()})
+        counts.update({f"page_type_{value}": n for value, n in self.page_types.items()})
+        counts.update({f"pages_{value}": n for value, n in self.multi_page.items()})
+        return {f"write.{key}": n for key, n in counts.items()}
 
 
 class DroppedWriter(_WriterGroup):
