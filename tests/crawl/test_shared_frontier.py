@@ -20,6 +20,7 @@ from typing import cast
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from newscorpus.crawl.frontier import REVISIT_LEASE, FrontierAddress, RedisFrontier
 from tests.conftest import free_port
 from tests.crawl.site import LocalNewsSite, article_html, html
 
@@ -325,3 +326,25 @@ def test_a_worker_that_loses_redis_stops_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in errors
     assert sum(_archived(run).values()) >= 1  # the pages archived before are kept
     assert not list((run / "warc").glob("*.open"))
+
+
+def test_revisits_on_the_shared_frontier_go_to_one_worker_each(redis_url: str) -> None:
+    """A due re-visit is taken by one worker; one whose worker died comes due again after
+    the lease; each visit made schedules the next, with the record's commit."""
+    address = FrontierAddress.parse(_frontier(redis_url))
+    one, two = RedisFrontier(address, "news", "one"), RedisFrontier(address, "news", "two")
+    url, schedule = "http://news.test/2026/04/a.html", (0.5, 1.0)
+    one.finish([url], "done", "article", ('"e1"', None), warc=("x.warc.gz", 100), revisits=schedule)
+    assert one.due_revisits(time.time()) == []
+    time.sleep(0.6)
+    now = time.time()
+    assert one.due_revisits(now) == [url] and two.due_revisits(now) == []
+    assert two.due_revisits(now + REVISIT_LEASE + 1) == [url]  # "one" never said it was made
+    two.revisited(url, schedule, ('"e2"', None), warc=("x.warc.gz", 200), changed=True)
+    assert one.validators(url) == ('"e2"', None) and one.committed_bytes("x.warc.gz") == 200
+    assert one.archived_at(url) is not None
+    assert one.due_revisits(time.time() + 0.5) == [url]  # the second visit, at first + 1.0
+    one.revisited(url, schedule)
+    assert one.due_revisits(time.time() + 1000) == []  # the schedule's last visit is made
+    one.close()
+    two.close()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: a command loads only what it needs
     from newscorpus.config import ProcessOptions
     from newscorpus.crawl import CrawlOptions
     from newscorpus.crawl.addresses import Allowed, Network
+    from newscorpus.crawl.revisits import Schedule
     from newscorpus.crawl.runner import Team
     from newscorpus.crawl.sources import Source
     from newscorpus.executors import ExecutorChoice
@@ -98,6 +99,16 @@ def crawl_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Largest page, received or decompressed.",
         ),
         click.option(
+            "--revisit",
+            default="1h,6h,24h,72h",
+            show_default=True,
+            metavar="DELAYS|off",
+            callback=_revisit_schedule,
+            help="When an archived article is fetched again after its first archive "
+            "(conditional: an unchanged page costs a 304), in the crawls run then; "
+            "'off': never. A source's `revisit` wins.",
+        ),
+        click.option(
             "--timeout",
             type=click.FloatRange(min=0.1),
             default=defaults.timeout,
@@ -118,6 +129,12 @@ def _allow_private(
     from newscorpus.crawl.addresses import allowed_networks
 
     return allowed_networks(values)
+
+
+def _revisit_schedule(ctx: click.Context, param: click.Parameter, value: str) -> Schedule:
+    from newscorpus.crawl.revisits import parse_schedule
+
+    return parse_schedule(value)
 
 
 def _crawl_sources(seeds: list[str], sources_file: Path | None) -> list[Source]:
@@ -146,6 +163,7 @@ def _crawl_options_from(options: dict[str, Any], warc_prefix: str | None) -> Cra
         max_page_bytes=int(options["max_page_mb"] * 2**20),
         timeout=options["timeout"],
         warc_prefix=warc_prefix or defaults.warc_prefix,
+        revisit=options.get("revisit", defaults.revisit),
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy.crawler import Crawler
 
+from newscorpus.crawl.revisits import NO_REVISITS, Schedule
 from newscorpus.crawl.state import NO_VALIDATORS, Validators
 from newscorpus.warc.writer import WarcFileWriter
 
@@ -36,7 +37,18 @@ class CrawlStore(Protocol):
         kind: str,
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
+        revisits: Schedule = NO_REVISITS,
     ) -> None: ...
+    def due_revisits(self, now: float, limit: int = 100_000) -> list[str]: ...
+    def revisited(
+        self,
+        url: str,
+        revisits: Schedule,
+        validators: Validators = NO_VALIDATORS,
+        warc: tuple[str, int] | None = None,
+        changed: bool = False,
+    ) -> None: ...
+    def archived_at(self, url: str) -> str | None: ...
     def commit_warc(self, name: str, committed_bytes: int) -> None: ...
     def committed_bytes(self, name: str) -> int: ...
     def counts(self) -> dict[str, int]: ...
@@ -57,6 +69,7 @@ class CrawlContext:
     writer: WarcFileWriter
     in_scope: Callable[[str], bool]  # a URL of one of the crawl's sites
     included: Callable[[str], bool]  # and kept by its source's `include` patterns
+    revisits: Callable[[str], Schedule]  # when an article of its source is fetched again
 
 
 def crawl_context(crawler: Crawler) -> CrawlContext | None:

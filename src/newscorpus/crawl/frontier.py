@@ -36,6 +36,7 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from newscorpus.crawl.politeness import poll_wait
+from newscorpus.crawl.revisits import NO_REVISITS, Schedule, next_visit
 from newscorpus.crawl.state import ARTICLE_KINDS, NO_VALIDATORS, Validators
 from newscorpus.errors import UserError
 
@@ -49,7 +50,7 @@ MAX_RETURNS = 2  # times a request lost in flight at a live worker is queued aga
 ROBOTS_WAIT_SECONDS = 60.0  # longest wait for another worker's robots.txt fetch
 _KEY_NAMES = (
     "queue", "seq", "inflight", "workers", "seen", "session", "urls", "warc", "delays", "robots",
-    "pages",
+    "pages", "revisits",
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -154,6 +155,14 @@ redis.call('HSET', KEYS[1], 'free', string.format('%.6f', seconds + delay), 'hol
 redis.call('EXPIRE', KEYS[1], math.ceil(delay) + 3600)
 return 1
 """
+
+
+# Seconds a worker holds a due re-visit it took: after them, another worker may take it.
+REVISIT_LEASE = 600.0
+
+
+def _utc(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 
 
 class FrontierUnreachable(ConnectionError):
@@ -455,26 +464,94 @@ class RedisFrontier:
         kind: str,
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
+        revisits: Schedule = NO_REVISITS,
     ) -> None:
         """Mark ``urls`` done or failed; with ``warc``, that file's new committed length
-        is saved in the same transaction."""
+        is saved in the same transaction, and with ``revisits`` the first re-visit of the
+        last URL (the archived article) scheduled."""
         etag, last_modified = validators
+        now = time.time()
         with self._redis.pipeline(transaction=True) as pipe:
             for url in urls:
                 old = self._entry(url) or {}
                 attempts = int(old.get("attempts", 0)) + (status == "failed")
                 entry = {
+                    **old,
                     "status": status,
                     "kind": kind,
                     "attempts": attempts,
                     "etag": etag or old.get("etag"),
                     "last_modified": last_modified or old.get("last_modified"),
-                    "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "updated": _utc(now),
                 }
+                if warc is not None and url == urls[-1]:
+                    entry["first_archived"] = old.get("first_archived") or now
+                    entry["archived_at"] = _utc(now)
+                    self._schedule(pipe, url, entry, next_visit(now, 0, revisits))
                 pipe.hset(self.key("urls"), url, json.dumps(entry))
             if warc is not None:
                 pipe.hset(self.key("warc"), warc[0], warc[1])
             pipe.execute()
+
+    def _schedule(self, pipe: Any, url: str, entry: dict[str, Any], due: float | None) -> None:
+        entry["next_visit"] = due
+        if due is None:
+            pipe.zrem(self.key("revisits"), url)
+        else:
+            pipe.zadd(self.key("revisits"), {url: due})
+
+    @_unreachable
+    def due_revisits(self, now: float, limit: int = 100_000) -> list[str]:
+        """Archived articles whose next re-visit is due, taken by this worker: each goes
+        to one worker, and comes due again after ``REVISIT_LEASE`` seconds unless that
+        worker says it was made (a worker killed on the way loses none)."""
+        due = self._redis.zrangebyscore(self.key("revisits"), "-inf", now, start=0, num=limit)
+        taken = []
+        for value in due:
+            url = value.decode() if isinstance(value, bytes) else str(value)
+            with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(self.key("revisits"), url)  # 1 for one worker only: the taker
+                pipe.zadd(self.key("revisits"), {url: now + REVISIT_LEASE})  # due again later
+                removed, _ = pipe.execute()
+            if removed:
+                taken.append(url)
+        return taken
+
+    @_unreachable
+    def revisited(
+        self,
+        url: str,
+        revisits: Schedule,
+        validators: Validators = NO_VALIDATORS,
+        warc: tuple[str, int] | None = None,
+        changed: bool = False,
+    ) -> None:
+        """One re-visit of ``url`` made, the next one scheduled (see ``CrawlState``)."""
+        etag, last_modified = validators
+        now = time.time()
+        old = self._entry(url) or {}
+        first = old.get("first_archived") or now
+        visits = int(old.get("visits", 0)) + 1
+        entry = {
+            **old,
+            "visits": visits,
+            "etag": etag or old.get("etag"),
+            "last_modified": last_modified or old.get("last_modified"),
+            "updated": _utc(now),
+        }
+        if changed:
+            entry["archived_at"] = _utc(now)
+        with self._redis.pipeline(transaction=True) as pipe:
+            self._schedule(pipe, url, entry, next_visit(first, visits, revisits))
+            pipe.hset(self.key("urls"), url, json.dumps(entry))
+            if warc is not None:
+                pipe.hset(self.key("warc"), warc[0], warc[1])
+            pipe.execute()
+
+    @_unreachable
+    def archived_at(self, url: str) -> str | None:
+        value = (self._entry(url) or {}).get("archived_at")
+        return None if value is None else str(value)
 
     @_unreachable
     def commit_warc(self, name: str, committed_bytes: int) -> None:

@@ -39,7 +39,8 @@ from newscorpus.crawl.context import CrawlContext, crawl_context
 from newscorpus.crawl.discovery import canonical_request_url, twin_links
 from newscorpus.crawl.frontier import FrontierUnreachable, RedisFrontier
 from newscorpus.crawl.politeness import HostTurns, LocalTurns
-from newscorpus.crawl.state import ARTICLE_KINDS, Validators
+from newscorpus.crawl.revisits import NO_REVISITS
+from newscorpus.crawl.state import ARTICLE_KINDS, REVISIT, Validators
 from newscorpus.urls import looks_like_article
 from newscorpus.webpage.pagination import is_other_page
 
@@ -407,7 +408,7 @@ class WarcMiddleware:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         if not content_type.startswith(HTML_TYPES) and not self.archive_non_html:
             return False
-        if kind != "page" and not context.included(request.url):
+        if kind not in ("page", REVISIT) and not context.included(request.url):
             # a page fetched for its links (home, section) under a source's `include`, or
             # an article redirected out of it: the WARC holds included pages only (and an
             # included article's later pages, whatever their URLs)
@@ -421,12 +422,12 @@ class WarcMiddleware:
             return response
         writer, state = context.writer, context.store
         kind = request.meta.get("newscorpus_kind")
+        if kind == REVISIT:
+            return self._archive_revisit(request, response, context)
         if kind is None or not self._archivable(request, response, context, kind):
             return response
-        encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
-        decoded = decode_content(response.body, encoding, self.max_bytes)
-        if decoded is None or len(decoded) > self.max_bytes:
-            self.stats.inc_value("newscorpus/warc/skipped_too_large_or_undecodable")
+        decoded = self._decoded(response)
+        if decoded is None:
             return response
         name, _ = writer.write_exchange(
             request.url,
@@ -444,6 +445,8 @@ class WarcMiddleware:
                 kind,
                 validators(response),
                 warc=(name, writer.last_end),
+                # an article's later pages are not re-visited: its first page is
+                revisits=context.revisits(request.url) if kind == "article" else NO_REVISITS,
             )
             request.meta["newscorpus_archived"] = True
             self._twins_archived(context, decoded, response.url)
@@ -452,6 +455,58 @@ class WarcMiddleware:
         writer.rotate_if_full()
         self.stats.inc_value("newscorpus/warc/records")
         self.stats.inc_value("newscorpus/warc/bytes", len(response.body))
+        return response
+
+    def _decoded(self, response: Response) -> bytes | None:
+        """The body without its Content-Encoding, or None (counted) when it would inflate
+        past the size cap (a compression bomb) or does not decode."""
+        encoding = (response.headers.get(b"Content-Encoding") or b"").decode("latin-1")
+        decoded = decode_content(response.body, encoding, self.max_bytes)
+        if decoded is None or len(decoded) > self.max_bytes:
+            self.stats.inc_value("newscorpus/warc/skipped_too_large_or_undecodable")
+            return None
+        return decoded
+
+    def _archive_revisit(
+        self, request: Request, response: Response, context: CrawlContext
+    ) -> Response:
+        """A re-visit's answer: "not modified" becomes a revisit record (no body), a page
+        a new response record (``process`` decides whether it is a new version); the
+        visit and the next one due are recorded with the record, in one transaction. Any
+        other answer (gone, an error) is a visit made, nothing archived."""
+        url, writer, store = request.url, context.writer, context.store
+        schedule = context.revisits(url)
+        headers = (_header_pairs(request.headers), _header_pairs(response.headers))
+        status_line = f"{response.status} {_reason(response.status)}"
+        protocol = response.protocol or "HTTP/1.1"
+        if response.status == 304:
+            name, _ = writer.write_revisit(
+                url, headers[0], status_line, headers[1], store.archived_at(url),
+                method=request.method, protocol=protocol,
+            )  # fmt: skip
+            store.revisited(url, schedule, validators(response), warc=(name, writer.last_end))
+            self.stats.inc_value("newscorpus/revisits/not_modified")
+        elif (
+            response.status == 200
+            and self._archivable(request, response, context, REVISIT)
+            and self._decoded(response) is not None
+        ):
+            name, _ = writer.write_exchange(
+                url, headers[0], status_line, headers[1], response.body,
+                method=request.method, protocol=protocol,
+            )  # fmt: skip
+            store.revisited(
+                url, schedule, validators(response), warc=(name, writer.last_end), changed=True
+            )
+            request.meta["newscorpus_archived"] = True
+            self.stats.inc_value("newscorpus/revisits/archived")
+            self.stats.inc_value("newscorpus/warc/records")
+            self.stats.inc_value("newscorpus/warc/bytes", len(response.body))
+        else:
+            store.revisited(url, schedule)
+            self.stats.inc_value(f"newscorpus/revisits/status_{response.status}")
+            return response
+        writer.rotate_if_full()
         return response
 
     def _twins_archived(self, context: CrawlContext, html: bytes, url: str) -> None:

@@ -22,6 +22,7 @@ from newscorpus._files import write_json_atomic
 from newscorpus._version import __version__
 from newscorpus.crawl.addresses import Allowed, Network, allowed_networks
 from newscorpus.crawl.frontier import WORKER_TTL_SECONDS
+from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, Schedule
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
@@ -56,6 +57,8 @@ class CrawlOptions:
     warc_max_bytes: int = 1024 * 1024 * 1024
     warc_prefix: str = "newscorpus-crawl"
     archive_non_html: bool = False  # feeds, sitemaps, PDFs ... are fetched but not archived
+    # delays after an article's first archive at which it is fetched again (crawl.revisits)
+    revisit: Schedule = DEFAULT_SCHEDULE
 
     def check(self) -> None:
         self.allow_private = allowed_networks(self.allow_private)
@@ -197,6 +200,7 @@ def run_crawl(
         warc_writer=writer,
         max_depth=options.max_depth,
         max_pages_per_site=options.max_pages_per_site,
+        revisit=options.revisit,
     )
     if on_progress is not None:
         _report_every_second(crawler, on_progress)
@@ -336,6 +340,12 @@ def _stats_json(crawler: Any, urls: dict[str, int]) -> dict[str, Any]:
         "robots_refusals": raw.get("robotstxt/forbidden", 0),
         "traps_cut": sum(v for k, v in raw.items() if k.startswith("newscorpus/traps_cut/")),
         "articles_found": raw.get("newscorpus/articles_found", 0),
+        # re-visits of archived articles: due, archived anew, unchanged (304), failed
+        "revisits": {
+            key.rsplit("/", 1)[1]: value
+            for key, value in sorted(raw.items())
+            if key.startswith("newscorpus/revisits/")
+        },
         "warc_records": raw.get("newscorpus/warc/records", 0),
         # one count everywhere (status line, summary, per host): requests that failed;
         # a refusal (robots.txt, an address) is not an error

@@ -10,6 +10,7 @@
     exclude = ["/live/"]         # optional: URLs matching one of these are never fetched
     max_pages = 5000             # optional, overrides --max-pages-per-site
     max_depth = 3                # optional, overrides --max-depth
+    revisit = "1h,6h,24h,72h"    # optional, overrides --revisit ("off" or false: none)
 
 ``include`` limits what is archived: with it, an article is fetched and written to the
 WARC only if its URL matches one of the patterns (``re.search``); an article URL that
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscorpus.crawl.revisits import Schedule, parse_schedule
 from newscorpus.errors import UserError
 from newscorpus.urls import bare_host
 
@@ -43,6 +45,7 @@ _FIELDS = {
     "exclude",
     "max_pages",
     "max_depth",
+    "revisit",
 }
 
 
@@ -57,6 +60,7 @@ class Source:
     exclude: list[re.Pattern[str]] = field(default_factory=list)
     max_pages: int | None = None
     max_depth: int | None = None
+    revisit: Schedule | None = None  # None: the crawl's
 
     @property
     def site_keys(self) -> set[str]:
@@ -161,7 +165,20 @@ def _source(table: dict[str, Any]) -> Source:
         exclude=_patterns(table, "exclude"),
         max_pages=_whole_number(table, "max_pages"),
         max_depth=_whole_number(table, "max_depth"),
+        revisit=_schedule(table),
     )
+
+
+def _schedule(table: dict[str, Any]) -> Schedule | None:
+    value = table.get("revisit")
+    if value is None:
+        return None
+    if not isinstance(value, str | bool | list):
+        raise _FieldError("revisit", 'must be a schedule such as "1h,6h,24h", or false')
+    try:
+        return parse_schedule(value)
+    except UserError as exc:
+        raise _FieldError("revisit", str(exc)) from None
 
 
 def _urls(table: dict[str, Any], key: str, required: bool = False) -> list[str]:

@@ -4,7 +4,9 @@ Kinds of request: ``home`` (a seed), ``sitemap``, ``feed``, ``hub`` (a listing, 
 tag page: walked, not an article), ``article``, and ``page``: a later page of an article
 cut into several, fetched whatever the sources' ``include`` and depth say, and not counted
 as a page of the site (``process`` stitches it into its article). Hubs are fetched again on
-every crawl (with conditional headers); an article or page already archived never is. robots.txt is
+every crawl (with conditional headers); an article or page already archived is not,
+except on its re-visits (kind ``revisit``, ``crawl.revisits``): due ones are asked for
+first thing, with the validators of the last response. robots.txt is
 scrapy's to fetch, before any other request to its host: the spider hears of it (the
 ``robots_parsed`` signal) for its Sitemap lines.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
@@ -50,8 +53,9 @@ from newscorpus.crawl.middlewares import (
     request_chain,
     validators,
 )
+from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, Schedule
 from newscorpus.crawl.sources import Source, site_key
-from newscorpus.crawl.state import ARTICLE_KINDS
+from newscorpus.crawl.state import ARTICLE_KINDS, REVISIT
 from newscorpus.urls import is_fetchable_page, looks_like_article
 from newscorpus.warc.writer import WarcFileWriter
 from newscorpus.webpage.pagination import pagination
@@ -78,13 +82,17 @@ class NewsSpider(scrapy.Spider):
         warc_writer: WarcFileWriter,
         max_depth: int,  # the runner passes CrawlOptions' (their defaults are there)
         max_pages_per_site: int,
+        revisit: Schedule = DEFAULT_SCHEDULE,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sources = sources
         self.by_site = {key: source for source in sources for key in source.site_keys}
         # what the downloader middlewares and the scheduler share with the spider
-        self.crawl_context = CrawlContext(state, warc_writer, self.in_scope, self.included)
+        self.revisit = revisit
+        self.crawl_context = CrawlContext(
+            state, warc_writer, self.in_scope, self.included, self.revisits_for
+        )
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
         self.seen: set[str] = set()  # URLs requested in this run
@@ -121,9 +129,18 @@ class NewsSpider(scrapy.Spider):
                 yield from self._request(url, "sitemap", 0)
         for queued in self.store.queued():  # the frontier of an interrupted crawl
             yield from self._request(queued.url, queued.kind, queued.depth)
+        for url in self.store.due_revisits(time.time()):
+            yield from self._revisit(url)
 
     def source_of(self, url: str) -> Source | None:
         return self.by_site.get(site_key(url))
+
+    def revisits_for(self, url: str) -> Schedule:
+        """When an article of ``url``'s source is fetched again after it is archived."""
+        source = self.source_of(url)
+        if source is not None and source.revisit is not None:
+            return source.revisit
+        return self.revisit
 
     def in_scope(self, url: str) -> bool:
         """Whether ``url`` belongs to a crawled site and is not excluded by its source."""
@@ -175,6 +192,28 @@ class NewsSpider(scrapy.Spider):
             priority=PRIORITIES.get(kind, 0) - (kind == "article" and looks_like_amp(url)),
             meta={"newscorpus_kind": kind, "newscorpus_depth": depth},
             dont_filter=True,  # deduplicated above, across runs too
+        )
+
+    def _revisit(self, url: str) -> Iterator[scrapy.Request]:
+        """A re-visit of an archived article whose visit is due: asked with its
+        validators, so that an unchanged page answers 304. Not counted against the site's
+        page limit; robots.txt and the host's turns hold as for any request."""
+        if url in self.seen or not self.in_scope(url) or not self.revisits_for(url):
+            return  # its source left the crawl, or its schedule was turned off
+        self.seen.add(url)
+        etag, modified = self.store.validators(url)
+        headers = {"If-None-Match": etag} if etag else {}
+        if modified:
+            headers["If-Modified-Since"] = modified
+        self.crawler.stats.inc_value("newscorpus/revisits/due")
+        yield scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            headers=headers,
+            priority=PRIORITIES["article"],
+            meta={"newscorpus_kind": REVISIT, "newscorpus_depth": 0},
+            dont_filter=True,
         )
 
     def _screen(
@@ -262,6 +301,10 @@ class NewsSpider(scrapy.Spider):
         if kind == "home" and response.request is not None:
             self.seed_outcomes[request_chain(response.request)[0]] = "ok"
         self.seen.add(response.url)  # where a redirect ended
+        if kind == REVISIT:  # archived (or not) by the WARC middleware, links not followed
+            with contextlib.suppress(FrontierUnreachable):  # in flight: taken back, redone
+                self.store.done_with(request_chain(response.request) if response.request else [])
+            return
         if response.status == 304:
             self.crawler.stats.inc_value("newscorpus/not_modified")
         elif not self.in_scope(response.url):
@@ -351,6 +394,11 @@ class NewsSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get("newscorpus_kind") == REVISIT:  # still due: tried next crawl
+            self.crawler.stats.inc_value("newscorpus/revisits/failed")
+            with contextlib.suppress(FrontierUnreachable):
+                self.store.done_with(request_chain(request))
+            return
         if request.meta.get(ARCHIVED_TWIN):  # not fetched: the story is archived already
             with contextlib.suppress(FrontierUnreachable):  # else returned, skipped again
                 self.store.done_with(request_chain(request))

@@ -1,7 +1,9 @@
 """The crawl's memory between runs: ``RUN/crawl-state.sqlite``.
 
 One row per URL the crawl decided to fetch: queued (the frontier), done, or failed, with
-the validators (ETag, Last-Modified) for conditional requests next time. One row per WARC
+the validators (ETag, Last-Modified) for conditional requests next time, and for an
+archived article its re-visits (``crawl.revisits``): when it was first and last archived,
+how many visits were made, when the next one is due. One row per WARC
 file with the number of bytes known to hold complete, committed records: after a SIGKILL
 the half-written file is cut back to that length, so no response is archived twice.
 
@@ -12,11 +14,14 @@ in flight, which is then fetched again.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from newscorpus.crawl.revisits import NO_REVISITS, Schedule, next_visit
 
 STATE_FILE = "crawl-state.sqlite"
 
@@ -38,8 +43,18 @@ CREATE TABLE IF NOT EXISTS warc_files (
 );
 """
 
-# Kinds of request archived once and never fetched again: articles and their later pages.
+# Re-visit columns, added to a state file of an older newscorpus when opened.
+_REVISIT_COLUMNS = {
+    "first_archived": "REAL",  # epoch seconds of the first archived response
+    "archived_at": "TEXT",  # WARC-Date of the last archived response
+    "visits": "INTEGER NOT NULL DEFAULT 0",  # re-visits made
+    "next_visit": "REAL",  # epoch seconds when the next re-visit is due, or NULL
+}
+
+# Kinds of request archived once and never fetched again, but on re-visits: articles and
+# their later pages.
 ARTICLE_KINDS = ("article", "page")
+REVISIT = "revisit"  # the kind of a re-visit's request (the URL's own kind stays)
 
 # (ETag, Last-Modified) of a page, to ask for it again only if it changed
 Validators = tuple[str | None, str | None]
@@ -67,6 +82,11 @@ class CrawlState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        known = {row[1] for row in self._db.execute("PRAGMA table_info(urls)")}
+        for column, declaration in _REVISIT_COLUMNS.items():
+            if column not in known:
+                self._db.execute(f"ALTER TABLE urls ADD COLUMN {column} {declaration}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS urls_next_visit ON urls (next_visit)")
         self._pages: Counter[str] = Counter()  # page requests per host in this run
 
     def close(self) -> None:
@@ -142,11 +162,14 @@ class CrawlState:
         kind: str,
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
+        revisits: Schedule = NO_REVISITS,
     ) -> None:
         """Mark ``urls`` (a request, the URLs that redirected to it, where it ended) done
         or failed; URLs not known yet (redirect targets) are added.
 
-        With ``warc``, that file's new committed length is saved in the same transaction.
+        With ``warc``, that file's new committed length is saved in the same transaction;
+        with ``revisits``, the first re-visit of the last URL (the archived article) is
+        scheduled in it too.
         """
         failed = int(status == "failed")
         etag, last_modified = validators
@@ -163,6 +186,60 @@ class CrawlState:
             )
             if warc is not None:
                 self._commit_warc(*warc)
+                now = time.time()
+                self._db.execute(
+                    "UPDATE urls SET first_archived = COALESCE(first_archived, ?), "
+                    "archived_at = ?, next_visit = ? WHERE url = ?",
+                    (now, _now(), next_visit(now, 0, revisits), urls[-1]),
+                )
+
+    def due_revisits(self, now: float, limit: int = 100_000) -> list[str]:
+        """Archived articles whose next re-visit is due, the most overdue first."""
+        rows = self._db.execute(
+            "SELECT url FROM urls WHERE next_visit <= ? ORDER BY next_visit LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def revisited(
+        self,
+        url: str,
+        revisits: Schedule,
+        validators: Validators = NO_VALIDATORS,
+        warc: tuple[str, int] | None = None,
+        changed: bool = False,
+    ) -> None:
+        """One re-visit of ``url`` made (its record in ``warc``: a new response when
+        ``changed``, else a revisit record), the next one scheduled: in one transaction."""
+        etag, last_modified = validators
+        with self._db:
+            self._db.execute("BEGIN")
+            row = self._db.execute(
+                "SELECT first_archived, visits FROM urls WHERE url = ?", (url,)
+            ).fetchone()
+            first, visits = (row[0], row[1]) if row and row[0] is not None else (time.time(), 0)
+            self._db.execute(
+                "UPDATE urls SET visits = ?, next_visit = ?, etag = COALESCE(?, etag), "
+                "last_modified = COALESCE(?, last_modified), updated = ?, "
+                "archived_at = CASE WHEN ? THEN ? ELSE archived_at END WHERE url = ?",
+                (
+                    visits + 1,
+                    next_visit(first, visits + 1, revisits),
+                    etag,
+                    last_modified,
+                    _now(),
+                    changed,
+                    _now(),
+                    url,
+                ),
+            )
+            if warc is not None:
+                self._commit_warc(*warc)
+
+    def archived_at(self, url: str) -> str | None:
+        """WARC-Date of the last response archived for ``url``."""
+        row = self._db.execute("SELECT archived_at FROM urls WHERE url = ?", (url,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     def commit_warc(self, name: str, committed_bytes: int) -> None:
         """Record that ``name`` holds ``committed_bytes`` of complete records."""

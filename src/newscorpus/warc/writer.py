@@ -27,6 +27,8 @@ DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024
 
 OPEN_SUFFIX = ".open"
 
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
 
 def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -> list[Path]:
     """Close the files a killed writer left open, keeping only their committed records
@@ -136,6 +138,61 @@ class WarcFileWriter:
         writer.write_record(response)
         writer.write_record(request)
         self._stream.flush()  # complete records reach the OS: a killed process keeps them
+        name = self._path.name.removesuffix(OPEN_SUFFIX)
+        self.last_end = self._stream.tell()
+        if self.rotate_automatically:
+            self.rotate_if_full()
+        return name, offset
+
+    def write_revisit(
+        self,
+        url: str,
+        request_headers: list[tuple[str, str]],
+        status_line: str,
+        response_headers: list[tuple[str, str]],
+        refers_to_date: str | None,
+        method: str = "GET",
+        protocol: str = "HTTP/1.1",
+    ) -> tuple[str, int]:
+        """Archive a re-visit the server answered "not modified" (304): a revisit record
+        of profile server-not-modified (ISO 28500, WARC 1.1) holding the response's
+        headers, naming the earlier capture, with its request; returns (file name,
+        offset of the revisit record)."""
+        writer = self._current_writer()
+        assert self._stream is not None and self._path is not None
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
+        headers = {
+            "WARC-Date": date,
+            "WARC-Profile": REVISIT_NOT_MODIFIED,
+            "WARC-Refers-To-Target-URI": url,
+        }
+        if refers_to_date:
+            headers["WARC-Refers-To-Date"] = refers_to_date
+        revisit = writer.create_warc_record(
+            url,
+            "revisit",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(status_line, response_headers, protocol=protocol),
+            warc_headers_dict=headers,
+        )
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(
+                f"{method} /{path} {protocol}", request_headers, is_http_request=True
+            ),
+            warc_headers_dict={"WARC-Date": date},
+        )
+        request.rec_headers.add_header(
+            "WARC-Concurrent-To", revisit.rec_headers.get_header("WARC-Record-ID")
+        )
+        offset = self._stream.tell()
+        writer.write_record(revisit)
+        writer.write_record(request)
+        self._stream.flush()
         name = self._path.name.removesuffix(OPEN_SUFFIX)
         self.last_end = self._stream.tell()
         if self.rotate_automatically:

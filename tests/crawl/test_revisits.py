@@ -1,0 +1,119 @@
+"""Re-visits: an archived article is fetched again on its schedule, conditionally."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastwarc import ArchiveIterator, WarcRecordType
+
+from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, describe, next_visit, parse_schedule
+from newscorpus.errors import UserError
+from tests.conftest import crawl
+from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html
+
+ARTICLE = "/2026/04/02/ferry-line-opens.html"
+
+
+@pytest.fixture
+def site() -> Iterator[LocalNewsSite]:
+    test_site = LocalNewsSite().start()
+    yield test_site
+    test_site.stop()
+
+
+def test_schedules_are_read_and_refused_in_one_line() -> None:
+    assert parse_schedule("1h,6h,24h,72h") == DEFAULT_SCHEDULE
+    assert parse_schedule(["90s", "15m", "2d"]) == (90.0, 900.0, 172_800.0)
+    assert parse_schedule("off") == parse_schedule(False) == ()
+    assert describe(DEFAULT_SCHEDULE) == "1h,6h,24h,72h" and describe(()) == "off"
+    assert next_visit(1000.0, 0, (60.0, 120.0)) == 1060.0
+    assert next_visit(1000.0, 2, (60.0, 120.0)) is None
+    for wrong in ("6h,1h", "soon", "0s"):
+        with pytest.raises(UserError, match="revisit schedule"):
+            parse_schedule(wrong)
+
+
+def _records(run_dir: Path) -> list[tuple[str, str, dict[str, str]]]:
+    """(WARC-Type, target URI, headers) of the response and revisit records, in order."""
+    found = []
+    for path in sorted((run_dir / "warc").glob("*.warc.gz")):
+        kinds = WarcRecordType.response | WarcRecordType.revisit
+        for record in ArchiveIterator(str(path), record_types=kinds):
+            headers = dict(record.headers.items())
+            found.append((headers["WARC-Type"], headers["WARC-Target-URI"], headers))
+    return found
+
+
+def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: Path) -> None:
+    """Three versions of an article (a paragraph added and the headline changed, then
+    only a timestamp), then no change: four crawls on a short schedule archive three
+    responses and one revisit record for the 304; a fifth, after the last visit, asks
+    for nothing. Hubs are fetched again by every crawl; the article only when due."""
+    versions = [
+        article_html("Ferry line opens"),
+        article_html("Ferry line opens, with a night crossing").replace(
+            "</article>", "<p>Update: a night crossing will run on Fridays.</p></article>"
+        ),
+        article_html("Ferry line opens, with a night crossing").replace(
+            "</article>", "<p>Update: a night crossing will run on Fridays.</p>"
+            "<p class='stamp'>Updated 14:05</p></article>"
+        ),
+    ]  # fmt: skip
+    current = {"version": 0}
+
+    def article(request: LoggedRequest) -> Reply:
+        etag = f'"v{current["version"]}"'
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, b""
+        body = versions[current["version"]].encode()
+        return 200, {"Content-Type": "text/html; charset=utf-8", "ETag": etag}, body
+
+    site.routes[ARTICLE] = article
+    site.page("/", f'<html><body><a href="{ARTICLE}">Ferry line</a></body></html>')
+    run_dir = tmp_path / "run"
+
+    def crawl_now() -> dict:
+        result = crawl([f"{site.base}/"], run_dir, "--revisit", "2s,4s,6s")
+        assert result.returncode == 0, result.stderr[-2000:]
+        return dict(json.loads((run_dir / "crawl-stats.json").read_text()))
+
+    crawl_now()
+    first_done = time.monotonic()  # the first archive was made before this
+    for visit, version in ((1, 1), (2, 2), (3, 2)):
+        current["version"] = version
+        time.sleep(max(0.0, first_done + 2 * visit - time.monotonic()))
+        stats = crawl_now()
+        assert stats["revisits"].get("due") == 1, (visit, stats["revisits"])
+    assert stats["revisits"] == {"due": 1, "not_modified": 1}
+    asked = [r for r in site.log if r.path == ARTICLE]
+    assert len(asked) == 4
+    assert [r.headers.get("If-None-Match") for r in asked] == [None, '"v0"', '"v1"', '"v2"']
+    records = _records(run_dir)
+    article_records = [(kind, headers) for kind, uri, headers in records if uri.endswith(ARTICLE)]
+    assert [kind for kind, _ in article_records] == ["response"] * 3 + ["revisit"]
+    revisit = article_records[-1][1]
+    assert revisit["WARC-Profile"].endswith("/revisit/server-not-modified")
+    assert revisit["WARC-Refers-To-Date"] == article_records[-2][1]["WARC-Date"]
+    # after the last visit of its schedule, a crawl does not ask for the article again
+    before = len(site.log)
+    stats = crawl_now()
+    assert stats["revisits"] == {} and ARTICLE not in [r.path for r in site.log[before:]]
+
+
+def test_revisits_off_fetch_an_article_once(site: LocalNewsSite, tmp_path: Path) -> None:
+    site.page(ARTICLE, article_html("Ferry line opens"))
+    site.page("/", f'<html><body><a href="{ARTICLE}">Ferry line</a></body></html>')
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nstart_urls = ["{site.base}/"]\nrevisit = "off"\n', encoding="utf-8"
+    )
+    run_dir = tmp_path / "run"
+    for _ in range(2):
+        result = crawl(["--sources", str(sources)], run_dir, "--revisit", "1s")
+        assert result.returncode == 0, result.stderr[-2000:]
+        time.sleep(1.2)
+    assert len(site.requested(ARTICLE)) == 1  # the source's "off" wins over --revisit
