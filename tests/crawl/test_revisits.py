@@ -117,3 +117,45 @@ def test_revisits_off_fetch_an_article_once(site: LocalNewsSite, tmp_path: Path)
         assert result.returncode == 0, result.stderr[-2000:]
         time.sleep(1.2)
     assert len(site.requested(ARTICLE)) == 1  # the source's "off" wins over --revisit
+
+
+def test_the_same_bytes_again_cost_no_body(site: LocalNewsSite, tmp_path: Path) -> None:
+    """A server that ignores validators sends the same page again: archived as a revisit
+    record of profile identical-payload-digest, whose digest is the earlier response's."""
+    body = article_html("Ferry line opens").encode()
+    site.routes[ARTICLE] = lambda request: (200, {"Content-Type": "text/html"}, body)
+    site.page("/", f'<html><body><a href="{ARTICLE}">Ferry line</a></body></html>')
+    run_dir = tmp_path / "run"
+    for wait in (0.0, 1.2):
+        time.sleep(wait)
+        result = crawl([f"{site.base}/"], run_dir, "--revisit", "1s")
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert len(site.requested(ARTICLE)) == 2
+    kinds = [(kind, headers) for kind, uri, headers in _records(run_dir) if uri.endswith(ARTICLE)]
+    assert [kind for kind, _ in kinds] == ["response", "revisit"]
+    response, revisit = kinds[0][1], kinds[1][1]
+    assert revisit["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+    assert revisit["WARC-Payload-Digest"] == response["WARC-Payload-Digest"]
+    stats = json.loads((run_dir / "crawl-stats.json").read_text())
+    assert stats["revisits"] == {"due": 1, "identical": 1}
+
+
+def test_every_due_article_is_revisited_though_hubs_link_it(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    """The home page, fetched again, links the articles due for a visit: a link refused as
+    "archived" must not keep the visit from being made (it did, for all but the first few)."""
+    paths = [f"/2026/04/02/story-{i}.html" for i in range(40)]
+    for path in paths:
+        site.page(path, article_html(f"Story {path}"))
+    site.page(
+        "/", "<html><body>" + "".join(f'<a href="{p}">s</a>' for p in paths) + "</body></html>"
+    )
+    run_dir = tmp_path / "run"
+    for wait in (0.0, 1.5):
+        time.sleep(wait)
+        result = crawl([f"{site.base}/"], run_dir, "--revisit", "1s")
+        assert result.returncode == 0, result.stderr[-2000:]
+    stats = json.loads((run_dir / "crawl-stats.json").read_text())
+    assert stats["revisits"]["due"] == 40
+    assert all(len(site.requested(path)) == 2 for path in paths)

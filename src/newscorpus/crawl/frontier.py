@@ -465,6 +465,7 @@ class RedisFrontier:
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
         revisits: Schedule = NO_REVISITS,
+        digest: str | None = None,
     ) -> None:
         """Mark ``urls`` done or failed; with ``warc``, that file's new committed length
         is saved in the same transaction, and with ``revisits`` the first re-visit of the
@@ -487,6 +488,7 @@ class RedisFrontier:
                 if warc is not None and url == urls[-1]:
                     entry["first_archived"] = old.get("first_archived") or now
                     entry["archived_at"] = _utc(now)
+                    entry["payload_digest"] = digest
                     self._schedule(pipe, url, entry, next_visit(now, 0, revisits))
                 pipe.hset(self.key("urls"), url, json.dumps(entry))
             if warc is not None:
@@ -525,6 +527,7 @@ class RedisFrontier:
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
         changed: bool = False,
+        digest: str | None = None,
     ) -> None:
         """One re-visit of ``url`` made, the next one scheduled (see ``CrawlState``)."""
         etag, last_modified = validators
@@ -541,6 +544,8 @@ class RedisFrontier:
         }
         if changed:
             entry["archived_at"] = _utc(now)
+        if digest:
+            entry["payload_digest"] = digest
         with self._redis.pipeline(transaction=True) as pipe:
             self._schedule(pipe, url, entry, next_visit(first, visits, revisits))
             pipe.hset(self.key("urls"), url, json.dumps(entry))
@@ -551,6 +556,11 @@ class RedisFrontier:
     @_unreachable
     def archived_at(self, url: str) -> str | None:
         value = (self._entry(url) or {}).get("archived_at")
+        return None if value is None else str(value)
+
+    @_unreachable
+    def payload_digest(self, url: str) -> str | None:
+        value = (self._entry(url) or {}).get("payload_digest")
         return None if value is None else str(value)
 
     @_unreachable

@@ -42,6 +42,7 @@ from newscorpus.crawl.politeness import HostTurns, LocalTurns
 from newscorpus.crawl.revisits import NO_REVISITS
 from newscorpus.crawl.state import ARTICLE_KINDS, REVISIT, Validators
 from newscorpus.urls import looks_like_article
+from newscorpus.warc.writer import payload_digest
 from newscorpus.webpage.pagination import is_other_page
 
 logger = logging.getLogger(__name__)
@@ -447,6 +448,7 @@ class WarcMiddleware:
                 warc=(name, writer.last_end),
                 # an article's later pages are not re-visited: its first page is
                 revisits=context.revisits(request.url) if kind == "article" else NO_REVISITS,
+                digest=payload_digest(response.body),
             )
             request.meta["newscorpus_archived"] = True
             self._twins_archived(context, decoded, response.url)
@@ -470,7 +472,8 @@ class WarcMiddleware:
     def _archive_revisit(
         self, request: Request, response: Response, context: CrawlContext
     ) -> Response:
-        """A re-visit's answer: "not modified" becomes a revisit record (no body), a page
+        """A re-visit's answer: "not modified", or the very bytes archived last time from
+        a server that ignores validators, becomes a revisit record (no body), a page
         a new response record (``process`` decides whether it is a new version); the
         visit and the next one due are recorded with the record, in one transaction. Any
         other answer (gone, an error) is a visit made, nothing archived."""
@@ -481,11 +484,20 @@ class WarcMiddleware:
         protocol = response.protocol or "HTTP/1.1"
         if response.status == 304:
             name, _ = writer.write_revisit(
-                url, headers[0], status_line, headers[1], store.archived_at(url),
-                method=request.method, protocol=protocol,
+                url, headers[0], status_line, headers[1], store.archived_at(url), protocol,
             )  # fmt: skip
             store.revisited(url, schedule, validators(response), warc=(name, writer.last_end))
             self.stats.inc_value("newscorpus/revisits/not_modified")
+        elif response.status == 200 and (
+            digest := payload_digest(response.body)
+        ) == store.payload_digest(url):
+            # the server ignored the validators and sent the same bytes: nothing new
+            name, _ = writer.write_revisit(
+                url, headers[0], status_line, headers[1], store.archived_at(url), protocol,
+                payload_digest=digest,
+            )  # fmt: skip
+            store.revisited(url, schedule, validators(response), warc=(name, writer.last_end))
+            self.stats.inc_value("newscorpus/revisits/identical")
         elif (
             response.status == 200
             and self._archivable(request, response, context, REVISIT)
@@ -496,7 +508,12 @@ class WarcMiddleware:
                 method=request.method, protocol=protocol,
             )  # fmt: skip
             store.revisited(
-                url, schedule, validators(response), warc=(name, writer.last_end), changed=True
+                url,
+                schedule,
+                validators(response),
+                warc=(name, writer.last_end),
+                changed=True,
+                digest=digest,
             )
             request.meta["newscorpus_archived"] = True
             self.stats.inc_value("newscorpus/revisits/archived")

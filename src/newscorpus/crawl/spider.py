@@ -96,6 +96,7 @@ class NewsSpider(scrapy.Spider):
         self.max_depth = max_depth
         self.max_pages_per_site = max_pages_per_site
         self.seen: set[str] = set()  # URLs requested in this run
+        self.revisiting: set[str] = set()  # archived articles re-visited in this run
         self.sitemaps: Counter[str] = Counter()  # sitemap requests per host in this run
         self.query_variants: defaultdict[str, set[str]] = defaultdict(set)
         self.host_stats: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -198,9 +199,10 @@ class NewsSpider(scrapy.Spider):
         """A re-visit of an archived article whose visit is due: asked with its
         validators, so that an unchanged page answers 304. Not counted against the site's
         page limit; robots.txt and the host's turns hold as for any request."""
-        if url in self.seen or not self.in_scope(url) or not self.revisits_for(url):
+        # (not `seen`: a link to it, refused as archived, may have put it there already)
+        if url in self.revisiting or not self.in_scope(url) or not self.revisits_for(url):
             return  # its source left the crawl, or its schedule was turned off
-        self.seen.add(url)
+        self.revisiting.add(url)
         etag, modified = self.store.validators(url)
         headers = {"If-None-Match": etag} if etag else {}
         if modified:

@@ -49,6 +49,7 @@ _REVISIT_COLUMNS = {
     "archived_at": "TEXT",  # WARC-Date of the last archived response
     "visits": "INTEGER NOT NULL DEFAULT 0",  # re-visits made
     "next_visit": "REAL",  # epoch seconds when the next re-visit is due, or NULL
+    "payload_digest": "TEXT",  # WARC-Payload-Digest of the last archived body
 }
 
 # Kinds of request archived once and never fetched again, but on re-visits: articles and
@@ -163,6 +164,7 @@ class CrawlState:
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
         revisits: Schedule = NO_REVISITS,
+        digest: str | None = None,
     ) -> None:
         """Mark ``urls`` (a request, the URLs that redirected to it, where it ended) done
         or failed; URLs not known yet (redirect targets) are added.
@@ -189,8 +191,8 @@ class CrawlState:
                 now = time.time()
                 self._db.execute(
                     "UPDATE urls SET first_archived = COALESCE(first_archived, ?), "
-                    "archived_at = ?, next_visit = ? WHERE url = ?",
-                    (now, _now(), next_visit(now, 0, revisits), urls[-1]),
+                    "archived_at = ?, next_visit = ?, payload_digest = ? WHERE url = ?",
+                    (now, _now(), next_visit(now, 0, revisits), digest, urls[-1]),
                 )
 
     def due_revisits(self, now: float, limit: int = 100_000) -> list[str]:
@@ -208,9 +210,11 @@ class CrawlState:
         validators: Validators = NO_VALIDATORS,
         warc: tuple[str, int] | None = None,
         changed: bool = False,
+        digest: str | None = None,
     ) -> None:
         """One re-visit of ``url`` made (its record in ``warc``: a new response when
-        ``changed``, else a revisit record), the next one scheduled: in one transaction."""
+        ``changed``, with its body's ``digest``, else a revisit record), the next one
+        scheduled: in one transaction."""
         etag, last_modified = validators
         with self._db:
             self._db.execute("BEGIN")
@@ -221,7 +225,8 @@ class CrawlState:
             self._db.execute(
                 "UPDATE urls SET visits = ?, next_visit = ?, etag = COALESCE(?, etag), "
                 "last_modified = COALESCE(?, last_modified), updated = ?, "
-                "archived_at = CASE WHEN ? THEN ? ELSE archived_at END WHERE url = ?",
+                "archived_at = CASE WHEN ? THEN ? ELSE archived_at END, "
+                "payload_digest = COALESCE(?, payload_digest) WHERE url = ?",
                 (
                     visits + 1,
                     next_visit(first, visits + 1, revisits),
@@ -230,6 +235,7 @@ class CrawlState:
                     _now(),
                     changed,
                     _now(),
+                    digest,
                     url,
                 ),
             )
@@ -239,6 +245,11 @@ class CrawlState:
     def archived_at(self, url: str) -> str | None:
         """WARC-Date of the last response archived for ``url``."""
         row = self._db.execute("SELECT archived_at FROM urls WHERE url = ?", (url,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def payload_digest(self, url: str) -> str | None:
+        """WARC-Payload-Digest of the last body archived for ``url``."""
+        row = self._db.execute("SELECT payload_digest FROM urls WHERE url = ?", (url,)).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
     def commit_warc(self, name: str, committed_bytes: int) -> None:

@@ -6,7 +6,9 @@ a reader never sees a half-written file under its final name.
 
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import io
 import logging
 import os
@@ -28,6 +30,14 @@ DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024
 OPEN_SUFFIX = ".open"
 
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+
+
+def payload_digest(body: bytes) -> str:
+    """A body's digest as WARC-Payload-Digest writes it (``sha1:`` and base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode(
+        "ascii"
+    )
 
 
 def recover_open_files(directory: Path, committed_bytes: Callable[[str], int]) -> list[Path]:
@@ -151,22 +161,25 @@ class WarcFileWriter:
         status_line: str,
         response_headers: list[tuple[str, str]],
         refers_to_date: str | None,
-        method: str = "GET",
         protocol: str = "HTTP/1.1",
+        payload_digest: str | None = None,
     ) -> tuple[str, int]:
-        """Archive a re-visit the server answered "not modified" (304): a revisit record
-        of profile server-not-modified (ISO 28500, WARC 1.1) holding the response's
-        headers, naming the earlier capture, with its request; returns (file name,
-        offset of the revisit record)."""
+        """Archive a re-visit that brought nothing new: a revisit record (ISO 28500, WARC
+        1.1) holding the response's headers, naming the earlier capture, with its request;
+        of profile server-not-modified (a 304), or identical-payload-digest when
+        ``payload_digest`` says the body sent is the one archived before. Returns (file
+        name, offset of the revisit record)."""
         writer = self._current_writer()
         assert self._stream is not None and self._path is not None
         date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         headers = {
             "WARC-Date": date,
-            "WARC-Profile": REVISIT_NOT_MODIFIED,
+            "WARC-Profile": REVISIT_IDENTICAL if payload_digest else REVISIT_NOT_MODIFIED,
             "WARC-Refers-To-Target-URI": url,
         }
+        if payload_digest:
+            headers["WARC-Payload-Digest"] = payload_digest
         if refers_to_date:
             headers["WARC-Refers-To-Date"] = refers_to_date
         revisit = writer.create_warc_record(
@@ -182,7 +195,7 @@ class WarcFileWriter:
             "request",
             payload=io.BytesIO(b""),
             http_headers=StatusAndHeaders(
-                f"{method} /{path} {protocol}", request_headers, is_http_request=True
+                f"GET /{path} {protocol}", request_headers, is_http_request=True
             ),
             warc_headers_dict={"WARC-Date": date},
         )
