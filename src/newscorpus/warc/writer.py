@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -121,18 +122,7 @@ class WarcFileWriter:
     ) -> tuple[str, int]:
         """Archive one HTTP exchange; returns (file name, offset of the response record)."""
         writer = self._current_writer()
-        assert self._stream is not None and self._path is not None
         date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
-        request = writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(b""),
-            http_headers=StatusAndHeaders(
-                f"{method} /{path} {protocol}", request_headers, is_http_request=True
-            ),
-            warc_headers_dict={"WARC-Date": date},
-        )
         response = writer.create_warc_record(
             url,
             "response",
@@ -141,18 +131,7 @@ class WarcFileWriter:
             http_headers=StatusAndHeaders(status_line, response_headers, protocol=protocol),
             warc_headers_dict={"WARC-Date": date},
         )
-        request.rec_headers.add_header(
-            "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID")
-        )
-        offset = self._stream.tell()
-        writer.write_record(response)
-        writer.write_record(request)
-        self._stream.flush()  # complete records reach the OS: a killed process keeps them
-        name = self._path.name.removesuffix(OPEN_SUFFIX)
-        self.last_end = self._stream.tell()
-        if self.rotate_automatically:
-            self.rotate_if_full()
-        return name, offset
+        return self._write_with_request(response, request_headers, method, protocol, date)
 
     def write_revisit(
         self,
@@ -170,9 +149,7 @@ class WarcFileWriter:
         ``payload_digest`` says the body sent is the one archived before. Returns (file
         name, offset of the revisit record)."""
         writer = self._current_writer()
-        assert self._stream is not None and self._path is not None
         date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         headers = {
             "WARC-Date": date,
             "WARC-Profile": REVISIT_IDENTICAL if payload_digest else REVISIT_NOT_MODIFIED,
@@ -190,22 +167,38 @@ class WarcFileWriter:
             http_headers=StatusAndHeaders(status_line, response_headers, protocol=protocol),
             warc_headers_dict=headers,
         )
+        return self._write_with_request(revisit, request_headers, "GET", protocol, date)
+
+    def _write_with_request(
+        self,
+        record: ArcWarcRecord,
+        request_headers: list[tuple[str, str]],
+        method: str,
+        protocol: str,
+        date: str,
+    ) -> tuple[str, int]:
+        """Write ``record`` (a response or revisit) and the request it answers, flushed
+        to the OS whole; returns (file name, offset of ``record``)."""
+        writer = self._current_writer()
+        assert self._stream is not None and self._path is not None
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        path = url.split("/", 3)[3] if url.count("/") >= 3 else ""
         request = writer.create_warc_record(
             url,
             "request",
             payload=io.BytesIO(b""),
             http_headers=StatusAndHeaders(
-                f"GET /{path} {protocol}", request_headers, is_http_request=True
+                f"{method} /{path} {protocol}", request_headers, is_http_request=True
             ),
             warc_headers_dict={"WARC-Date": date},
         )
         request.rec_headers.add_header(
-            "WARC-Concurrent-To", revisit.rec_headers.get_header("WARC-Record-ID")
+            "WARC-Concurrent-To", record.rec_headers.get_header("WARC-Record-ID")
         )
         offset = self._stream.tell()
-        writer.write_record(revisit)
+        writer.write_record(record)
         writer.write_record(request)
-        self._stream.flush()
+        self._stream.flush()  # complete records reach the OS: a killed process keeps them
         name = self._path.name.removesuffix(OPEN_SUFFIX)
         self.last_end = self._stream.tell()
         if self.rotate_automatically:
