@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from fastwarc import ArchiveIterator, WarcRecordType
 from newscorpus.demo import DemoSite
 from tests.conftest import crawl, ctrl_c_reaches_it
 from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html, html
-
-
-@pytest.fixture
-def site() -> Iterator[LocalNewsSite]:
-    test_site = LocalNewsSite().start()
-    yield test_site
-    test_site.stop()
 
 
 def archived(run_dir: Path) -> list[str]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
 
 from newscorpus.crawl.state import CrawlState
@@ -19,13 +17,6 @@ from tests.crawl.site import LocalNewsSite, article_html
 
 FRENCH = re.compile(r"/fr/20\d\d/")
 SOURCE = 'include = ["/fr/20\\\\d\\\\d/"]\n'  # as written in a TOML file: "/fr/20\\d\\d/"
-
-
-@pytest.fixture
-def site() -> Iterator[LocalNewsSite]:
-    test_site = LocalNewsSite().start()
-    yield test_site
-    test_site.stop()
 
 
 def archived(run_dir: Path) -> list[str]:

@@ -32,13 +32,6 @@ MOVED = "/2026/03/01/a-story-that-moved-away.html"
 
 
 @pytest.fixture
-def site() -> Iterator[LocalNewsSite]:
-    test_site = LocalNewsSite().start()
-    yield test_site
-    test_site.stop()
-
-
-@pytest.fixture
 def other() -> Iterator[LocalNewsSite]:
     """A second site on another loopback address (Linux routes all of 127/8 to lo)."""
     try:

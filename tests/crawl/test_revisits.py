@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from tests.conftest import crawl
 from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html
 
 ARTICLE = "/2026/04/02/ferry-line-opens.html"
-
-
-@pytest.fixture
-def site() -> Iterator[LocalNewsSite]:
-    test_site = LocalNewsSite().start()
-    yield test_site
-    test_site.stop()
 
 
 def test_schedules_are_read_and_refused_in_one_line() -> None:
