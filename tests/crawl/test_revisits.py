@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
@@ -151,3 +157,51 @@ def test_every_due_article_is_revisited_though_hubs_link_it(
     stats = json.loads((run_dir / "crawl-stats.json").read_text())
     assert stats["revisits"]["due"] == 40
     assert all(len(site.requested(path)) == 2 for path in paths)
+
+
+def test_a_crawl_killed_during_revisits_resumes_them_without_duplicates(
+    site: LocalNewsSite, tmp_path: Path
+) -> None:
+    """kill -9 while the re-visits run: the next crawl makes the ones left, and every
+    article ends with exactly one record per visit (its first response, its re-visit's)."""
+    paths = [f"/2026/04/03/story-{i}.html" for i in range(60)]
+    edited: set[str] = set()
+
+    def article(request: LoggedRequest) -> Reply:
+        version = int(request.path in edited)
+        etag = f'"{version}"'
+        if request.headers.get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, b""
+        html = article_html(f"Story {request.path} v{version}")
+        return 200, {"Content-Type": "text/html", "ETag": etag}, html.encode()
+
+    for path in paths:
+        site.routes[path] = article
+    links = "".join(f'<a href="{path}">s</a>' for path in paths)
+    site.page("/", f"<html><body>{links}</body></html>")
+    run_dir = tmp_path / "run"
+    options = ["--revisit", "1s", "--delay", "0.05"]
+    result = crawl([f"{site.base}/"], run_dir, *options)
+    assert result.returncode == 0, result.stderr[-2000:]
+    edited.update(paths)  # every article changed: each re-visit archives a response
+    time.sleep(1.5)
+    before = len(site.log)
+    command = [
+        sys.executable, "-m", "newscorpus", "-q", "crawl", f"{site.base}/", "--out",
+        str(run_dir), "--allow-private", *options,
+    ]  # fmt: skip
+    child = subprocess.Popen(command, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(r.path in edited for r in site.log[before:]) < 15:
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    revisited_before_kill = sum(r.path in edited for r in site.log[before:])
+    assert 15 <= revisited_before_kill < 60, "the re-visits were not interrupted mid-way"
+    result = crawl([f"{site.base}/"], run_dir, *options)
+    assert result.returncode == 0, result.stderr[-2000:]
+    responses = Counter(
+        urlsplit(uri).path for kind, uri, _ in _records(run_dir) if kind == "response"
+    )
+    assert {path: responses[path] for path in paths} == dict.fromkeys(paths, 2)
+    assert not list((run_dir / "warc").glob("*.open"))
