@@ -74,9 +74,12 @@ def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: 
     site.page("/", f'<html><body><a href="{ARTICLE}">Ferry line</a></body></html>')
     run_dir = tmp_path / "run"
 
+    printed: list[str] = []
+
     def crawl_now() -> dict:
         result = crawl([f"{site.base}/"], run_dir, "--revisit", "2s,4s,6s")
         assert result.returncode == 0, result.stderr[-2000:]
+        printed.append(result.stderr)  # what a person reads goes to stderr
         return dict(json.loads((run_dir / "crawl-stats.json").read_text()))
 
     crawl_now()
@@ -87,6 +90,9 @@ def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: 
         stats = crawl_now()
         assert stats["revisits"].get("due") == 1, (visit, stats["revisits"])
     assert stats["revisits"] == {"due": 1, "not_modified": 1}
+    assert "re-visits: 1 due, 0 changed (archived), 1 unchanged, 0 failed" in printed[-1]
+    assert "re-visits: 1 due, 1 changed (archived), 0 unchanged" in printed[1]
+    assert "re-visits" not in printed[0]
     asked = [r for r in site.log if r.path == ARTICLE]
     assert len(asked) == 4
     assert [r.headers.get("If-None-Match") for r in asked] == [None, '"v0"', '"v1"', '"v2"']

@@ -215,6 +215,13 @@ def run_crawl_command(
             f"robots.txt, {stats['traps_cut']} traps cut, {stats['errors']} errors; "
             f"stats in {run_dir / (team.stats_file() if team else 'crawl-stats.json')}"
         )
+        revisits = stats.get("revisits") or {}
+        if revisits.get("due"):
+            console.print(
+                f"re-visits: {revisits['due']} due, {revisits.get('archived', 0)} changed "
+                f"(archived), {revisits.get('not_modified', 0) + revisits.get('identical', 0)} "
+                f"unchanged, {revisits.get('failed', 0)} failed"
+            )
         for host, counts in stats["per_host"].items():
             console.print(f"  {host}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     warcs = sorted((run_dir / WARC_DIR).glob("*.warc.gz"))
