@@ -90,6 +90,7 @@ def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: 
         stats = crawl_now()
         assert stats["revisits"].get("due") == 1, (visit, stats["revisits"])
     assert stats["revisits"] == {"due": 1, "not_modified": 1}
+    assert stats["revisit_schedule"] == "2s,4s,6s"
     assert "re-visits: 1 due, 0 changed (archived), 1 unchanged, 0 failed" in printed[-1]
     assert "re-visits: 1 due, 1 changed (archived), 0 unchanged" in printed[1]
     assert "re-visits" not in printed[0]

@@ -22,7 +22,7 @@ from newscorpus._files import write_json_atomic
 from newscorpus._version import __version__
 from newscorpus.crawl.addresses import Allowed, Network, allowed_networks
 from newscorpus.crawl.frontier import WORKER_TTL_SECONDS
-from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, Schedule
+from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, Schedule, describe
 from newscorpus.crawl.sources import Source
 from newscorpus.errors import UserError
 from newscorpus.warc.writer import WarcFileWriter, recover_open_files
@@ -207,6 +207,7 @@ def run_crawl(
     _run_restoring_signal_handlers(process)
     writer.close()
     stats = _stats_json(crawler, _counts(store, team))
+    stats["revisit_schedule"] = describe(options.revisit)  # a source's own may differ
     lost = stats["scrapy"].get("finish_reason") == "frontier_unreachable"
     if team is not None and not lost:  # the files of workers that died while this one ran
         recover_open_files(warc_dir, store.committed_bytes)
