@@ -68,16 +68,36 @@ def _key(url: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") or "/"))
 
 
-def pagination(tree: lxml.html.HtmlElement, url: str) -> Pagination | None:
-    """The pages of the article ``url`` shows, when it links to others of them."""
-    # This page is page 1 of its own URL, or page n of the URL without its number.
+def _readings(url: str) -> dict[str, int]:
+    """The articles ``url`` may be a page of, with its number in each: page 1 of its own
+    URL, or page n of the URL without its number (a URL ending in a number may be
+    either: "covid-19.html" is no page 19)."""
     readings = {_key(url): 1}
     numbered = page_number_of(url)
     if numbered is not None:
         readings[_key(numbered[0])] = numbered[1]
+    return readings
+
+
+def _page_of(link: str, readings: dict[str, int]) -> tuple[str, int] | None:
+    """(article key, page number) when ``link`` is a page of one of ``readings``'s
+    articles, itself included."""
+    key = _key(link)
+    if key in readings:  # the page itself: page 1 of its key
+        return key, 1
+    numbered = page_number_of(link)
+    if numbered is not None and (key := _key(numbered[0])) in readings:
+        return key, numbered[1]
+    return None
+
+
+def pagination(tree: lxml.html.HtmlElement, url: str) -> Pagination | None:
+    """The pages of the article ``url`` shows, when it links to others of them."""
+    readings = _readings(url)
     found: dict[str, Pagination] = {}
     for element in tree.iter("a", "link"):
-        if not _may_be_page_link(element):  # most links: cheap to rule out, before URLs
+        claim = _claim(element)  # most links: cheap to rule out, before their URLs
+        if claim is None:
             continue
         href = (element.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
@@ -86,15 +106,12 @@ def pagination(tree: lxml.html.HtmlElement, url: str) -> Pagination | None:
             link = urljoin(url, href).split("#", 1)[0]
         except ValueError:
             continue
-        if _key(link) in readings:  # the page itself: page 1 of its key
-            key, number = _key(link), 1
-        else:
-            numbered_link = page_number_of(link)
-            if numbered_link is None or _key(numbered_link[0]) not in readings:
-                continue
-            key, number = _key(numbered_link[0]), numbered_link[1]
-        if not _says_page(element, number):
+        page_of = _page_of(link, readings)
+        if page_of is None:
             continue
+        key, number = page_of
+        if claim is not ANY_PAGE and claim != number:
+            continue  # a pager's "3" must lead to page 3
         own = readings[key]
         page = found.setdefault(key, Pagination(key, own, {own: url}))
         if number != own:
@@ -109,35 +126,28 @@ def pagination(tree: lxml.html.HtmlElement, url: str) -> Pagination | None:
     return best
 
 
-def _may_be_page_link(element: lxml.html.HtmlElement) -> bool:
-    """``_says_page`` for some page number, judged without the link's URL: cheap, as
-    it runs on every link of every page."""
+ANY_PAGE = -1  # a link that says it leads to another page, without saying which
+
+
+def _claim(element: lxml.html.HtmlElement) -> int | None:
+    """What a link says of where it leads, judged without its URL (cheap: it runs on
+    every link of every page): to page n (a pager's number), to some other page of the
+    article (``ANY_PAGE``: rel next/prev, a next/previous control), or nothing (None)."""
     rel = element.get("rel")
     if rel and _NEXT_OR_PREVIOUS.search(rel):
-        return True
+        return ANY_PAGE
     if element.tag != "a":
-        return False
+        return None
     text = ((element.text or "") if len(element) == 0 else element.text_content()).strip()
-    if len(text) <= 3:
-        return text.isdigit() or text in _ARROWS
+    short = len(text) <= 3
+    if short and not text.isdigit() and text not in _ARROWS:
+        return None  # an icon or a letter: not taken, whatever its class
     marks = f"{element.get('class') or ''} {element.get('aria-label') or ''}"
     if marks != " " and _NEXT_OR_PREVIOUS.search(marks):
-        return True
-    return len(text) <= 40 and bool(_NEXT_OR_PREVIOUS.search(text))
-
-
-def _says_page(element: lxml.html.HtmlElement, number: int) -> bool:
-    """Whether the link says it leads to another page of this article."""
-    rel = (element.get("rel") or "").lower().split()
-    if "next" in rel or "prev" in rel or "previous" in rel:
-        return True
-    if element.tag != "a":
-        return False
-    text = element.text_content().strip()
-    if text == str(number):
-        return True
-    marks = " ".join([element.get("class") or "", element.get("aria-label") or "", text])
-    return bool(_NEXT_OR_PREVIOUS.search(marks)) or text in _ARROWS
+        return ANY_PAGE
+    if short:
+        return int(text) if text.isdigit() else ANY_PAGE  # a number, or an arrow
+    return ANY_PAGE if len(text) <= 40 and _NEXT_OR_PREVIOUS.search(text) else None
 
 
 def _pager_containers(links: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
@@ -165,11 +175,4 @@ def _contains(outer: lxml.html.HtmlElement, inner: lxml.html.HtmlElement) -> boo
 
 def is_other_page(url: str, of: str) -> bool:
     """Whether ``url`` is another page of the article at ``of`` (by their URLs alone)."""
-    keys = {_key(of)}
-    numbered = page_number_of(of)
-    if numbered is not None:
-        keys.add(_key(numbered[0]))
-    numbered = page_number_of(url)
-    return _key(url) != _key(of) and (
-        _key(url) in keys or (numbered is not None and _key(numbered[0]) in keys)
-    )
+    return _key(url) != _key(of) and _page_of(url, _readings(of)) is not None
