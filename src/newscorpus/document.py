@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -230,3 +231,11 @@ def iso_date(value: str | None) -> str | None:
     except (ValueError, OverflowError):
         return None
     return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
+
+
+def first_iso_date(values: Iterable[Any]) -> str | None:
+    """The first of ``values`` that is a date or timestamp (``iso_date``), or None."""
+    for value in values:
+        if isinstance(value, str) and (found := iso_date(value)):
+            return found
+    return None

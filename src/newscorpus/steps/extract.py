@@ -32,6 +32,7 @@ from newscorpus.document import (
     Update,
     count_words,
     document_id,
+    first_iso_date,
     iso_date,
 )
 from newscorpus.encoding import decode_html
@@ -809,13 +810,8 @@ def _split_authors(value: str | None) -> list[str]:
 
 
 def _first_iso(*candidates: list[str] | list[Any] | None) -> str | None:
-    for values in candidates:
-        for value in values or []:
-            if isinstance(value, str):
-                iso = iso_date(value)
-                if iso:
-                    return iso
-    return None
+    """The first date of the first list that holds one."""
+    return first_iso_date(value for values in candidates for value in values or [])
 
 
 def _headline(

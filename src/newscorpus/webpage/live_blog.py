@@ -15,7 +15,7 @@ from typing import Any
 
 import lxml.html
 
-from newscorpus.document import Update, iso_date
+from newscorpus.document import Update, first_iso_date
 
 MAX_UPDATES = 2000
 _TAG = re.compile(r"<[^>]{0,2000}>")
@@ -38,12 +38,14 @@ def declared_updates(live_blog: dict[str, Any]) -> list[Update]:
     for item in items[:MAX_UPDATES]:
         if not isinstance(item, dict):
             continue
-        time = _time(item.get("datePublished"), item.get("dateCreated"), item.get("dateModified"))
+        time = first_iso_date(
+            [item.get("datePublished"), item.get("dateCreated"), item.get("dateModified")]
+        )
         parts = [item.get("headline"), item.get("articleBody") or item.get("text")]
         text = "\n\n".join(_plain(part) for part in parts if isinstance(part, str) and part.strip())
         if text:
             updates.append(Update(time, text))
-    return oldest_first(updates)
+    return _oldest_first(updates)
 
 
 def shown_updates(tree: lxml.html.HtmlElement) -> list[Update]:
@@ -51,11 +53,11 @@ def shown_updates(tree: lxml.html.HtmlElement) -> list[Update]:
     ``MIN_MARKUP_UPDATES`` elements with a time are found: then it is no live blog)."""
     updates = []
     for element in _update_elements(tree):
-        time = _time(*(t.get("datetime") for t in element.iter("time")))
+        time = first_iso_date(t.get("datetime") for t in element.iter("time"))
         text = "\n\n".join(_paragraphs(element))
         if time and text:
             updates.append(Update(time, text))
-    return oldest_first(updates) if len(updates) >= MIN_MARKUP_UPDATES else []
+    return _oldest_first(updates) if len(updates) >= MIN_MARKUP_UPDATES else []
 
 
 def _update_elements(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
@@ -95,7 +97,7 @@ def _paragraphs(element: lxml.html.HtmlElement) -> list[str]:
     return texts
 
 
-def oldest_first(updates: list[Update]) -> list[Update]:
+def _oldest_first(updates: list[Update]) -> list[Update]:
     """Updates by time (those without one keep their place at the end), each text once."""
     seen: set[str] = set()
     unique = []
@@ -116,15 +118,6 @@ def _sort_key(time: str) -> str:
     if moment.tzinfo is None:
         return moment.isoformat()
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
-
-
-def _time(*candidates: Any) -> str | None:
-    for candidate in candidates:
-        if isinstance(candidate, str):
-            found = iso_date(candidate.replace("Z", "+00:00"))
-            if found:
-                return found
-    return None
 
 
 def _plain(value: str) -> str:
