@@ -18,17 +18,13 @@ from dataclasses import dataclass
 from newscorpus.document import Document, count_words
 from newscorpus.steps.base import Step
 
-MAX_STITCHED_PAGES = 100  # as webpage.pagination.MAX_PAGES
-
 
 @dataclass(frozen=True, slots=True)
 class PagePart:
     """One page of a multi-page article, as its shard staged it."""
 
-    shard: int
     number: int
     last: int  # the highest page number it links to
-    url: str
     text: str
 
 
@@ -72,9 +68,9 @@ class StitchPages(Step[Document, Document]):
 
 
 def _by_number(parts: Iterable[PagePart]) -> dict[int, PagePart]:
-    """The first part found of each page number (a page fetched twice counts once)."""
+    """The first part found of each page number (a page fetched twice counts once; page
+    numbers stop at webpage.pagination.MAX_PAGES)."""
     pages: dict[int, PagePart] = {}
     for part in parts:
-        if part.number <= MAX_STITCHED_PAGES:
-            pages.setdefault(part.number, part)
+        pages.setdefault(part.number, part)
     return pages

@@ -25,14 +25,13 @@ from newscorpus._parquet import AtomicParquetWriter
 from newscorpus.corpus import Corpus
 from newscorpus.steps.multipage import PagePart
 
-PAGE_COLUMNS = ["page_key", "page_number", "page_last", "url", "text"]
+PAGE_COLUMNS = ["page_key", "page_number", "page_last", "text"]
 PAGE_INDEX_SCHEMA = pa.schema(
     [
         pa.field("shard", pa.int32(), nullable=False),
         pa.field("page_key", pa.string(), nullable=False),
         pa.field("page_number", pa.int16(), nullable=False),
         pa.field("page_last", pa.int16(), nullable=False),
-        pa.field("url", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
     ]
 )
@@ -72,10 +71,8 @@ def page_parts(corpus: Corpus, keys: Collection[str]) -> dict[str, list[PagePart
     path = corpus.page_index
     if not keys or not path.exists():
         return {}
-    table = pq.read_table(path, filters=[("page_key", "in", sorted(keys))])
+    table = pq.read_table(path, columns=PAGE_COLUMNS, filters=[("page_key", "in", sorted(keys))])
     parts: defaultdict[str, list[PagePart]] = defaultdict(list)
     for row in table.to_pylist():
-        parts[row["page_key"]].append(
-            PagePart(row["shard"], row["page_number"], row["page_last"], row["url"], row["text"])
-        )
+        parts[row["page_key"]].append(PagePart(row["page_number"], row["page_last"], row["text"]))
     return dict(parts)
