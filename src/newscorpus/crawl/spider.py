@@ -203,16 +203,12 @@ class NewsSpider(scrapy.Spider):
         if url in self.revisiting or not self.in_scope(url) or not self.revisits_for(url):
             return  # its source left the crawl, or its schedule was turned off
         self.revisiting.add(url)
-        etag, modified = self.store.validators(url)
-        headers = {"If-None-Match": etag} if etag else {}
-        if modified:
-            headers["If-Modified-Since"] = modified
         self.crawler.stats.inc_value("newscorpus/revisits/due")
         yield scrapy.Request(
             url,
             callback=self.parse,
             errback=self.failed,
-            headers=headers,
+            headers=self._conditional_headers(url),
             priority=PRIORITIES["article"],
             meta={"newscorpus_kind": REVISIT, "newscorpus_depth": 0},
             dont_filter=True,
@@ -276,13 +272,14 @@ class NewsSpider(scrapy.Spider):
             return None
         if is_page:
             self.store.add_page(host)
-        headers = {}
-        if kind in HUB_KINDS:
-            etag, modified = self.store.validators(url)
-            if etag:
-                headers["If-None-Match"] = etag
-            if modified:
-                headers["If-Modified-Since"] = modified
+        return self._conditional_headers(url) if kind in HUB_KINDS else {}
+
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        """The headers that ask for ``url`` only if it changed since it was last fetched."""
+        etag, modified = self.store.validators(url)
+        headers = {"If-None-Match": etag} if etag else {}
+        if modified:
+            headers["If-Modified-Since"] = modified
         return headers
 
     def _query_trap(self, url: str) -> str | None:
