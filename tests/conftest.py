@@ -51,12 +51,15 @@ def write_warc(
     directory: Path,
     pages: list[tuple[str, bytes, list[tuple[str, str]]]],
     prefix: str = "test",
+    dates: list[str] | None = None,
 ) -> Path:
-    """A real WARC file holding one response per (url, body, response headers)."""
+    """A real WARC file holding one response per (url, body, response headers), fetched
+    at ``dates`` (WARC-Date) when given, else now."""
     writer = WarcFileWriter(directory, prefix=prefix)
     with writer:
-        for url, body, headers in pages:
-            writer.write_exchange(url, [("User-Agent", "test")], "200 OK", headers, body)
+        for n, (url, body, headers) in enumerate(pages):
+            date = dates[n] if dates else None
+            writer.write_exchange(url, [("User-Agent", "test")], "200 OK", headers, body, date=date)
     (path,) = writer.files
     return path
 

@@ -160,13 +160,33 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
     loaded = datasets.load_dataset(str(corpus), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows >= 24
     assert {"en", "fr", "de", "ru", "ar", "zh"} <= set(loaded["language"])
+    # the second pass re-visited the articles after the site edited two English ones: the
+    # new headline and paragraph are version 2, the new "Updated" stamp alone no version
+    english = {r["url"].rsplit("/", 1)[-1]: r for r in loaded if r["language"] == "en"}
+    edited = next(r for name, r in english.items() if "solar" in name)
+    stamped = next(r for name, r in english.items() if "drought" in name or "wine" in name)
+    assert edited["version"] == 2 and edited["title"].endswith("two more planned")
+    assert edited["changes"] == {
+        "title_changed": True, "paragraphs_added": 1, "paragraphs_removed": 0,
+        "paragraphs_changed": 0,
+    }  # fmt: skip
+    assert stamped["version"] == 1 and edited["first_seen"] < edited["crawled_at"]
+    assert all(r["version"] == 1 for r in loaded if r["id"] != edited["id"])
+    versions = datasets.load_dataset(
+        str(corpus), "versions", split="train", cache_dir=str(tmp_path / "hf")
+    )
+    assert sorted(versions["version"]) == [1, 2] and set(versions["id"]) == {edited["id"]}
+    assert "2 changed (archived)" in result.stderr  # both edited pages, the rest 304
+    history = run("history", str(corpus), edited["url"], cwd=tmp_path)
+    assert history.returncode == 0, history.stderr
+    assert "inner harbour{+, two more planned+}" in history.stdout
     # a second demo replaces the first instead of doubling it
     import pyarrow.dataset as ds
 
     again = run("demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert ds.dataset(corpus / "data").count_rows() == loaded.num_rows
-    assert len(list((tmp_path / "corpus-crawl" / "warc").glob("*.warc.gz"))) == 1
+    assert len(list((tmp_path / "corpus-crawl" / "warc").glob("*.warc.gz"))) == 2  # two passes
     # and it never deletes a folder that is not its own
     other = tmp_path / "mine"
     (other / "notes").mkdir(parents=True)

@@ -36,7 +36,7 @@ from tests.conftest import SHARED, WARC_SAMPLES, need_shared
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # Written into WARC files made by the test itself: the time of writing, the file's name
 # and (gzip members of different dates differ in length) the offsets.
-WRITTEN_NOW = ("crawled_at", "warc_file", "warc_offset")
+WRITTEN_NOW = ("crawled_at", "first_seen", "warc_file", "warc_offset")
 # Hosts' ports differ from run to run: URLs are compared with the port replaced, and row
 # ids (hashes of URLs) by the canonical URL of the row they name.
 ID_COLUMNS = ("id", "duplicate_of")

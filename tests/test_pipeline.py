@@ -769,9 +769,9 @@ def test_a_corpus_of_another_schema_is_not_extended(tmp_path: Path) -> None:
     (corpus / "manifest.json").write_text("{damaged")  # a damaged one is only rebuilt
     process([warc], corpus, _options(20), LocalExecutor(1))
     assert read_manifest(corpus)["documents"] == manifest["documents"]
-    manifest["schema_version"] = "3"  # as newscorpus before the page columns wrote it
+    manifest["schema_version"] = "4"  # as newscorpus before the version columns wrote it
     (corpus / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(
-        UserError, match="holds documents of schema 3; this newscorpus writes schema 4"
+        UserError, match="holds documents of schema 4; this newscorpus writes schema 5"
     ):
         process([_article_warc(tmp_path / "more", 3, prefix="more")], corpus, _options(20))

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 STATE_DIR = ".state"
 DATA_DIR = "data"  # data/<language>/<shard>.parquet: the store's
+VERSIONS_DIR = "versions"  # versions/<language>/<shard>.parquet: every version of changed articles
 LOCK_WAIT_SECONDS = 3.0
 
 
@@ -103,6 +104,14 @@ class Corpus:
     def shard_files(self, shard: int) -> list[Path]:
         """The Parquet files (one per language) that ``shard`` stored."""
         return sorted((self.root / DATA_DIR).glob(f"*/{shard_file_name(shard)}"))
+
+    def version_files(self, shard: int) -> list[Path]:
+        """The Parquet files (one per language) of the versions that ``shard`` stored."""
+        return sorted((self.root / VERSIONS_DIR).glob(f"*/{shard_file_name(shard)}"))
+
+    def versions_file(self, language: str, shard: int) -> Path:
+        """The versions (``dedup.versions``) that ``shard`` stored in ``language``."""
+        return self.root / VERSIONS_DIR / language / shard_file_name(shard)
 
     def prepare(self) -> None:
         """Create the folder, or say clearly why it cannot be written."""

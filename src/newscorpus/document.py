@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 UNKNOWN_LANGUAGE = "und"  # ISO 639-2 code for "undetermined"
 # The values of ``access`` (None: the page does not say).
@@ -33,6 +33,16 @@ class Update:
 
     time: str | None
     text: str
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed from an article's previous version to this one (``dedup.versions``)."""
+
+    title_changed: bool = False
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_changed: int = 0
 
 
 @dataclass(slots=True)
@@ -68,6 +78,12 @@ class Document:
     complete: bool = True  # False when a page of the article was not found
     updates: list[Update] = field(default_factory=list)
     crawled_at: str | None = None
+    # Versions (``dedup.versions``): 1 for the text first seen at this URL, 2 when it had
+    # changed at a later fetch, ...; when version 1 was fetched; what changed since the
+    # version before (None for version 1).
+    version: int = 1
+    first_seen: str | None = None
+    changes: Changes | None = None
     warc_file: str = ""
     warc_offset: int = 0
     word_count: int = 0
@@ -90,6 +106,7 @@ class Document:
         row = {name: getattr(self, name) for name in names if name in _FIELDS}
         row["translations"] = [{"language": t.language, "url": t.url} for t in self.translations]
         row["updates"] = [{"time": u.time, "text": u.text} for u in self.updates]
+        row["changes"] = None if self.changes is None else asdict(self.changes)
         return row
 
     @classmethod
@@ -98,6 +115,7 @@ class Document:
         values = {name: value for name, value in row.items() if name in _FIELDS}
         values["translations"] = [Translation(**t) for t in row.get("translations") or []]
         values["updates"] = [Update(**u) for u in row.get("updates") or []]
+        values["changes"] = Changes(**row["changes"]) if row.get("changes") else None
         for list_field in ("authors", "tags"):
             values[list_field] = list(values.get(list_field) or [])
         return cls(**values)
@@ -132,6 +150,19 @@ SCHEMA = pa.schema(
             pa.list_(pa.struct([pa.field("time", pa.string()), pa.field("text", pa.string())])),
         ),
         pa.field("crawled_at", pa.string()),
+        pa.field("version", pa.int16(), nullable=False),
+        pa.field("first_seen", pa.string()),
+        pa.field(
+            "changes",
+            pa.struct(
+                [
+                    pa.field("title_changed", pa.bool_()),
+                    pa.field("paragraphs_added", pa.int32()),
+                    pa.field("paragraphs_removed", pa.int32()),
+                    pa.field("paragraphs_changed", pa.int32()),
+                ]
+            ),
+        ),
         pa.field("warc_file", pa.string()),
         pa.field("warc_offset", pa.int64()),
         pa.field("word_count", pa.int32()),
@@ -141,7 +172,7 @@ SCHEMA = pa.schema(
     metadata={"newscorpus.schema_version": SCHEMA_VERSION},
 )
 
-_FIELDS = frozenset(Document.__slots__) - {"translations", "updates"}
+_FIELDS = frozenset(Document.__slots__) - {"translations", "updates", "changes"}
 
 # Between the per-shard stages of ``process``: the stored columns plus working state.
 STAGED_SCHEMA = pa.schema(
@@ -185,7 +216,15 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "pages": "pages of a multi-page article stitched, in order, into `text` (1 for most)",
     "complete": "false when a page of a multi-page article was not found: `text` lacks it",
     "updates": "a live blog's updates, oldest first: {time (ISO 8601 or null), text}",
-    "crawled_at": "time of the fetch, ISO 8601 UTC (from the WARC record)",
+    "crawled_at": "time of the fetch, ISO 8601 UTC (from the WARC record): for a version, "
+    "when it was first seen",
+    "version": "1 for the text first fetched at this URL, then 2, 3, ... each time a later "
+    "fetch found it changed (title or paragraphs; not a timestamp or counter line): `data/` "
+    "holds each article's latest version, the `versions` config every version of the "
+    "articles that changed",
+    "first_seen": "time of the first fetch of version 1, ISO 8601 UTC",
+    "changes": "null for version 1; else what changed since the version before: "
+    "{title_changed, paragraphs_added, paragraphs_removed, paragraphs_changed}",
     "warc_file": "name of the WARC file that holds the raw response",
     "warc_offset": "byte offset of the response record in `warc_file`",
     "word_count": "words in `text` (each CJK character counts as one word)",

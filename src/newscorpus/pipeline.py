@@ -39,14 +39,14 @@ from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
 from newscorpus._version import __version__
 from newscorpus.config import ProcessOptions
-from newscorpus.corpus import Corpus
+from newscorpus.corpus import VERSIONS_DIR, Corpus
 from newscorpus.dedup.batch import (
     add_to_index,
     close_batch,
     open_batch,
     plan_batch,
     shard_decisions,
-    update_counts,
+    update_stored,
 )
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import SCHEMA_VERSION, STAGED_SCHEMA, Document
@@ -309,25 +309,31 @@ def _store_shard(corpus: Corpus, task: ShardTask) -> ShardResult:
     with (
         DroppedWriter(corpus.root, shard.number) as dropped,
         ShardWriter(corpus.root, shard.number) as writer,
+        ShardWriter(corpus.root, shard.number, folder=VERSIONS_DIR) as versions,
     ):
-        keep_duplicates = options.dedup.keep_duplicates
-        step = ApplyDedup(decisions, keep_duplicates, on_drop=_drop_sink(task, dropped))
+        step = ApplyDedup(
+            decisions,
+            options.dedup.keep_duplicates,
+            on_drop=_drop_sink(task, dropped),
+            on_version=versions.write,
+        )
         remove_shard_outputs(corpus.root, shard.number, dropped_steps=_names([step]))
         for document in run_steps([step], rows, task):
             writer.write(document)
         dropped.commit()
+        versions.commit()
         add_to_index(corpus, shard.number, decisions)
         writer.commit()
     counts = dict(filtered["counts"])
     counts.update(step.stats_dict())
-    counts.update(writer.counts())
+    counts.update(writer.figures.counts())
     return ShardResult(
         shard=shard.number,
         input=shard.path,
         counts=counts,
-        documents=dict(writer.documents),
-        words=dict(writer.words),
-        domains=dict(writer.domains),
+        documents=dict(writer.figures.documents),
+        words=dict(writer.figures.words),
+        domains=dict(writer.figures.domains),
         boilerplate=filtered.get("boilerplate", []),
         warning=filtered.get("warning"),
     )
@@ -483,7 +489,7 @@ def _deduplicate_and_store(
         stored.update(results)
         if any(r.error for r in results.values()):
             break  # keep the batch: the next run stores the failed shards with its decisions
-        update_counts(corpus, executor)
+        update_stored(corpus, executor)
         close_batch(corpus)
     for number in by_number:  # shards finished by an earlier run
         if number not in stored and corpus.marker(number).exists():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from newscorpus._version import __version__
-from newscorpus.corpus import DATA_DIR
+from newscorpus.corpus import DATA_DIR, VERSIONS_DIR
 from newscorpus.errors import UserError
 from newscorpus.report import REPORT, write_report
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
@@ -44,7 +44,8 @@ def plan_publish(corpus: Path, repo_id: str, include_dropped: bool = False) -> P
         raise UserError(f"{corpus}: not a newscorpus corpus (no {MANIFEST} or {DATA_DIR}/)")
     _check_repo_id(repo_id)
     files = [name for name in (MANIFEST, BOILERPLATE_REPORT, REPORT) if (corpus / name).is_file()]
-    folders = [DATA_DIR, DROPPED_DIR] if include_dropped else [DATA_DIR]
+    # the card's `versions` configuration points at versions/
+    folders = [DATA_DIR, VERSIONS_DIR, *([DROPPED_DIR] if include_dropped else [])]
     for folder in folders:
         shards = (p for p in corpus.glob(f"{folder}/*/*.parquet") if p.is_file())
         files += sorted(p.relative_to(corpus).as_posix() for p in shards)

@@ -12,12 +12,16 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyarrow.dataset as ds
 import pytest
 from fastwarc import ArchiveIterator, WarcRecordType
 
+from newscorpus import ProcessOptions, process
 from newscorpus.crawl.revisits import DEFAULT_SCHEDULE, describe, next_visit, parse_schedule
 from newscorpus.errors import UserError
-from tests.conftest import crawl
+from newscorpus.executors import LocalExecutor
+from newscorpus.steps import QualityThresholds
+from tests.conftest import crawl, html_page, news_paragraphs
 from tests.crawl.site import LocalNewsSite, LoggedRequest, Reply, article_html
 
 ARTICLE = "/2026/04/02/ferry-line-opens.html"
@@ -50,24 +54,23 @@ def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: 
     """Three versions of an article (a paragraph added and the headline changed, then
     only a timestamp), then no change: four crawls on a short schedule archive three
     responses and one revisit record for the 304; a fifth, after the last visit, asks
-    for nothing. Hubs are fetched again by every crawl; the article only when due."""
+    for nothing. Hubs are fetched again by every crawl; the article only when due.
+    ``process`` makes two versions of the three responses: data/ the latest, versions/
+    both, with what changed."""
+    body = news_paragraphs(3)
+    added = "Update: a night crossing will run on Fridays from June, the operator said."
     versions = [
-        article_html("Ferry line opens"),
-        article_html("Ferry line opens, with a night crossing").replace(
-            "</article>", "<p>Update: a night crossing will run on Fridays.</p></article>"
-        ),
-        article_html("Ferry line opens, with a night crossing").replace(
-            "</article>", "<p>Update: a night crossing will run on Fridays.</p>"
-            "<p class='stamp'>Updated 14:05</p></article>"
-        ),
-    ]  # fmt: skip
+        html_page("Ferry line opens", body),
+        html_page("Ferry line opens, with a night crossing", [*body, added]),
+        html_page("Ferry line opens, with a night crossing", [*body, added, "Updated 14:05"]),
+    ]
     current = {"version": 0}
 
     def article(request: LoggedRequest) -> Reply:
         etag = f'"v{current["version"]}"'
         if request.headers.get("If-None-Match") == etag:
             return 304, {"ETag": etag}, b""
-        body = versions[current["version"]].encode()
+        body = versions[current["version"]]
         return 200, {"Content-Type": "text/html; charset=utf-8", "ETag": etag}, body
 
     site.routes[ARTICLE] = article
@@ -107,6 +110,29 @@ def test_an_article_is_revisited_on_its_schedule(site: LocalNewsSite, tmp_path: 
     before = len(site.log)
     stats = crawl_now()
     assert stats["revisits"] == {} and ARTICLE not in [r.path for r in site.log[before:]]
+
+    corpus = tmp_path / "corpus"
+    options = ProcessOptions(quality=QualityThresholds(min_words=20))
+    process(sorted((run_dir / "warc").glob("*.warc.gz")), corpus, options, LocalExecutor(1))
+    (latest,) = [r for r in _stored(corpus / "data") if r["url"].endswith(ARTICLE)]
+    assert latest["version"] == 2 and latest["title"] == "Ferry line opens, with a night crossing"
+    assert latest["changes"] == {
+        "title_changed": True,
+        "paragraphs_added": 1,
+        "paragraphs_removed": 0,
+        "paragraphs_changed": 0,
+    }
+    fetched = [h["WARC-Date"] for kind, h in article_records if kind == "response"]
+    assert (latest["first_seen"], latest["crawled_at"]) == (fetched[0], fetched[1])
+    assert [(r["version"], added in r["text"]) for r in _stored(corpus / "versions")] == [
+        (1, False),
+        (2, True),
+    ]
+
+
+def _stored(folder: Path) -> list[dict]:
+    rows = ds.dataset(folder, format="parquet").to_table().to_pylist()
+    return sorted(rows, key=lambda r: (r["url"], r["version"]))
 
 
 def test_revisits_off_fetch_an_article_once(site: LocalNewsSite, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from newscorpus import _parquet
 from newscorpus._parquet import AtomicParquetWriter
-from newscorpus.dedup.batch import set_duplicate_counts
+from newscorpus.dedup.batch import rewrite_stored
 from newscorpus.document import SCHEMA, Document, Translation
 from newscorpus.store import parquet
 from newscorpus.store.parquet import (
@@ -46,7 +46,7 @@ def test_shard_is_split_by_language_in_row_groups(tmp_path: Path) -> None:
     assert french.metadata.num_rows == 20 and french.metadata.num_row_groups == 2
     assert french.schema_arrow.equals(SCHEMA, check_metadata=False)
     assert french.metadata.row_group(0).column(0).compression == "ZSTD"
-    assert writer.documents == {"fr": 20, "de": 5}
+    assert writer.figures.documents == {"fr": 20, "de": 5}
     assert [shard for shard, _ in iter_documents(tmp_path)] == [7] * 25
 
 
@@ -184,12 +184,12 @@ def test_duplicate_counts_are_rewritten_row_group_by_row_group(tmp_path: Path) -
         writer.commit()
     groups = _groups(path)
     assert len(groups) >= 5
-    assert set_duplicate_counts(path, {docs[3].id: 4, docs[17].id: 2})
+    assert rewrite_stored(path, {docs[3].id: 4, docs[17].id: 2})
     assert [rows for rows, _ in _groups(path)] == [rows for rows, _ in groups]
     expected = [doc.to_row() for doc in docs]
     expected[3]["duplicate_count"], expected[17]["duplicate_count"] = 4, 2
     assert pq.read_table(path).to_pylist() == expected
     schema = pq.ParquetFile(path).schema_arrow
     assert schema.equals(SCHEMA) and schema.metadata == SCHEMA.metadata
-    assert not set_duplicate_counts(path, {"unknown": 3})
+    assert not rewrite_stored(path, {"unknown": 3})
     assert not list(path.parent.glob(".*.tmp"))

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +313,114 @@ def publish_command(
             "bytes": plan.bytes,
         }
     )
+
+
+_PIECE_STYLES = {"=": "", "-": "red strike", "+": "green"}
+_PIECE_MARKS = {"=": ("", ""), "-": ("[-", "-]"), "+": ("{+", "+}")}
+
+
+def _render(pieces: list[tuple[str, str]], plain: bool) -> str:
+    """Word pieces as one line: coloured on a terminal, else marked as ``wdiff`` and
+    ``git diff --word-diff=plain`` mark them ([-removed-] {+added+})."""
+    from rich.markup import escape
+
+    parts = []
+    for tag, words in pieces:
+        if plain:
+            start, end = _PIECE_MARKS[tag]
+            parts.append(f"{start}{words}{end}")
+        else:
+            style = _PIECE_STYLES[tag]
+            parts.append(f"[{style}]{escape(words)}[/]" if style else escape(words))
+    return "".join(parts)
+
+
+def _describe_changes(changes: dict[str, Any] | None) -> str:
+    if not changes:
+        return "first version"
+    said = ["title changed"] if changes["title_changed"] else []
+    for key, word in (
+        ("paragraphs_added", "added"),
+        ("paragraphs_changed", "changed"),
+        ("paragraphs_removed", "removed"),
+    ):
+        if changes[key]:
+            said.append(f"{changes[key]} paragraph{'s' if changes[key] > 1 else ''} {word}")
+    return ", ".join(said) or "no change in paragraphs"
+
+
+@cli.command("history")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.argument("article")
+@click.option("--full", is_flag=True, help="Show every paragraph, not only those that changed.")
+@click.pass_context
+def history_command(ctx: click.Context, corpus: Path, article: str, full: bool) -> None:
+    """The versions of one ARTICLE (its id or URL), each with a word-level diff against
+    the version before it."""
+    from newscorpus.store.history import article_versions, text_diff, word_diff
+
+    require_corpus(corpus)
+    output: Output = ctx.obj
+    versions = article_versions(corpus, article.strip())
+    if not versions:
+        raise UserError(f"{corpus} holds no article {article}")
+    if output.as_json:
+        diffs = [
+            {
+                "title": word_diff(before["title"] or "", after["title"] or ""),
+                "paragraphs": [p.pieces for p in text_diff(before["text"], after["text"])],
+            }
+            for before, after in pairwise(versions)
+        ]
+        output.result({"versions": versions, "diffs": [None, *diffs]})
+        return
+    plain = not out.is_terminal
+    first = versions[0]
+    out.print(f"{first['canonical_url']} (id {first['id']}): {len(versions)} version(s)")
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        out.print()
+        when, changes = version["crawled_at"] or "?", _describe_changes(version["changes"])
+        out.print(
+            f"version {version['version']}, fetched {when}: {changes}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if previous is None:
+            out.print(f"  title: {version['title']}", markup=False, highlight=False, soft_wrap=True)
+            if full:
+                for paragraph in version["text"].split("\n\n"):
+                    out.print(f"  {paragraph}", markup=False, highlight=False, soft_wrap=True)
+            previous = version
+            continue
+        title = word_diff(previous["title"] or "", version["title"] or "")
+        out.print(
+            f"  title: {_render(title, plain)}", markup=not plain, highlight=False, soft_wrap=True
+        )
+        skipped = 0
+        for paragraph in text_diff(previous["text"], version["text"]):
+            if not paragraph.changed and not full:
+                skipped += 1
+                continue
+            if skipped:
+                out.print(
+                    f"  [… {skipped} unchanged paragraph(s)]",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                skipped = 0
+            out.print(
+                f"  {_render(paragraph.pieces, plain)}",
+                markup=not plain,
+                highlight=False,
+                soft_wrap=True,
+            )
+        if skipped:
+            out.print(
+                f"  [… {skipped} unchanged paragraph(s)]",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        previous = version

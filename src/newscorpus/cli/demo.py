@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,9 +15,13 @@ from newscorpus.cli._app import Output, cli, console, output_folders
 from newscorpus.cli.corpus import print_stats
 from newscorpus.cli.crawl import run_crawl_command
 from newscorpus.cli.process import run_process, workers_option
+from newscorpus.crawl.revisits import parse_schedule
 from newscorpus.errors import UserError
 
 DEMO_PREFIX = "newscorpus-demo"  # names of the WARC files the demo writes
+# The demo crawls twice: the second pass re-visits every article once, after the site
+# edited two of them (as newsrooms do within hours; here within seconds).
+DEMO_REVISIT = "2s"
 
 
 def _clear_previous_demo(corpus: Path, run_dir: Path) -> None:
@@ -64,21 +72,30 @@ def demo_command(ctx: click.Context, corpus: Path, keep_serving: bool, workers: 
     with DemoSite() as site:
         for base in site.base_urls:
             output.say(f"demo site up at {base}")
-        warcs = run_crawl_command(
-            [f"{base}/" for base in site.base_urls],
-            run_dir,
-            output.inner(),
-            warc_prefix=DEMO_PREFIX,
+        seeds = [f"{base}/" for base in site.base_urls]
+        crawl_options: dict[str, Any] = {
+            "warc_prefix": DEMO_PREFIX,
             # the demo's own addresses and ports only: its pages cannot send the crawler
             # elsewhere
-            allow_private=allowed_networks([urlsplit(base).netloc for base in site.base_urls]),
-            contact="https://github.com/newscorpus/newscorpus#demo",
-            delay=0.0,
-            max_depth=3,
-            max_pages_per_site=500,
-            max_page_mb=5.0,
-            timeout=10.0,
-        )
+            "allow_private": allowed_networks([urlsplit(b).netloc for b in site.base_urls]),
+            "contact": "https://github.com/newscorpus/newscorpus#demo",
+            "delay": 0.0,
+            "max_depth": 3,
+            "max_pages_per_site": 500,
+            "max_page_mb": 5.0,
+            "timeout": 10.0,
+            "revisit": parse_schedule(DEMO_REVISIT),
+        }
+        run_crawl_command(seeds, run_dir, output.inner(), **crawl_options)
+        site.meridian.publish_edits()
+        output.say("the demo site edited two articles; crawling again to re-visit its articles")
+        time.sleep(crawl_options["revisit"][0])  # every article archived is due by then
+        # Twisted's reactor runs once per process: the second crawl runs in a new one
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            warcs = child.submit(
+                run_crawl_command, seeds, run_dir, output.inner(), **crawl_options
+            ).result()
         from newscorpus.config import ProcessOptions
 
         summary = run_process(

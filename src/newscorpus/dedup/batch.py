@@ -19,28 +19,36 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import Counter
+from collections.abc import Collection
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
-from newscorpus.corpus import Corpus
+from newscorpus.corpus import DATA_DIR, Corpus
 from newscorpus.dedup.clusters import (
     Decision,
+    Pairs,
     agreeing,
+    connected_components,
     decide_components,
     equal_key_pairs,
     no_pairs,
     unique_pairs,
 )
 from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
+from newscorpus.dedup.versions import VersionChain, changes_between, version_chain
+from newscorpus.document import SCHEMA, Changes
 from newscorpus.executors.base import Executor
+from newscorpus.store.parquet import ShardFigures
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +60,19 @@ DECISIONS_SCHEMA = pa.schema(
         pa.field("duplicate_count", pa.int64(), nullable=False),
         pa.field("duplicate_of", pa.string()),
         pa.field("reason", pa.string()),
+        pa.field("version", pa.int16()),
+        pa.field("first_seen", pa.string()),
+        SCHEMA.field("changes"),
     ]
 )
+# What becomes of stored documents: a new duplicate_count, or superseded by a new version
+# (out of data/ and the index; into versions/ when it was its article's first version).
 UPDATES_SCHEMA = pa.schema(
     [
         pa.field("shard", pa.int64(), nullable=False),
         pa.field("id", pa.string(), nullable=False),
         pa.field("duplicate_count", pa.int64(), nullable=False),
+        pa.field("superseded", pa.bool_(), nullable=False),
     ]
 )
 
@@ -160,9 +174,9 @@ class DecideTask:
 
 def decide_batch(task: DecideTask) -> dict[str, int]:
     """Components of all pairs, a decision per component; writes the decisions of the new
-    documents and the new ``duplicate_count`` of stored ones. Returns the batch's figures."""
+    documents and what becomes of stored ones. Returns the batch's figures."""
     corpus, space, options = Corpus(Path(task.corpus)), task.space, task.options
-    exact, candidates, confirmed = [no_pairs()], [no_pairs()], [no_pairs()]
+    exact, candidates, confirmed, same_id = [no_pairs()], [no_pairs()], [no_pairs()], [no_pairs()]
     for path in task.pair_files:
         table = pq.read_table(path)
         pairs = np.stack([table["first"].to_numpy(), table["second"].to_numpy()], axis=1).astype(
@@ -170,20 +184,26 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         )
         if path.name.startswith(EXACT_COLUMNS):
             exact.append(pairs)
+            if path.name.startswith("url_key"):
+                same_id.append(pairs)
         else:
             candidates.append(pairs)
             confirmed.append(pairs[table["confirmed"].to_numpy(zero_copy_only=False)])
+    versions = plan_versions(space, np.concatenate(same_id))
     near = unique_pairs(np.concatenate(confirmed))
     width = options.bands * options.rows
     outcome = decide_components(
         space.entries,
         (lambda rows: space.signatures(rows, width)) if options.near_duplicates else None,
-        unique_pairs(np.concatenate(exact)),
-        near,
+        versions.without_retired(unique_pairs(np.concatenate(exact))),
+        versions.without_retired(near),
         options.min_similarity,
+        versions.successors,
     )
-    rows = np.array(sorted(outcome.decisions), dtype=np.int64)
-    chosen = [outcome.decisions[row] for row in rows.tolist()]
+    decided = dict(outcome.decisions)
+    decided.update(version_decisions(corpus, space, versions, decided))
+    rows = np.array(sorted(decided), dtype=np.int64)
+    chosen = [decided[row] for row in rows.tolist()]
     numbers, file_rows = space.origin(rows)
     decisions = {
         "shard": [space.files[n].shard for n in numbers.tolist()],
@@ -192,12 +212,19 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         "duplicate_count": [d.duplicate_count for d in chosen],
         "duplicate_of": [d.duplicate_of for d in chosen],
         "reason": [d.reason for d in chosen],
+        "version": [d.version for d in chosen],
+        "first_seen": [d.first_seen for d in chosen],
+        "changes": [None if d.changes is None else asdict(d.changes) for d in chosen],
     }
-    stored_rows = np.array(sorted(outcome.stored_counts), dtype=np.int64)
+    counts = {row: (count, False) for row, count in outcome.stored_counts.items()}
+    counts.update({row: (count, True) for row, count in versions.superseded.items()})
+    stored_rows = np.array(sorted(counts), dtype=np.int64)
+    ids = space.read(stored_rows, ["id"]).column("id").to_pylist()
     updates = {
         "shard": [space.files[n].shard for n in space.origin(stored_rows)[0].tolist()],
-        "id": [outcome.stored_ids[row] for row in stored_rows.tolist()],
-        "duplicate_count": [outcome.stored_counts[row] for row in stored_rows.tolist()],
+        "id": ids,
+        "duplicate_count": [counts[row][0] for row in stored_rows.tolist()],
+        "superseded": [counts[row][1] for row in stored_rows.tolist()],
     }
     for path, schema, columns in (
         (_decisions_path(corpus), DECISIONS_SCHEMA, decisions),
@@ -206,7 +233,7 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         writer = AtomicParquetWriter(path, schema)
         writer.write_table(pa.table(columns, schema=schema))
         writer.commit()
-    reasons = Counter(d.reason for d in outcome.decisions.values() if not d.keep)
+    reasons = Counter(d.reason for d in decided.values() if not d.keep)
     return {
         "documents_compared": len(space),
         "stored_documents": int(space.stored(np.arange(len(space))).sum()),
@@ -214,7 +241,124 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         "confirmed_pairs": len(near),
         **{f"duplicates.{reason}": n for reason, n in sorted(reasons.items()) if reason},
         "stored_documents_with_new_copies": len(outcome.stored_counts),
+        "articles_with_new_versions": len(versions.chains),
+        "stored_versions_superseded": len(versions.superseded),
     }
+
+
+@dataclass(slots=True)
+class VersionPlan:
+    """The articles of a batch whose text changed, and what that means for clustering:
+    their earlier versions (and repeated fetches) are taken out of it, and a new latest
+    version takes the place of the stored one it supersedes."""
+
+    chains: list[VersionChain]
+    retired: npt.NDArray[np.int64]  # rows left out of clustering, sorted
+    successors: dict[int, int]  # row of a new latest version -> the stored one's count
+    superseded: dict[int, int]  # row of a superseded stored version -> its count
+
+    def without_retired(self, pairs: Pairs) -> Pairs:
+        if not len(self.retired):
+            return pairs
+        return pairs[~np.isin(pairs, self.retired).any(axis=1)]
+
+
+def plan_versions(space: KeySpace, same_id: Pairs) -> VersionPlan:
+    """Version chains among documents sharing an id (``same_id``: pairs of rows)."""
+    groups = connected_components(unique_pairs(same_id))
+    rows = np.unique(np.concatenate(groups)) if groups else np.zeros(0, np.int64)
+    captures = dict(zip(rows.tolist(), space.captures(rows), strict=True))
+    counts = dict(
+        zip(rows.tolist(), space.read(rows, ["duplicate_count"]).column(0).to_pylist(), strict=True)
+    )
+    chains, retired = [], []
+    successors, superseded = {}, {}
+    for group in groups:
+        chain = version_chain([captures[row] for row in group.tolist()])
+        if chain is None:
+            continue
+        chains.append(chain)
+        retired += [c.row for c in chain.versions[:-1] + chain.duplicates]
+        first = chain.versions[0]
+        if first.stored:
+            successors[chain.latest.row] = counts[first.row]
+            superseded[first.row] = counts[first.row]
+    return VersionPlan(chains, np.array(sorted(retired), np.int64), successors, superseded)
+
+
+def version_decisions(
+    corpus: Corpus, space: KeySpace, plan: VersionPlan, decided: dict[int, Decision]
+) -> dict[int, Decision]:
+    """The decisions for the new fetches of articles that changed: each new version gets
+    its number, first fetch and changes (from the texts of the versions, read here);
+    the latest keeps the clustering's decision, the earlier ones are versions only, and
+    the article's other fetches (a version again, a twin) are same-URL duplicates of the
+    latest."""
+    rows = np.array(sorted(c.row for chain in plan.chains for c in chain.versions), np.int64)
+    texts = _version_texts(corpus, space, rows)
+    ids = dict(zip(rows.tolist(), space.read(rows, ["id"]).column(0).to_pylist(), strict=True))
+    result: dict[int, Decision] = {}
+    for chain in plan.chains:
+        latest = chain.latest.row
+        numbered = chain.numbered()
+        for (_, before), (number, capture) in pairwise(numbered):
+            if capture.row == latest:
+                default = Decision(keep=True, duplicate_count=plan.successors.get(latest, 1))
+                decision = decided.get(latest, default)
+            else:
+                decision = Decision(keep=False, reason="earlier_version")
+            decision.version, decision.first_seen = number, chain.first_seen
+            decision.changes = changes_between(*texts[before.row], *texts[capture.row])
+            result[capture.row] = decision
+        first = chain.versions[0]
+        if not first.stored:  # version 1, new in this batch
+            result[first.row] = Decision(
+                keep=False, reason="earlier_version", version=1, first_seen=chain.first_seen
+            )
+        kept = result[latest]
+        for duplicate in chain.duplicates:  # not counted as copies: the same article
+            result[duplicate.row] = Decision(
+                keep=False,
+                duplicate_count=kept.duplicate_count,
+                duplicate_of=kept.duplicate_of or ids[latest],
+                reason="same_url",
+            )
+    return result
+
+
+def _version_texts(
+    corpus: Corpus, space: KeySpace, rows: npt.NDArray[np.int64]
+) -> dict[int, tuple[str | None, str]]:
+    """(title, text) of each row: a new document's from its shard's filtered documents,
+    a stored one's from the corpus (found by id in its shard's files)."""
+    texts: dict[int, tuple[str | None, str]] = {}
+    ids = space.read(rows, ["id"]).column(0).to_pylist()
+    numbers, file_rows = space.origin(rows)
+    wanted: dict[int, list[tuple[int, int, str]]] = {}
+    for row, number, file_row, doc_id in zip(
+        rows.tolist(), numbers.tolist(), file_rows.tolist(), ids, strict=True
+    ):
+        wanted.setdefault(number, []).append((row, file_row, doc_id))
+    for number, items in wanted.items():
+        key_file = space.files[number]
+        if key_file.stored:
+            found: dict[str, tuple[str | None, str]] = {}
+            for path in corpus.shard_files(key_file.shard):
+                table = pq.read_table(
+                    path,
+                    columns=["id", "title", "text"],
+                    filters=[("id", "in", [doc_id for _, _, doc_id in items])],
+                )
+                for record in table.to_pylist():
+                    found[record["id"]] = (record["title"], record["text"])
+            for row, _, doc_id in items:
+                texts[row] = found.get(doc_id, (None, ""))
+        else:
+            table = pq.read_table(corpus.filtered(key_file.shard), columns=["title", "text"])
+            picked = table.take(pa.array([file_row for _, file_row, _ in items], pa.int64()))
+            for (row, _, _), record in zip(items, picked.to_pylist(), strict=True):
+                texts[row] = (record["title"], record["text"])
+    return texts
 
 
 def plan_batch(
@@ -254,7 +398,7 @@ def plan_batch(
 
 
 def shard_decisions(corpus: Corpus, shard: int) -> dict[int, Decision]:
-    """Row -> decision, for the documents of one shard that have copies."""
+    """Row -> decision, for the documents of one shard that have copies or versions."""
     table = pq.read_table(_decisions_path(corpus), filters=[("shard", "=", shard)])
     return {
         row["row"]: Decision(
@@ -262,18 +406,38 @@ def shard_decisions(corpus: Corpus, shard: int) -> dict[int, Decision]:
             duplicate_count=row["duplicate_count"],
             duplicate_of=row["duplicate_of"],
             reason=row["reason"],
+            version=row["version"],
+            first_seen=row["first_seen"],
+            changes=Changes(**row["changes"]) if row["changes"] else None,
         )
         for row in table.to_pylist()
     }
 
 
-def count_updates(corpus: Corpus) -> dict[int, dict[str, int]]:
-    """Stored shard -> {id: new duplicate_count}, for documents that gained copies."""
+@dataclass(slots=True)
+class StoredUpdate:
+    """What becomes of the documents of one stored shard: new ``duplicate_count``
+    values, and the ids whose stored version a newer one superseded."""
+
+    corpus: str
+    shard: int
+    counts: dict[str, int]
+    superseded: list[str]
+
+
+def stored_updates(corpus: Corpus) -> list[StoredUpdate]:
+    """The updates of the stored shards this batch touches."""
     table = pq.read_table(_updates_path(corpus))
-    updates: dict[int, dict[str, int]] = {}
+    updates: dict[int, StoredUpdate] = {}
     for row in table.to_pylist():
-        updates.setdefault(row["shard"], {})[row["id"]] = row["duplicate_count"]
-    return updates
+        update = updates.setdefault(
+            row["shard"], StoredUpdate(str(corpus.root), row["shard"], {}, [])
+        )
+        if row["superseded"]:
+            update.superseded.append(row["id"])
+        else:
+            update.counts[row["id"]] = row["duplicate_count"]
+    return list(updates.values())
 
 
 def close_batch(corpus: Corpus) -> None:
@@ -282,15 +446,16 @@ def close_batch(corpus: Corpus) -> None:
     _updates_path(corpus).unlink(missing_ok=True)
 
 
-def set_duplicate_counts(path: Path, counts: dict[str, int]) -> bool:
+def rewrite_stored(path: Path, counts: dict[str, int], removed: Collection[str] = ()) -> bool:
     """Rewrite a Parquet file (data or index) with new ``duplicate_count`` values for some
-    ids. Idempotent: the values are totals, not increments. False when nothing changed.
+    ids and without the rows of the ``removed`` ids. Idempotent: the values are totals,
+    not increments. False when nothing changed; a data file left empty is removed.
 
     The file is rewritten one row group at a time, into the same row groups: a data
     file's text is never all in memory."""
     with pq.ParquetFile(path, pre_buffer=False) as source:
         ids = source.read(columns=["id"]).column("id").to_pylist()
-        if not any(i in counts for i in ids):
+        if not any(i in counts or i in removed for i in ids):
             return False
         schema = source.schema_arrow
         position = schema.get_field_index("duplicate_count")
@@ -301,47 +466,100 @@ def set_duplicate_counts(path: Path, counts: dict[str, int]) -> bool:
                 ids = table.column("id").to_pylist()
                 current = table.column("duplicate_count").to_pylist()
                 values = [counts.get(i, c) for i, c in zip(ids, current, strict=True)]
-                writer.write_table(table.set_column(position, field, pa.array(values, field.type)))
+                table = table.set_column(position, field, pa.array(values, field.type))
+                writer.write_table(table.filter(pa.array([i not in removed for i in ids])))
             writer.commit()
+            left = writer.rows
+    if not left and path.parent.parent.name == DATA_DIR:
+        path.unlink()
     return True
 
 
 def add_to_index(corpus: Corpus, shard: int, decisions: dict[int, Decision]) -> None:
     """The keys of the documents ``shard`` keeps join the corpus's dedup index, with
-    their copies counted."""
+    their copies counted and their version."""
     table = pq.read_table(corpus.new_keys(shard))
-    kept = [decisions.get(row) is None or decisions[row].keep for row in range(table.num_rows)]
-    counts = [
-        decisions[row].duplicate_count if row in decisions else 1 for row in range(table.num_rows)
-    ]
-    table = table.set_column(
-        table.schema.get_field_index("duplicate_count"),
-        "duplicate_count",
-        pa.array(counts, pa.int64()),
-    ).filter(pa.array(kept, pa.bool_()))
+    rows = range(table.num_rows)
+    kept = [decisions.get(row) is None or decisions[row].keep for row in rows]
+    counts = [decisions[row].duplicate_count if row in decisions else 1 for row in rows]
+    versions = [decisions[row].version if row in decisions else None for row in rows]
+    first_seen = [decisions[row].first_seen if row in decisions else None for row in rows]
+    for name, values in (
+        ("duplicate_count", counts),
+        ("version", [v or c for v, c in zip(versions, table["version"].to_pylist(), strict=True)]),
+        (
+            "first_seen",
+            [f or s for f, s in zip(first_seen, table["first_seen"].to_pylist(), strict=True)],
+        ),
+    ):
+        position = table.schema.get_field_index(name)
+        field = table.schema.field(position)
+        table = table.set_column(position, field, pa.array(values, field.type))
+    table = table.filter(pa.array(kept, pa.bool_()))
     writer = AtomicParquetWriter(corpus.index_keys(shard), table.schema)
     writer.write_table(table)
     writer.commit()
 
 
-@dataclass(slots=True)
-class CountUpdate:
-    corpus: str
-    shard: int
-    counts: dict[str, int]
-
-
-def run_count_update(task: CountUpdate) -> int:
+def run_stored_update(task: StoredUpdate) -> int:
     """New ``duplicate_count`` values for the documents a stored shard holds, in its
-    files and in its part of the index (idempotent)."""
+    files and in its part of the index; superseded versions out of both, into versions/
+    first when they were their article's first version (a later one is there already).
+    Idempotent: a run killed half-way does it again."""
     corpus = Corpus(Path(task.corpus))
+    superseded = set(task.superseded)
+    if superseded:
+        for path in corpus.shard_files(task.shard):
+            leaving = pq.read_table(
+                path, filters=[("id", "in", task.superseded), ("version", "=", 1)]
+            )
+            archive_versions(corpus.versions_file(path.parent.name, task.shard), leaving)
     paths = [corpus.index_keys(task.shard), *corpus.shard_files(task.shard)]
-    return sum(set_duplicate_counts(path, task.counts) for path in paths if path.exists())
+    changed = sum(rewrite_stored(path, task.counts, superseded) for path in paths if path.exists())
+    # the earlier versions of a story count its copies too
+    changed += sum(rewrite_stored(path, task.counts) for path in corpus.version_files(task.shard))
+    if superseded:
+        recount_marker(corpus, task.shard)
+    return changed
 
 
-def update_counts(corpus: Corpus, executor: Executor) -> None:
-    """Stored documents that gained copies in this batch get their new counts."""
-    updates = [CountUpdate(str(corpus.root), n, c) for n, c in count_updates(corpus).items()]
-    with closing(executor.map_unordered(run_count_update, updates)) as updated:
+def recount_marker(corpus: Corpus, shard: int) -> None:
+    """The figures of a stored shard's marker, counted again from its files (some of its
+    documents left for versions/): the manifest sums markers."""
+    figures = ShardFigures.of_files(corpus.shard_files(shard))
+    marker = read_json(corpus.marker(shard))
+    marker["documents"] = dict(figures.documents)
+    marker["words"] = dict(figures.words)
+    marker["domains"] = dict(figures.domains)
+    counts = {k: n for k, n in marker["counts"].items() if not k.startswith("write.")}
+    marker["counts"] = counts | figures.counts()
+    write_json_atomic(corpus.marker(shard), marker)
+
+
+def archive_versions(path: Path, rows: pa.Table) -> None:
+    """Add ``rows`` to the versions file at ``path``, those not there yet (by id and
+    version)."""
+    if not rows.num_rows:
+        return
+    existing = pq.read_table(path) if path.exists() else rows.schema.empty_table()
+    present = set(zip(existing["id"].to_pylist(), existing["version"].to_pylist(), strict=True))
+    new = [
+        (i, v) not in present
+        for i, v in zip(rows["id"].to_pylist(), rows["version"].to_pylist(), strict=True)
+    ]
+    if not any(new):
+        return
+    writer = AtomicParquetWriter(path, SCHEMA)
+    writer.write_table(
+        pa.concat_tables([existing.cast(SCHEMA), rows.filter(pa.array(new)).cast(SCHEMA)])
+    )
+    writer.commit()
+
+
+def update_stored(corpus: Corpus, executor: Executor) -> None:
+    """Stored documents that gained copies in this batch get their new counts; stored
+    versions that a new one superseded leave ``data/``."""
+    updates = stored_updates(corpus)
+    with closing(executor.map_unordered(run_stored_update, updates)) as updated:
         for _ in updated:
             pass

@@ -23,7 +23,7 @@ keeper takes only the members close to itself, not everything its cluster chains
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from newscorpus.dedup.minhash import Keys, Signatures, similarity
+from newscorpus.document import Changes
 
 Pairs = npt.NDArray[np.int64]  # (pairs, 2)
 
@@ -99,7 +100,12 @@ class Decision:
     keep: bool
     duplicate_count: int = 1  # of the kept document: the size of its cluster
     duplicate_of: str | None = None  # for a duplicate: the id of the kept document
-    reason: str | None = None  # same_url, same_text or near_duplicate
+    reason: str | None = None  # same_url, same_text, near_duplicate or earlier_version
+    # A version of an article that changed (``dedup.versions``): its number, the first
+    # fetch of version 1, what changed since the version before; written to versions/.
+    version: int | None = None
+    first_seen: str | None = None
+    changes: Changes | None = None
 
 
 @dataclass(slots=True)
@@ -230,6 +236,7 @@ def decide(
     clusters: Sequence[npt.NDArray[np.int64]],
     signatures: Signatures | None,
     min_similarity: float,
+    successors: Mapping[int, int] | None = None,
 ) -> Outcome:
     """Keeper-centred: the best document of a cluster keeps only what is close to *it*.
 
@@ -239,10 +246,15 @@ def decide(
     share little with the first. So, in rank order, each keeper takes the members with
     its URL, its text or a signature agreeing with its own; the others form the rest of
     the cluster, which gets its own keeper.
+
+    ``successors`` are new documents that take the place of a stored one (its next
+    version, ``dedup.versions``), with the stored one's ``duplicate_count``: kept like
+    stored documents, whatever a copy says, but written by this batch.
     """
     decisions: dict[int, Decision] = {}
     stored_counts: dict[int, int] = {}
     stored_ids: dict[int, str] = {}
+    successors = successors or {}
 
     def close(row: int, keeper: int) -> bool:
         if entries.url_keys[row] == entries.url_keys[keeper]:
@@ -253,16 +265,19 @@ def decide(
             return False
         return bool(similarity(signatures[row], signatures[keeper]) >= min_similarity)
 
+    def fixed(row: int) -> bool:
+        return bool(entries.stored[row]) or row in successors
+
     for cluster in clusters:
-        # stored documents first: they stay whatever a later copy says
+        # stored documents (and their successors) first: they stay whatever a later copy says
         members = cluster.tolist()
-        pool = sorted(members, key=lambda m: (not entries.stored[m], _rank(entries, m)))
+        pool = sorted(members, key=lambda m: (not fixed(m), _rank(entries, m)))
         while pool and not entries.stored[pool].all():
             keeper, rest = pool[0], pool[1:]
             group = [m for m in rest if close(m, keeper)]
             taken = set(group)
             pool = [m for m in rest if m not in taken]
-            copies = [m for m in group if not entries.stored[m]]
+            copies = [m for m in group if not fixed(m)]
             if entries.stored[keeper]:
                 if not copies:
                     continue
@@ -270,8 +285,8 @@ def decide(
                 stored_counts[keeper] = total
                 stored_ids[keeper] = entries.id_of(keeper)
             else:
-                total = 1 + len(copies)
-                if copies:
+                total = successors.get(keeper, 1) + len(copies)
+                if total > 1:
                     decisions[keeper] = Decision(keep=True, duplicate_count=total)
             for copy in copies:
                 decisions[copy] = Decision(
@@ -289,17 +304,24 @@ def decide_components(
     exact: Pairs,
     confirmed: Pairs,
     min_similarity: float,
+    successors: Mapping[int, int] | None = None,
 ) -> Outcome:
     """Components of the pairs, then a decision per component; only the documents of the
     components are read (``entries_of``/``signatures_of`` take sorted rows). Rows of the
-    outcome are the rows of the pairs."""
+    outcome (and of ``successors``) are the rows of the pairs."""
     components = connected_components(np.concatenate([exact, confirmed]))
     rows = np.unique(np.concatenate(components)) if components else np.zeros(0, np.int64)
     entries = entries_of(rows)
     clusters = [np.searchsorted(rows, c) for c in components]
     clusters = [c for c in clusters if not entries.stored[c].all()]
     signatures = signatures_of(rows) if signatures_of is not None and len(rows) else None
-    local = decide(entries, clusters, signatures, min_similarity)
+    present = set(rows.tolist())
+    local_successors = {
+        int(np.searchsorted(rows, row)): count
+        for row, count in (successors or {}).items()
+        if row in present
+    }
+    local = decide(entries, clusters, signatures, min_similarity, local_successors)
     return Outcome(
         {int(rows[r]): d for r, d in local.decisions.items()},
         {int(rows[r]): c for r, c in local.stored_counts.items()},

@@ -14,7 +14,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,9 @@ import pyarrow.parquet as pq
 from newscorpus._parquet import AtomicParquetWriter
 from newscorpus.dedup.clusters import Entries
 from newscorpus.dedup.minhash import Keys, MinHasher, Signatures, band_keys, language_key, mix64
+from newscorpus.dedup.versions import Capture, version_text
+from newscorpus.document import Document
+from newscorpus.urls import normalize_url
 
 _SPACES = re.compile(r"\s+")
 
@@ -71,6 +74,13 @@ def keys_schema(num_hashes: int, bands: int) -> pa.Schema:
             pa.field("duplicate_count", pa.int64(), nullable=False),
             # fetched at its own canonical URL (not its AMP twin, not a syndicated copy)
             pa.field("at_canonical", pa.bool_(), nullable=False),
+            # versions (``dedup.versions``): the address fetched, when, the text a version
+            # is made of; the version number and first fetch of a stored document
+            pa.field("fetch_key", pa.uint64(), nullable=False),
+            pa.field("crawled_at", pa.string()),
+            pa.field("version_key", pa.uint64(), nullable=False),
+            pa.field("version", pa.int16(), nullable=False),
+            pa.field("first_seen", pa.string()),
             *(pa.field(band_column(b), pa.uint64(), nullable=False) for b in range(bands)),
         ]
     )
@@ -96,20 +106,45 @@ def id_hash(document_id: str) -> int:
     return _hash64(document_id)
 
 
+def _at_canonical(doc: Document) -> bool:
+    """Fetched at its own canonical URL (tracking parameters aside), not at a twin."""
+    try:
+        return normalize_url(doc.url) == doc.canonical_url
+    except ValueError:
+        return False
+
+
+def _fetched(doc: Document) -> str:
+    try:
+        return normalize_url(doc.url)
+    except ValueError:
+        return doc.url
+
+
 @dataclass(slots=True)
 class KeyRows:
     """Keys of a batch of documents, ready to be written or compared."""
 
-    ids: list[str]
-    languages: list[str]
-    published: list[str | None]
-    words: list[int]
-    texts: list[str]
-    at_canonical: list[bool]
+    ids: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    published: list[str | None] = field(default_factory=list)
+    words: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    at_canonical: list[bool] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+    crawled_at: list[str | None] = field(default_factory=list)
+    version_texts: list[str] = field(default_factory=list)
 
-    @classmethod
-    def empty(cls) -> KeyRows:
-        return cls([], [], [], [], [], [])
+    def add(self, doc: Document) -> None:
+        self.ids.append(doc.id)
+        self.languages.append(doc.language)
+        self.published.append(doc.published)
+        self.words.append(doc.word_count)
+        self.texts.append(doc.text)
+        self.at_canonical.append(_at_canonical(doc))
+        self.fetched.append(_fetched(doc))
+        self.crawled_at.append(doc.crawled_at)
+        self.version_texts.append(version_text(doc.title, doc.text))
 
     def table(self, options: DedupOptions, hasher: MinHasher) -> pa.Table:
         if options.near_duplicates:
@@ -133,6 +168,11 @@ class KeyRows:
                 ),
                 "duplicate_count": pa.array([1] * len(self.ids), pa.int64()),
                 "at_canonical": pa.array(self.at_canonical, pa.bool_()),
+                "fetch_key": pa.array([_hash64(url) for url in self.fetched], pa.uint64()),
+                "crawled_at": pa.array(self.crawled_at, pa.string()),
+                "version_key": pa.array([_hash64(t) for t in self.version_texts], pa.uint64()),
+                "version": pa.array([1] * len(self.ids), pa.int16()),
+                "first_seen": pa.array(self.crawled_at, pa.string()),
                 **{band_column(b): bands[:, b] for b in range(options.bands)},
             },
             schema=keys_schema(hasher.num_hashes, options.bands),
@@ -152,33 +192,19 @@ class KeysWriter:
         self.options = options
         self.hasher = options.hasher()
         self._writer = AtomicParquetWriter(path, keys_schema(self.hasher.num_hashes, options.bands))
-        self._pending = KeyRows.empty()
+        self._pending = KeyRows()
         self._pending_bytes = 0
 
-    def add(
-        self,
-        doc_id: str,
-        language: str,
-        published: str | None,
-        words: int,
-        text: str,
-        at_canonical: bool = True,
-    ) -> None:
-        pending = self._pending
-        pending.ids.append(doc_id)
-        pending.languages.append(language)
-        pending.published.append(published)
-        pending.words.append(words)
-        pending.texts.append(text)
-        pending.at_canonical.append(at_canonical)
-        self._pending_bytes += sys.getsizeof(text)
-        if len(pending.ids) >= self.BATCH or self._pending_bytes >= self.BATCH_BYTES:
+    def add(self, doc: Document) -> None:
+        self._pending.add(doc)
+        self._pending_bytes += sys.getsizeof(doc.text)
+        if len(self._pending.ids) >= self.BATCH or self._pending_bytes >= self.BATCH_BYTES:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending.ids:
             self._writer.write_table(self._pending.table(self.options, self.hasher))
-            self._pending = KeyRows.empty()
+            self._pending = KeyRows()
             self._pending_bytes = 0
 
     def commit(self) -> Path:
@@ -260,21 +286,25 @@ class KeySpace:
             result[positions] = _read_signatures(self.files[number].path, width)[file_rows]
         return result
 
-    def entries(self, rows: npt.NDArray[np.int64]) -> Entries:
-        """Entries of ``rows``, in that order, reading only the files holding them."""
-        columns = [
-            "id", "published", "word_count", "url_key", "text_key", "duplicate_count",
-            "at_canonical",
-        ]  # fmt: skip
+    def read(self, rows: npt.NDArray[np.int64], columns: Sequence[str]) -> pa.Table:
+        """The ``columns`` of ``rows``, in that order, reading only the files holding them."""
         schema = pa.schema([keys_schema(1, 0).field(name) for name in columns])
         parts, positions = [schema.empty_table()], [np.zeros(0, dtype=np.int64)]
         for number, where, file_rows in self._by_file(rows):
-            table = pq.read_table(self.files[number].path, columns=columns)
+            table = pq.read_table(self.files[number].path, columns=list(columns))
             # index files may mark fields nullable where new key files do not
             parts.append(table.take(pa.array(file_rows, pa.int64())).cast(schema))
             positions.append(where)
         order = np.argsort(np.concatenate(positions))
-        table = pa.concat_tables(parts).take(pa.array(order, pa.int64()))
+        return pa.concat_tables(parts).take(pa.array(order, pa.int64()))
+
+    def entries(self, rows: npt.NDArray[np.int64]) -> Entries:
+        """Entries of ``rows``, in that order."""
+        columns = [
+            "id", "published", "word_count", "url_key", "text_key", "duplicate_count",
+            "at_canonical",
+        ]  # fmt: skip
+        table = self.read(rows, columns)
         return Entries(
             ids=table.column("id").combine_chunks(),
             published=table.column("published").combine_chunks(),
@@ -285,6 +315,32 @@ class KeySpace:
             counts=np.asarray(table.column("duplicate_count").to_numpy(), dtype=np.int64),
             at_canonical=np.asarray(table.column("at_canonical").to_numpy(), dtype=np.bool_),
         )
+
+    def captures(self, rows: npt.NDArray[np.int64]) -> list[Capture]:
+        """``rows`` as the versions see them, in that order."""
+        columns = [
+            "fetch_key",
+            "version_key",
+            "crawled_at",
+            "version",
+            "first_seen",
+            "at_canonical",
+        ]
+        table = self.read(rows, columns).to_pydict()
+        stored = self.stored(rows).tolist()
+        return [
+            Capture(
+                row=row,
+                stored=stored[n],
+                fetch_key=table["fetch_key"][n],
+                version_key=table["version_key"][n],
+                crawled_at=table["crawled_at"][n] or "",
+                version=table["version"][n],
+                first_seen=table["first_seen"][n],
+                at_canonical=table["at_canonical"][n],
+            )
+            for n, row in enumerate(rows.tolist())
+        ]
 
 
 def _read_signatures(path: Path, width: int) -> Signatures:

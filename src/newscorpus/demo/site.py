@@ -57,6 +57,38 @@ class MeridianSite:
         self.base = base_url.rstrip("/")
         self.data = _load()
         self.wire_base = wire_base_url
+        self.edited = False  # the stories' edits published (``publish_edits``)
+
+    def publish_edits(self) -> None:
+        """Edit the stories that have an edit, as a newsroom does after publication: one
+        gets a new headline and a paragraph, another only a new "Updated" stamp."""
+        self.edited = True
+
+    def _edit(self, story: dict[str, Any], language: str) -> dict[str, Any] | None:
+        """The published edit of ``story`` in ``language``, if any."""
+        edit = story.get("edit")
+        if not self.edited or not edit or language not in edit["versions"]:
+            return None
+        return dict(edit["versions"][language])
+
+    def version(self, story: dict[str, Any], language: str) -> dict[str, Any]:
+        """The story in ``language`` as the site shows it now (edited once published)."""
+        version = dict(story["versions"][language])
+        edit = self._edit(story, language)
+        if edit:
+            version["title"] = edit.get("title", version["title"])
+            version["paragraphs"] = [*version["paragraphs"], *edit.get("added", [])]
+        return version
+
+    def modified(self, story: dict[str, Any], language: str) -> str:
+        edit = self._edit(story, language)
+        return str(story["edit"]["modified"] if edit is not None else story["modified"])
+
+    def _stamp(self, story: dict[str, Any], language: str) -> str:
+        """The "Updated" line of the stories that get edited (their edit changes it)."""
+        if language not in story.get("edit", {}).get("versions", {}):
+            return ""
+        return f'<p class="updated">Updated {self.modified(story, language)[11:16]}</p>'
 
     @cached_property
     def languages(self) -> list[str]:
@@ -133,7 +165,7 @@ class MeridianSite:
         for story in self.data["stories"]:
             if self.article_path(story, language) == path and 1 <= page <= _pages(story):
                 html = self._article(story, language, page)
-                return self._html(html, language, story["modified"])
+                return self._html(html, language, self.modified(story, language))
         return None
 
     def _robots(self) -> Page:
@@ -190,7 +222,7 @@ class MeridianSite:
     def _article(self, story: dict[str, Any], language: str, page: int = 1) -> str:
         head = self._article_head(story, language, page)
         main = self._article_main(story, language, page)
-        return self._chrome(language, story["versions"][language]["title"], head, main)
+        return self._chrome(language, self.version(story, language)["title"], head, main)
 
     def _page_url(self, story: dict[str, Any], language: str, page: int) -> str:
         """The address of one page of an article (the first has no number)."""
@@ -201,7 +233,7 @@ class MeridianSite:
         """What an article page says of itself: canonical, hreflang, meta, JSON-LD; the
         pages of an article cut into several name their neighbours (and, as many sites
         do, their first page as canonical)."""
-        version = story["versions"][language]
+        version = self.version(story, language)
         url = self.base + self.article_path(story, language)
         neighbours = "".join(
             f'<link rel="{rel}" href="{self.base}{self._page_url(story, language, number)}">'
@@ -219,7 +251,7 @@ class MeridianSite:
             "@type": "NewsArticle",
             "headline": version["title"],
             "datePublished": story["published"],
-            "dateModified": story["modified"],
+            "dateModified": self.modified(story, language),
             "author": [{"@type": "Person", "name": version["author"]}],
             "keywords": version["tags"],
             "articleSection": story["section"][language],
@@ -240,7 +272,7 @@ class MeridianSite:
 <meta property="og:site_name" content="{escape(self.data["site"]["name"][language])}">
 <meta property="og:locale" content="{language}">
 <meta property="article:published_time" content="{story["published"]}">
-<meta property="article:modified_time" content="{story["modified"]}">
+<meta property="article:modified_time" content="{self.modified(story, language)}">
 <meta property="article:section" content="{escape(story["section"][language])}">
 {"".join(f'<meta property="article:tag" content="{escape(t)}">' for t in version["tags"])}
 <script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
@@ -249,7 +281,7 @@ class MeridianSite:
     def _article_main(self, story: dict[str, Any], language: str, page: int = 1) -> str:
         """The article as readers see it, with the clutter real sites put in its body;
         one page of it, with a pager, when it is cut into several."""
-        version = story["versions"][language]
+        version = self.version(story, language)
         words = self.data["boilerplate"][language]
         stories = self.data["stories"]
         other = stories[(stories.index(story) + 1) % len(stories)]
@@ -265,6 +297,7 @@ class MeridianSite:
         body = [*paragraphs[:2], see_also, *paragraphs[2:]]
         if page == pages:
             body += [
+                self._stamp(story, language),
                 "<p>\u00a0\u00a0\u00a0</p>",
                 f'<p class="cta">{escape(words["subscribe"])}</p>',
                 "<p>----------------------------------------</p>",

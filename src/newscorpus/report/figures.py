@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newscorpus._files import read_rebuilt_json
+from newscorpus.corpus import VERSIONS_DIR
 from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.manifest import Manifest, read_manifest
@@ -54,6 +55,7 @@ class CorpusFigures:
     cluster_sizes: Counter[int] = field(default_factory=Counter)  # duplicate_count
     boilerplate: dict[str, Any] = field(default_factory=dict)
     samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    versions: VersionFigures = field(default_factory=lambda: VersionFigures())
 
     def funnel(self) -> list[tuple[str, int]]:
         """How many documents were left after each stage (from the manifest's counters)."""
@@ -86,6 +88,82 @@ class CorpusFigures:
         for day, count in days.items():
             counts[day[:width]] += count
         return unit, _filled(unit, counts, first, last), left_out
+
+
+# How long after publication (after the first fetch when undated) a change was seen.
+EDIT_DELAYS = (("under 1 h", 3600), ("1-6 h", 6 * 3600), ("6-24 h", 86400),
+               ("1-3 days", 3 * 86400), ("3-7 days", 7 * 86400))  # fmt: skip
+LATER = "a week or more"
+MOST_EDITED = 10
+
+
+@dataclass(slots=True)
+class VersionFigures:
+    """Articles that changed after they were first fetched (``versions/``)."""
+
+    changed_articles: int = 0
+    versions: int = 0
+    delays: Counter[str] = field(default_factory=Counter)  # EDIT_DELAYS label -> changes
+    most_edited: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def delay_label(seconds: float) -> str:
+    for label, limit in EDIT_DELAYS:
+        if seconds < limit:
+            return label
+    return LATER
+
+
+def gather_versions(corpus: Path) -> VersionFigures:
+    """How many articles changed, how soon after publication each change was seen, and
+    the ones changed most often (from ``versions/``: a few columns, no text)."""
+    figures = VersionFigures()
+    paths = sorted((corpus / VERSIONS_DIR).glob("*/*.parquet"))
+    if not paths:
+        return figures
+    columns = ["id", "url", "title", "domain", "version", "published", "first_seen",
+               "crawled_at", "changes"]  # fmt: skip
+    rows = pa.concat_tables(pq.read_table(path, columns=columns) for path in paths).to_pylist()
+    articles: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        articles.setdefault(row["id"], []).append(row)
+    figures.changed_articles, figures.versions = len(articles), len(rows)
+    for versions in articles.values():
+        versions.sort(key=lambda r: r["version"])
+        first = versions[0]
+        start = _moment(first["published"]) or _moment(first["first_seen"])
+        for version in versions[1:]:
+            seen = _moment(version["crawled_at"])
+            if start is not None and seen is not None:
+                figures.delays[delay_label(max(0.0, (seen - start).total_seconds()))] += 1
+    ranked = sorted(articles.values(), key=lambda v: (-len(v), v[-1]["id"]))[:MOST_EDITED]
+    figures.most_edited = [
+        {
+            "id": versions[-1]["id"],
+            "title": versions[-1]["title"],
+            "url": versions[-1]["url"],
+            "domain": versions[-1]["domain"],
+            "versions": len(versions),
+            "title_changes": sum(
+                bool(v["changes"] and v["changes"]["title_changed"]) for v in versions
+            ),
+            "paragraphs_added": sum(
+                (v["changes"] or {}).get("paragraphs_added", 0) for v in versions
+            ),
+        }
+        for versions in ranked
+    ]
+    return figures
 
 
 def _clip(days: Counter[str]) -> Counter[str]:
@@ -162,6 +240,7 @@ def gather_figures(corpus: Path) -> CorpusFigures:
                 figures.published_days[entry["values"]] += entry["counts"]
             else:
                 figures.undated += entry["counts"]
+    figures.versions = gather_versions(corpus)
     report = corpus / BOILERPLATE_REPORT
     boilerplate = read_rebuilt_json(report).get("domains", {}) if report.exists() else {}
     figures.boilerplate = dict(

@@ -17,6 +17,8 @@ from newscorpus._files import open_atomic
 from newscorpus._version import __version__
 from newscorpus.report.charts import PALETTE, bar_chart, column_chart, legend
 from newscorpus.report.figures import (
+    EDIT_DELAYS,
+    LATER,
     LENGTH_EDGES,
     CorpusFigures,
     gather_figures,
@@ -87,6 +89,8 @@ def _cards(figures: CorpusFigures) -> str:
     if pages:  # schema 4 and later
         cards.append(("live blogs", f"{pages['types'].get('live_blog', 0):,}"))
         cards.append(("stitched from pages", f"{pages['multi_page']:,}"))
+    if figures.versions.changed_articles:
+        cards.append(("changed after first fetch", f"{figures.versions.changed_articles:,}"))
     return (
         '<div class="cards">'
         + "".join(
@@ -206,6 +210,36 @@ def _duplicates(figures: CorpusFigures) -> str:
     )
 
 
+def _versions(figures: CorpusFigures) -> str:
+    versions = figures.versions
+    if not versions.changed_articles:
+        return ""
+    delays = [(label, versions.delays.get(label, 0)) for label, _ in EDIT_DELAYS]
+    delays.append((LATER, versions.delays.get(LATER, 0)))
+    rows = "".join(
+        f'<tr><td dir="auto">{escape(a["title"] or "(no title)")}<div class="meta">'
+        f"{escape(a['url'])}<br>newscorpus history CORPUS {escape(a['id'])}</div></td>"
+        f'<td>{escape(a["domain"])}</td><td class="n">{a["versions"]}</td>'
+        f'<td class="n">{a["title_changes"]}</td><td class="n">{a["paragraphs_added"]}</td></tr>'
+        for a in versions.most_edited
+    )
+    return (
+        "<h2>Versions</h2>"
+        f"<p>{versions.changed_articles:,} article(s) changed after they were first fetched "
+        f"({versions.versions:,} versions in <code>versions/</code>; <code>data/</code> "
+        "holds the latest of each).</p>"
+        + _figure(
+            "chart-versions",
+            "How soon after publication each change was seen",
+            column_chart("versions", delays, "changes"),
+            "from the publication date, else the first fetch, to the fetch that found the "
+            "change: a change is seen at the next re-visit, not when it was made",
+        )
+        + "<h3>Most edited</h3><table><tr><th>article</th><th>site</th><th>versions</th>"
+        f"<th>title changes</th><th>paragraphs added</th></tr>{rows}</table>"
+    )
+
+
 def _boilerplate(figures: CorpusFigures) -> str:
     domains = list(figures.boilerplate.items())[:BOILERPLATE_DOMAINS]
     per_domain = [(domain, entry.get("removed", 0)) for domain, entry in domains]
@@ -303,6 +337,7 @@ def render_report(figures: CorpusFigures) -> str:
             _lengths(figures),
             _removed(figures),
             _duplicates(figures),
+            _versions(figures),
             _boilerplate(figures),
             _samples(figures),
             _build(figures),

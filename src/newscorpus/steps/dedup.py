@@ -9,13 +9,12 @@ a kept document gets its ``duplicate_count``, a duplicate is dropped (or, with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from newscorpus.dedup.clusters import Decision
 from newscorpus.dedup.keys import KeysWriter
 from newscorpus.document import Document
 from newscorpus.steps.base import DropSink, Step
-from newscorpus.urls import normalize_url
 
 
 class ComputeDedupKeys(Step[Document, Document]):
@@ -31,22 +30,16 @@ class ComputeDedupKeys(Step[Document, Document]):
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
     ) -> Iterator[Document]:
         for doc in docs:
-            self.writer.add(
-                doc.id, doc.language, doc.published, doc.word_count, doc.text, _at_canonical(doc)
-            )
+            self.writer.add(doc)
             yield doc
 
 
-def _at_canonical(doc: Document) -> bool:
-    """Fetched at its own canonical URL (tracking parameters aside), not at a twin."""
-    try:
-        return normalize_url(doc.url) == doc.canonical_url
-    except ValueError:
-        return False
-
-
 class ApplyDedup(Step[Document, Document]):
-    """Applies the decisions for one shard; rows are numbered as ``ComputeDedupKeys`` saw them."""
+    """Applies the decisions for one shard; rows are numbered as ``ComputeDedupKeys`` saw them.
+
+    A version of an article that changed (``dedup.versions``) gets its number, first fetch
+    and changes, and goes to ``on_version`` (the shard's ``versions/`` files); an earlier
+    version goes there only, the latest one on through dedup as any document."""
 
     name = "dedup"
 
@@ -56,10 +49,12 @@ class ApplyDedup(Step[Document, Document]):
         keep_duplicates: bool = False,
         *,
         on_drop: DropSink | None = None,
+        on_version: Callable[[Document], None] | None = None,
     ) -> None:
         super().__init__(on_drop=on_drop)
         self.decisions = decisions
         self.keep_duplicates = keep_duplicates
+        self.on_version = on_version
 
     def run(
         self, docs: Iterable[Document], rank: int = 0, world_size: int = 1
@@ -70,8 +65,17 @@ class ApplyDedup(Step[Document, Document]):
                 yield doc  # no copy anywhere
                 continue
             doc.duplicate_count = decision.duplicate_count
+            if decision.version is not None:
+                doc.version, doc.first_seen = decision.version, decision.first_seen
+                doc.changes = decision.changes
+                self.count("versions")
+                if self.on_version is not None:
+                    self.on_version(doc)
+            if decision.reason == "earlier_version":
+                continue  # kept in versions/ only: not a drop
             if decision.keep:
-                self.count("kept_with_copies")
+                if decision.duplicate_count > 1:
+                    self.count("kept_with_copies")
                 yield doc
                 continue
             doc.duplicate_of = decision.duplicate_of

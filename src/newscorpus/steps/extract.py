@@ -245,6 +245,7 @@ class Extract(Step[WarcResponse, Document]):
             tags=page.tags,
             translations=page.translations,
             crawled_at=response.fetched_at,
+            first_seen=response.fetched_at,
             warc_file=response.warc_file,
             warc_offset=response.warc_offset,
             # the page's word on its language, else the server's when it names one

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from newscorpus._files import open_atomic
-from newscorpus.corpus import DATA_DIR
+from newscorpus.corpus import DATA_DIR, VERSIONS_DIR
 from newscorpus.document import COLUMN_DESCRIPTIONS, SCHEMA, UNKNOWN_LANGUAGE
 from newscorpus.store.manifest import Manifest, flat_options, removed_counts, top_domains
 
@@ -42,6 +42,13 @@ def _yaml(manifest: Manifest, name: str) -> list[str]:
         "  - split: train",
         f"    path: {DATA_DIR}/*/*.parquet",
     ]
+    if _versions(manifest):
+        lines += [
+            "- config_name: versions",
+            "  data_files:",
+            "  - split: train",
+            f"    path: {VERSIONS_DIR}/*/*.parquet",
+        ]
     # Quoted: YAML reads a bare `no` (Norwegian) as false.
     for language in languages:
         lines += [
@@ -84,6 +91,7 @@ def _summary(manifest: Manifest) -> list[str]:
         ("publication dates", dates),
         ("access (as pages declare it)", _access_line(manifest)),
         ("page types", _pages_line(manifest)),
+        ("versions", _versions_line(manifest)),
         ("Parquet size", f"{manifest.get('data_bytes', 0) / 1e6:,.1f} MB"),
         ("source", _source_line(manifest)),
     ]
@@ -108,6 +116,22 @@ def _pages_line(manifest: Manifest) -> str:
     return (
         f"{types or 'none'}; {pages['multi_page']:,} stitched from several pages, "
         f"{pages['incomplete']:,} with a page missing (`complete` false)"
+    )
+
+
+def _versions(manifest: Manifest) -> int:
+    """Rows of versions/ (0 when no article changed, or an older manifest)."""
+    return int((manifest.get("versions") or {}).get("versions", 0))
+
+
+def _versions_line(manifest: Manifest) -> str:
+    versions = manifest.get("versions")
+    if not versions or not versions["versions"]:
+        return "no article changed after it was first fetched"
+    return (
+        f"{versions['changed_articles']:,} article(s) changed after they were first fetched: "
+        f"`data/` holds their latest version, the `versions` configuration all "
+        f"{versions['versions']:,} versions"
     )
 
 
@@ -174,6 +198,10 @@ def _how_built(manifest: Manifest) -> list[str]:
         "7. **Deduplication** within each language: same URL, same text, and near-duplicates "
         "(MinHash LSH); each story is kept once, `duplicate_count` says how many copies "
         "were found.",
+        "8. **Versions**: an article fetched again (crawl re-visits, several captures) whose "
+        "title or paragraphs changed is a new `version` (a changed stamp or counter line is "
+        "not); `data/` holds the latest, `versions/` every version of the articles that "
+        "changed, with `changes` saying what changed.",
         "",
         "Options (fixed for the life of the corpus):",
         "",
@@ -202,6 +230,8 @@ def _loading(manifest: Manifest, repo_id: str | None) -> list[str]:
     ]
     if languages:
         lines.append(f'one_language = load_dataset("{where}", "{languages[0]}", split="train")')
+    if _versions(manifest):
+        lines.append(f'every_version = load_dataset("{where}", "versions", split="train")')
     lines += [
         "```",
         "",

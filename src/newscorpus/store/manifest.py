@@ -16,7 +16,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pyarrow.parquet as pq
 
 from newscorpus._files import read_json, read_rebuilt_json, write_json_atomic
-from newscorpus.corpus import Corpus
+from newscorpus.corpus import VERSIONS_DIR, Corpus
 from newscorpus.document import FREE, PAYWALLED, SCHEMA, SCHEMA_VERSION
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import corpus_files
@@ -68,6 +68,13 @@ class PageCount(TypedDict):
     incomplete: int  # articles a page of which was not found
 
 
+class VersionCount(TypedDict):
+    """Articles whose text changed after they were first fetched (``dedup.versions``)."""
+
+    changed_articles: int  # documents of data/ with version > 1
+    versions: int  # rows of versions/: every version of those articles
+
+
 class ShardCount(TypedDict):
     planned: int
     done: int
@@ -105,6 +112,7 @@ class Manifest(TypedDict):
     published: PublishedRange
     access: AccessCount
     pages: PageCount
+    versions: VersionCount
     steps: dict[str, int]  # "step.counter": count, summed over shards
     warnings: list[str]
     shards: ShardCount
@@ -214,6 +222,13 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
         "published": published,
         "access": _access_count(steps, sum(documents.values())),
         "pages": _page_count(steps),
+        "versions": {
+            "changed_articles": steps.get("write.changed_articles", 0),
+            "versions": sum(
+                pq.ParquetFile(path).metadata.num_rows
+                for path in sorted((corpus / VERSIONS_DIR).glob("*/*.parquet"))
+            ),
+        },
         "steps": steps,
         "warnings": warnings,
         "shards": {"planned": len(plan.numbers()), "done": len(markers)},

@@ -24,7 +24,7 @@ from newscorpus._parquet import (
     AtomicParquetWriter,
     _AbortUnlessCommitted,
 )
-from newscorpus.corpus import DATA_DIR, shard_file_name
+from newscorpus.corpus import DATA_DIR, VERSIONS_DIR, shard_file_name
 from newscorpus.document import DROPPED_SCHEMA, SCHEMA, Document
 from newscorpus.errors import UserError
 
@@ -58,7 +58,9 @@ def remove_shard_outputs(
     """
     name = shard_file_name(shard)
     patterns = (name, f".{name}{TMP_SUFFIX}")
-    folders = [path for path in (corpus / DATA_DIR).glob("*") if data]
+    folders = [
+        path for folder in (DATA_DIR, VERSIONS_DIR) for path in (corpus / folder).glob("*") if data
+    ]
     folders += [
         path
         for path in (corpus / DROPPED_DIR).glob("*")
@@ -110,8 +112,61 @@ class _WriterGroup(_AbortUnlessCommitted):
             writer.abort()
 
 
+class ShardFigures:
+    """What the documents of one shard are, counted as they are written (or recounted
+    from its files when a later run changes them): the mergeable figures of its marker."""
+
+    COLUMNS = ("language", "word_count", "domain", "access", "page_type", "pages", "complete",
+               "version")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.documents: Counter[str] = Counter()
+        self.words: Counter[str] = Counter()
+        self.domains: Counter[str] = Counter()
+        self.access: Counter[str] = Counter()  # paywalled, free (undeclared not counted)
+        self.page_types: Counter[str] = Counter()
+        self.multi_page: Counter[str] = Counter()  # "stitched", "incomplete"
+        self.changed = 0  # articles whose text changed since first seen (version > 1)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Count one stored row (a dict holding at least ``COLUMNS``)."""
+        language = row["language"]
+        self.documents[language] += 1
+        self.words[language] += row["word_count"] or 0
+        self.domains[row["domain"]] += 1
+        if row["access"]:
+            self.access[row["access"]] += 1
+        self.page_types[row["page_type"]] += 1
+        if row["pages"] > 1:
+            self.multi_page["stitched"] += 1
+        if not row["complete"]:
+            self.multi_page["incomplete"] += 1
+        if row["version"] > 1:
+            self.changed += 1
+
+    @classmethod
+    def of_files(cls, paths: list[Path]) -> ShardFigures:
+        figures = cls()
+        for path in paths:
+            for row in iter_rows(path, list(cls.COLUMNS)):
+                figures.add(row)
+        return figures
+
+    def counts(self) -> dict[str, int]:
+        """The figures as ``write.*`` counters for the shard's marker."""
+        counts = {"documents": sum(self.documents.values())}
+        counts.update({f"access_{value}": n for value, n in self.access.items()})
+        counts.update({f"page_type_{value}": n for value, n in self.page_types.items()})
+        counts.update({f"pages_{value}": n for value, n in self.multi_page.items()})
+        if self.changed:
+            counts["changed_articles"] = self.changed
+        return {f"write.{key}": n for key, n in counts.items()}
+
+
 class ShardWriter(_WriterGroup):
-    """Writes the documents of one shard, split by language; ``commit`` makes them visible."""
+    """Writes the documents of one shard, split by language; ``commit`` makes them visible.
+
+    Into ``data/``, or another folder of the corpus of the same layout (``versions/``)."""
 
     def __init__(
         self,
@@ -119,43 +174,24 @@ class ShardWriter(_WriterGroup):
         shard: int,
         row_group_rows: int = ROW_GROUP_ROWS,
         row_group_bytes: int | None = None,
+        folder: str = DATA_DIR,
     ) -> None:
         super().__init__(row_group_bytes)
         self.corpus = corpus
         self.shard = shard
+        self.folder = folder
         self.row_group_rows = row_group_rows
-        self.documents: Counter[str] = Counter()
-        self.words: Counter[str] = Counter()
-        self.domains: Counter[str] = Counter()
-        self.access: Counter[str] = Counter()  # paywalled, free (undeclared not counted)
-        self.page_types: Counter[str] = Counter()
-        self.multi_page: Counter[str] = Counter()  # "stitched", "incomplete"
+        self.figures = ShardFigures()
 
     def _new_writer(self, key: str) -> AtomicParquetWriter:
-        path = self.corpus / DATA_DIR / key / shard_file_name(self.shard)
+        path = self.corpus / self.folder / key / shard_file_name(self.shard)
         return AtomicParquetWriter(path, SCHEMA, self.row_group_rows, self.row_group_bytes)
 
     def write(self, doc: Document) -> None:
-        self._writer(doc.language).write(doc.to_row())
+        row = doc.to_row()
+        self._writer(doc.language).write(row)
         self._written()
-        self.documents[doc.language] += 1
-        self.words[doc.language] += doc.word_count
-        self.domains[doc.domain] += 1
-        if doc.access:
-            self.access[doc.access] += 1
-        self.page_types[doc.page_type] += 1
-        if doc.pages > 1:
-            self.multi_page["stitched"] += 1
-        if not doc.complete:
-            self.multi_page["incomplete"] += 1
-
-    def counts(self) -> dict[str, int]:
-        """What the shard's documents are, as ``write.*`` counters for its marker."""
-        counts = {"documents": sum(self.documents.values())}
-        counts.update({f"access_{value}": n for value, n in self.access.items()})
-        counts.update({f"page_type_{value}": n for value, n in self.page_types.items()})
-        counts.update({f"pages_{value}": n for value, n in self.multi_page.items()})
-        return {f"write.{key}": n for key, n in counts.items()}
+        self.figures.add(row)
 
 
 class DroppedWriter(_WriterGroup):

@@ -1,6 +1,7 @@
 """SQL over a corpus with DuckDB: the shards are the view ``docs``.
 
-``dropped`` is a second view when the corpus kept its dropped documents
+``versions`` holds every version of the articles that changed (empty when none did);
+``dropped`` the documents the steps dropped when the corpus kept them
 (``--keep-dropped``). DuckDB reads the Parquet files in place, in parallel, and only the
 columns and row groups a query needs.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscorpus.corpus import DATA_DIR
+from newscorpus.corpus import DATA_DIR, VERSIONS_DIR
 from newscorpus.document import DROPPED_SCHEMA, SCHEMA
 from newscorpus.errors import UserError
 from newscorpus.store.parquet import DROPPED_DIR
@@ -65,12 +66,14 @@ def _sql_string(value: str) -> str:
 
 @contextmanager
 def corpus_connection(corpus: Path) -> Iterator[Any]:
-    """An in-memory DuckDB connection with the views ``docs`` (and ``dropped``)."""
+    """An in-memory DuckDB connection with the views ``docs``, ``versions`` and
+    ``dropped``."""
     duckdb = _duckdb()
     connection = duckdb.connect(":memory:")
     try:
         for view, folder, schema in (
             ("docs", DATA_DIR, SCHEMA),
+            ("versions", VERSIONS_DIR, SCHEMA),
             ("dropped", DROPPED_DIR, DROPPED_SCHEMA),
         ):
             pattern = corpus / folder / "*" / "*.parquet"

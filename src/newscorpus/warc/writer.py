@@ -110,19 +110,22 @@ class WarcFileWriter:
         self._path: Path | None = None
         self.last_end = 0  # bytes of complete records in the file last written to
 
-    def write_exchange(
+    def write_exchange(  # noqa: PLR0913 (what a WARC records of an exchange; the last three keyword-only)
         self,
         url: str,
         request_headers: list[tuple[str, str]],
         status_line: str,
         response_headers: list[tuple[str, str]],
         body: bytes,
+        *,
         method: str = "GET",
         protocol: str = "HTTP/1.1",
+        date: str | None = None,
     ) -> tuple[str, int]:
-        """Archive one HTTP exchange; returns (file name, offset of the response record)."""
+        """Archive one HTTP exchange, fetched at ``date`` (WARC-Date; now when None);
+        returns (file name, offset of the response record)."""
         writer = self._current_writer()
-        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        date = date or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         response = writer.create_warc_record(
             url,
             "response",
