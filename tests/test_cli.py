@@ -171,12 +171,16 @@ def test_demo_builds_a_loadable_corpus(tmp_path: Path) -> None:
         "paragraphs_changed": 0,
     }  # fmt: skip
     assert stamped["version"] == 1 and edited["first_seen"] < edited["crawled_at"]
-    assert all(r["version"] == 1 for r in loaded if r["id"] != edited["id"])
+    # the live blog got a sixth update and shows its latest five: version 2 holds all six
+    (live,) = [r for r in loaded if r["page_type"] == "live_blog"]
+    assert live["version"] == 2 and len(live["updates"]) == 6
+    assert all(r["version"] == 1 for r in loaded if r["id"] not in (edited["id"], live["id"]))
     versions = datasets.load_dataset(
         str(corpus), "versions", split="train", cache_dir=str(tmp_path / "hf")
     )
-    assert sorted(versions["version"]) == [1, 2] and set(versions["id"]) == {edited["id"]}
-    assert "2 changed (archived)" in result.stderr  # both edited pages, the rest 304
+    assert sorted(versions["version"]) == [1, 1, 2, 2]
+    assert set(versions["id"]) == {edited["id"], live["id"]}
+    assert "3 changed (archived)" in result.stderr  # the three edited pages, the rest 304
     history = run("history", str(corpus), edited["url"], cwd=tmp_path)
     assert history.returncode == 0, history.stderr
     assert "inner harbour{+, two more planned+}" in history.stdout

@@ -231,7 +231,7 @@ def test_a_twin_with_other_markup_is_no_version(tmp_path: Path, amp_first: bool)
 def test_the_twin_of_a_changed_article_is_a_duplicate_of_its_latest_version(
     tmp_path: Path,
 ) -> None:
-    canonical = f"<link rel=\"canonical\" href=\"{URL}\">{PUBLISHED}"
+    canonical = f'<link rel="canonical" href="{URL}">{PUBLISHED}'
     amp = html_page("Bridge closed after storm", [*BODY[:3], "Share this"], head=canonical)
     amp_url = URL.replace(".html", ".amp.html")
     pages = [
@@ -246,6 +246,41 @@ def test_the_twin_of_a_changed_article_is_a_duplicate_of_its_latest_version(
     assert (row["url"], row["version"]) == (URL, 2)
     assert [r["url"] for r in _rows(corpus / "versions")] == [URL, URL]
     assert read_manifest(corpus)["steps"]["dedup.dropped.same_url"] == 2  # both AMP fetches
+
+
+def _live_blog(updates: list[tuple[str, str]]) -> bytes:
+    posts = "".join(
+        f'<div class="liveblog-post"><time datetime="{time}">{time[11:16]}</time>'
+        f"<p>{text}</p></div>"
+        for time, text in reversed(updates)  # newest first, as live blogs show them
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Storm live</title>"
+        f"{PUBLISHED}</head><body><article><h1>Storm live</h1><p>{BODY[0]}</p>{posts}"
+        "</article></body></html>"
+    ).encode()
+
+
+def test_re_visits_add_the_updates_a_live_blog_no_longer_shows(tmp_path: Path) -> None:
+    """A live blog shows its latest three updates: fetched again after a fourth, its new
+    version holds all four (the page's text stays what it showed)."""
+    updates = [
+        (f"2026-05-02T{9 + n:02d}:00:00+00:00", paragraph)
+        for n, paragraph in enumerate(news_paragraphs(11, paragraphs=4))
+    ]
+    url = "https://news.test/2026/05/storm-live.html"
+    pages = [
+        (url, _live_blog(updates[:3]), "2026-05-02T11:30:00Z"),
+        (url, _live_blog(updates[1:4]), "2026-05-02T12:30:00Z"),
+    ]
+    corpus = tmp_path / "corpus"
+    process([_warc(tmp_path / "w", pages)], corpus, _options(), LocalExecutor(1))
+    (row,) = _rows(corpus / "data")
+    assert (row["page_type"], row["version"]) == ("live_blog", 2)
+    assert [u["text"] for u in row["updates"]] == [text for _, text in updates]
+    assert updates[0][1] not in row["text"] and updates[3][1] in row["text"]
+    first, second = _rows(corpus / "versions")
+    assert len(first["updates"]) == 3 and second["updates"] == row["updates"]
 
 
 class _Killed(BaseException):

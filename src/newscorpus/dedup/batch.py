@@ -21,7 +21,7 @@ import shutil
 from collections import Counter
 from collections.abc import Collection
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,10 @@ from newscorpus.dedup.clusters import (
 )
 from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
 from newscorpus.dedup.versions import VersionChain, changes_between, version_chain
-from newscorpus.document import SCHEMA, Changes
+from newscorpus.document import LIVE_BLOG, SCHEMA, Changes, Update
 from newscorpus.executors.base import Executor
 from newscorpus.store.parquet import ShardFigures
+from newscorpus.webpage.live_blog import merge_updates
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ DECISIONS_SCHEMA = pa.schema(
         pa.field("version", pa.int16()),
         pa.field("first_seen", pa.string()),
         SCHEMA.field("changes"),
+        SCHEMA.field("updates"),
     ]
 )
 # What becomes of stored documents: a new duplicate_count, or superseded by a new version
@@ -215,6 +217,7 @@ def decide_batch(task: DecideTask) -> dict[str, int]:
         "version": [d.version for d in chosen],
         "first_seen": [d.first_seen for d in chosen],
         "changes": [None if d.changes is None else asdict(d.changes) for d in chosen],
+        "updates": [None if d.updates is None else [asdict(u) for u in d.updates] for d in chosen],
     }
     counts = {row: (count, False) for row, count in outcome.stored_counts.items()}
     counts.update({row: (count, True) for row, count in versions.superseded.items()})
@@ -295,7 +298,7 @@ def version_decisions(
     the article's other fetches (a version again, a twin) are same-URL duplicates of the
     latest."""
     rows = np.array(sorted(c.row for chain in plan.chains for c in chain.versions), np.int64)
-    texts = _version_texts(corpus, space, rows)
+    texts = _version_rows(corpus, space, rows)
     ids = dict(zip(rows.tolist(), space.read(rows, ["id"]).column(0).to_pylist(), strict=True))
     result: dict[int, Decision] = {}
     for chain in plan.chains:
@@ -308,7 +311,12 @@ def version_decisions(
             else:
                 decision = Decision(keep=False, reason="earlier_version")
             decision.version, decision.first_seen = number, chain.first_seen
-            decision.changes = changes_between(*texts[before.row], *texts[capture.row])
+            old, new = texts[before.row], texts[capture.row]
+            decision.changes = changes_between(old.title, old.text, new.title, new.text)
+            if new.page_type == LIVE_BLOG:  # re-visits add the updates a page let go
+                merged = merge_updates(new.updates, old.updates)
+                new.updates = merged  # the next version merges with these
+                decision.updates = merged
             result[capture.row] = decision
         first = chain.versions[0]
         if not first.stored:  # version 1, new in this batch
@@ -326,12 +334,26 @@ def version_decisions(
     return result
 
 
-def _version_texts(
+@dataclass(slots=True)
+class _VersionRow:
+    title: str | None = None
+    text: str = ""
+    page_type: str | None = None
+    updates: list[Update] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _VersionRow:
+        updates = [Update(**u) for u in row["updates"] or []]
+        return cls(row["title"], row["text"], row["page_type"], updates)
+
+
+def _version_rows(
     corpus: Corpus, space: KeySpace, rows: npt.NDArray[np.int64]
-) -> dict[int, tuple[str | None, str]]:
-    """(title, text) of each row: a new document's from its shard's filtered documents,
-    a stored one's from the corpus (found by id in its shard's files)."""
-    texts: dict[int, tuple[str | None, str]] = {}
+) -> dict[int, _VersionRow]:
+    """What versions compare of each row: a new document's from its shard's filtered
+    documents, a stored one's from the corpus (found by id in its shard's files)."""
+    columns = ["title", "text", "page_type", "updates"]
+    found: dict[int, _VersionRow] = {}
     ids = space.read(rows, ["id"]).column(0).to_pylist()
     numbers, file_rows = space.origin(rows)
     wanted: dict[int, list[tuple[int, int, str]]] = {}
@@ -342,23 +364,22 @@ def _version_texts(
     for number, items in wanted.items():
         key_file = space.files[number]
         if key_file.stored:
-            found: dict[str, tuple[str | None, str]] = {}
+            by_id: dict[str, _VersionRow] = {}
             for path in corpus.shard_files(key_file.shard):
                 table = pq.read_table(
                     path,
-                    columns=["id", "title", "text"],
+                    columns=["id", *columns],
                     filters=[("id", "in", [doc_id for _, _, doc_id in items])],
                 )
-                for record in table.to_pylist():
-                    found[record["id"]] = (record["title"], record["text"])
+                by_id.update({r["id"]: _VersionRow.of(r) for r in table.to_pylist()})
             for row, _, doc_id in items:
-                texts[row] = found.get(doc_id, (None, ""))
+                found[row] = by_id.get(doc_id, _VersionRow())
         else:
-            table = pq.read_table(corpus.filtered(key_file.shard), columns=["title", "text"])
+            table = pq.read_table(corpus.filtered(key_file.shard), columns=columns)
             picked = table.take(pa.array([file_row for _, file_row, _ in items], pa.int64()))
             for (row, _, _), record in zip(items, picked.to_pylist(), strict=True):
-                texts[row] = (record["title"], record["text"])
-    return texts
+                found[row] = _VersionRow.of(record)
+    return found
 
 
 def plan_batch(
@@ -409,6 +430,7 @@ def shard_decisions(corpus: Corpus, shard: int) -> dict[int, Decision]:
             version=row["version"],
             first_seen=row["first_seen"],
             changes=Changes(**row["changes"]) if row["changes"] else None,
+            updates=None if row["updates"] is None else [Update(**u) for u in row["updates"]],
         )
         for row in table.to_pylist()
     }

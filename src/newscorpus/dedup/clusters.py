@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from newscorpus.dedup.minhash import Keys, Signatures, similarity
-from newscorpus.document import Changes
+from newscorpus.document import Changes, Update
 
 Pairs = npt.NDArray[np.int64]  # (pairs, 2)
 
@@ -106,6 +106,8 @@ class Decision:
     version: int | None = None
     first_seen: str | None = None
     changes: Changes | None = None
+    # A live blog's updates over its versions, when a later fetch no longer shows some
+    updates: list[Update] | None = None
 
 
 @dataclass(slots=True)

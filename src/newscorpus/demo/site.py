@@ -24,6 +24,7 @@ RTL_LANGUAGES = {"ar"}
 META_ONLY_CHARSET = {"ru": "windows-1251"}
 WIRE_LANGUAGES = ("en", "fr")  # the wire republishes these versions
 WIRE_STORIES = 2  # ... of the first stories
+LIVE_BLOG_SHOWN = 5  # the live blog shows its latest updates only
 
 
 @dataclass(slots=True)
@@ -349,13 +350,18 @@ class MeridianSite:
 <script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>"""
 
     def _live_blog_page(self) -> Page:
-        """A live blog: its updates listed in JSON-LD (LiveBlogPosting) and shown newest
-        first, each with its time."""
+        """A live blog: its latest updates listed in JSON-LD (LiveBlogPosting) and shown
+        newest first, each with its time. Its edit adds an update: the oldest one is no
+        longer shown."""
         blog = {**self.data["live_blog"], "key_name": "live_blog"}
         updates = blog["updates"]
+        if self.edited:
+            updates = [*updates, *blog["edit"]["updates"]]
+            blog["modified"] = blog["edit"]["modified"]
+        updates = updates[-LIVE_BLOG_SHOWN:]
         ld = {
             "@type": "LiveBlogPosting",
-            "coverageStartTime": updates[0]["time"],
+            "coverageStartTime": blog["updates"][0]["time"],
             "coverageEndTime": updates[-1]["time"],
             "liveBlogUpdate": [
                 {

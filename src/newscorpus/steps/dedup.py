@@ -68,6 +68,8 @@ class ApplyDedup(Step[Document, Document]):
             if decision.version is not None:
                 doc.version, doc.first_seen = decision.version, decision.first_seen
                 doc.changes = decision.changes
+                if decision.updates is not None:
+                    doc.updates = decision.updates
                 self.count("versions")
                 if self.on_version is not None:
                     self.on_version(doc)

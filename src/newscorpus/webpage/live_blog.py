@@ -97,6 +97,16 @@ def _paragraphs(element: lxml.html.HtmlElement) -> list[str]:
     return texts
 
 
+def merge_updates(newer: list[Update], older: list[Update]) -> list[Update]:
+    """A live blog's updates over two fetches: the newer fetch's, and those of the older
+    one that it no longer shows (a page lists its latest updates only); an update edited
+    in between (the same time) is the newer fetch's. Oldest first."""
+    times = {u.time for u in newer if u.time}
+    texts = {u.text for u in newer}
+    gone = [u for u in older if (u.time not in times if u.time else u.text not in texts)]
+    return _oldest_first([*newer, *gone])
+
+
 def _oldest_first(updates: list[Update]) -> list[Update]:
     """Updates by time (those without one keep their place at the end), each text once."""
     seen: set[str] = set()
