@@ -180,6 +180,8 @@ def test_a_later_run_supersedes_the_stored_version(tmp_path: Path) -> None:
         (2, "2026-05-02T13:40:00Z"),
     ]
     assert versions[0] | {"duplicate_count": 0} == stored | {"duplicate_count": 0}
+    # the first run's shard held version 1 alone: its data file is gone, not left empty
+    assert [p.name for p in (corpus / "data").glob("*/*.parquet")] == ["00001.parquet"]
     manifest = read_manifest(corpus)  # the stored shard's figures no longer count version 1
     assert manifest["documents"] == 1 and manifest["domains"] == {"news.test": 1}
     assert manifest["versions"] == {"changed_articles": 1, "versions": 2}

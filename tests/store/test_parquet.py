@@ -184,12 +184,15 @@ def test_duplicate_counts_are_rewritten_row_group_by_row_group(tmp_path: Path) -
         writer.commit()
     groups = _groups(path)
     assert len(groups) >= 5
-    assert rewrite_stored(path, {docs[3].id: 4, docs[17].id: 2})
+    assert rewrite_stored(path, {docs[3].id: 4, docs[17].id: 2}) == 20  # rows left
     assert [rows for rows, _ in _groups(path)] == [rows for rows, _ in groups]
     expected = [doc.to_row() for doc in docs]
     expected[3]["duplicate_count"], expected[17]["duplicate_count"] = 4, 2
     assert pq.read_table(path).to_pylist() == expected
     schema = pq.ParquetFile(path).schema_arrow
     assert schema.equals(SCHEMA) and schema.metadata == SCHEMA.metadata
-    assert not rewrite_stored(path, {"unknown": 3})
+    assert rewrite_stored(path, {"unknown": 3}) is None  # nothing to change: not rewritten
     assert not list(path.parent.glob(".*.tmp"))
+    # a superseded version leaves the file, the rest stays as it was
+    assert rewrite_stored(path, {}, {docs[5].id}) == 19
+    assert pq.read_table(path).to_pylist() == expected[:5] + expected[6:]

@@ -375,52 +375,34 @@ def history_command(ctx: click.Context, corpus: Path, article: str, full: bool) 
         output.result({"versions": versions, "diffs": [None, *diffs]})
         return
     plain = not out.is_terminal
+
+    def say(line: str = "", marked: bool = False) -> None:
+        """One line as it is (page text holds brackets), or with the diff's colours."""
+        out.print(line, markup=marked and not plain, highlight=False, soft_wrap=True)
+
     first = versions[0]
-    out.print(f"{first['canonical_url']} (id {first['id']}): {len(versions)} version(s)")
+    say(f"{first['canonical_url']} (id {first['id']}): {len(versions)} version(s)")
     previous: dict[str, Any] | None = None
     for version in versions:
-        out.print()
         when, changes = version["crawled_at"] or "?", _describe_changes(version["changes"])
-        out.print(
-            f"version {version['version']}, fetched {when}: {changes}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        say()
+        say(f"version {version['version']}, fetched {when}: {changes}")
         if previous is None:
-            out.print(f"  title: {version['title']}", markup=False, highlight=False, soft_wrap=True)
-            if full:
-                for paragraph in version["text"].split("\n\n"):
-                    out.print(f"  {paragraph}", markup=False, highlight=False, soft_wrap=True)
+            say(f"  title: {version['title']}")
+            for paragraph in version["text"].split("\n\n") if full else []:
+                say(f"  {paragraph}")
             previous = version
             continue
         title = word_diff(previous["title"] or "", version["title"] or "")
-        out.print(
-            f"  title: {_render(title, plain)}", markup=not plain, highlight=False, soft_wrap=True
-        )
+        say(f"  title: {_render(title, plain)}", marked=True)
         skipped = 0
-        for paragraph in text_diff(previous["text"], version["text"]):
-            if not paragraph.changed and not full:
+        for paragraph in [*text_diff(previous["text"], version["text"]), None]:
+            if paragraph is not None and not paragraph.changed and not full:
                 skipped += 1
                 continue
             if skipped:
-                out.print(
-                    f"  [… {skipped} unchanged paragraph(s)]",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
+                say(f"  [… {skipped} unchanged paragraph(s)]")
                 skipped = 0
-            out.print(
-                f"  {_render(paragraph.pieces, plain)}",
-                markup=not plain,
-                highlight=False,
-                soft_wrap=True,
-            )
-        if skipped:
-            out.print(
-                f"  [… {skipped} unchanged paragraph(s)]",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            if paragraph is not None:
+                say(f"  {_render(paragraph.pieces, plain)}", marked=True)
         previous = version

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from newscorpus._files import read_json, write_json_atomic
 from newscorpus._parquet import AtomicParquetWriter
-from newscorpus.corpus import DATA_DIR, Corpus
+from newscorpus.corpus import Corpus
 from newscorpus.dedup.clusters import (
     Decision,
     Pairs,
@@ -468,17 +468,17 @@ def close_batch(corpus: Corpus) -> None:
     _updates_path(corpus).unlink(missing_ok=True)
 
 
-def rewrite_stored(path: Path, counts: dict[str, int], removed: Collection[str] = ()) -> bool:
-    """Rewrite a Parquet file (data or index) with new ``duplicate_count`` values for some
-    ids and without the rows of the ``removed`` ids. Idempotent: the values are totals,
-    not increments. False when nothing changed; a data file left empty is removed.
+def rewrite_stored(path: Path, counts: dict[str, int], removed: Collection[str] = ()) -> int | None:
+    """Rewrite a Parquet file (data, versions or index) with new ``duplicate_count``
+    values for some ids and without the rows of the ``removed`` ids. Idempotent: the
+    values are totals, not increments. Returns the rows left, None when nothing changed.
 
     The file is rewritten one row group at a time, into the same row groups: a data
     file's text is never all in memory."""
     with pq.ParquetFile(path, pre_buffer=False) as source:
         ids = source.read(columns=["id"]).column("id").to_pylist()
         if not any(i in counts or i in removed for i in ids):
-            return False
+            return None
         schema = source.schema_arrow
         position = schema.get_field_index("duplicate_count")
         field = schema.field(position)
@@ -491,10 +491,7 @@ def rewrite_stored(path: Path, counts: dict[str, int], removed: Collection[str] 
                 table = table.set_column(position, field, pa.array(values, field.type))
                 writer.write_table(table.filter(pa.array([i not in removed for i in ids])))
             writer.commit()
-            left = writer.rows
-    if not left and path.parent.parent.name == DATA_DIR:
-        path.unlink()
-    return True
+            return writer.rows
 
 
 def add_to_index(corpus: Corpus, shard: int, decisions: dict[int, Decision]) -> None:
@@ -536,10 +533,16 @@ def run_stored_update(task: StoredUpdate) -> int:
                 path, filters=[("id", "in", task.superseded), ("version", "=", 1)]
             )
             archive_versions(corpus.versions_file(path.parent.name, task.shard), leaving)
-    paths = [corpus.index_keys(task.shard), *corpus.shard_files(task.shard)]
-    changed = sum(rewrite_stored(path, task.counts, superseded) for path in paths if path.exists())
+    index = corpus.index_keys(task.shard)
+    changed = int(index.exists() and rewrite_stored(index, task.counts, superseded) is not None)
+    for path in corpus.shard_files(task.shard):
+        left = rewrite_stored(path, task.counts, superseded)
+        changed += left is not None
+        if left == 0:  # its documents all superseded: no empty file in data/
+            path.unlink()
     # the earlier versions of a story count its copies too
-    changed += sum(rewrite_stored(path, task.counts) for path in corpus.version_files(task.shard))
+    for path in corpus.version_files(task.shard):
+        changed += rewrite_stored(path, task.counts) is not None
     if superseded:
         recount_marker(corpus, task.shard)
     return changed

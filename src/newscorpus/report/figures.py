@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from newscorpus._files import read_rebuilt_json
 from newscorpus.corpus import VERSIONS_DIR
+from newscorpus.document import utc_moment
 from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.manifest import Manifest, read_manifest
@@ -107,16 +108,6 @@ class VersionFigures:
     most_edited: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def delay_label(seconds: float) -> str:
     for label, limit in EDIT_DELAYS:
         if seconds < limit:
@@ -141,9 +132,9 @@ def gather_versions(corpus: Path) -> VersionFigures:
     for versions in articles.values():
         versions.sort(key=lambda r: r["version"])
         first = versions[0]
-        start = _moment(first["published"]) or _moment(first["first_seen"])
+        start = utc_moment(first["published"]) or utc_moment(first["first_seen"])
         for version in versions[1:]:
-            seen = _moment(version["crawled_at"])
+            seen = utc_moment(version["crawled_at"])
             if start is not None and seen is not None:
                 figures.delays[delay_label(max(0.0, (seen - start).total_seconds()))] += 1
     ranked = sorted(articles.values(), key=lambda v: (-len(v), v[-1]["id"]))[:MOST_EDITED]

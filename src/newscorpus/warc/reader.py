@@ -19,13 +19,14 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from fastwarc import ArchiveIterator
 
 from newscorpus.content_encoding import GZIP_SIGNATURE, decode_content
+from newscorpus.document import utc_moment
 from newscorpus.warc.members import (
     GZIP_MAGIC,
     Damage,
@@ -958,12 +959,5 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def _iso_utc(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = utc_moment(value)
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
