@@ -15,8 +15,14 @@ from tests.conftest import html_page, news_paragraphs, write_warc
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
-def build_tree(root: Path, files: dict[str, list[tuple[str, str]]]) -> dict[str, Path]:
-    """``files``: CC-NEWS file name -> [(host, slug)]; one article page per entry.
+def build_tree(
+    root: Path,
+    files: dict[str, list[tuple[str, str]]],
+    bodies: dict[tuple[str, str], bytes] | None = None,
+) -> dict[str, Path]:
+    """``files``: CC-NEWS file name -> [(host, slug)]; one article page per entry, its
+    page from ``bodies[(file name, slug)]`` when given there, fetched at the time the
+    file name says.
 
     Writes ``crawl-data/CC-NEWS/YYYY/MM/<name>`` and each month's ``warc.paths.gz``."""
     paths: dict[str, Path] = {}
@@ -29,8 +35,11 @@ def build_tree(root: Path, files: dict[str, list[tuple[str, str]]]) -> dict[str,
         for host, slug in pages:
             seed += 1
             url = f"https://{host}/2024/{month}/{slug}.html"
-            records.append((url, html_page(f"{host} {slug}", news_paragraphs(seed)), HTML))
-        written = write_warc(root / "tmp" / name, records, prefix="x")
+            body = (bodies or {}).get((name, slug))
+            records.append((url, body or html_page(f"{host} {slug}", news_paragraphs(seed)), HTML))
+        stamp = name[8:22]  # CC-NEWS-YYYYMMDDHHMMSS-NNNNN.warc.gz
+        date = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:{stamp[12:14]}Z"
+        written = write_warc(root / "tmp" / name, records, prefix="x", dates=[date] * len(records))
         folder.mkdir(parents=True, exist_ok=True)
         paths[name] = written.rename(folder / name)
         listings.setdefault(f"{year}/{month}", []).append(

@@ -27,7 +27,7 @@ from newscorpus.errors import UserError
 from newscorpus.warc.reader import ReadStats, read_responses
 from newscorpus.warc.remote import host_of, site_selected
 from tests.ccnews.server import TreeServer, build_tree
-from tests.conftest import WARC_SAMPLES, need_shared
+from tests.conftest import WARC_SAMPLES, html_page, need_shared, news_paragraphs
 from tests.test_cli import _one_line_error, run
 from tests.warc.warcs import (
     exchange,
@@ -115,6 +115,30 @@ def test_the_same_documents_as_process(tree: dict[str, Path], tmp_path: Path) ->
     process([tree[JAN_01], tree[JAN_15]], local, executor=LocalExecutor(1))
     assert _documents(streamed) == _documents(local)
     assert len(_documents(local)) == 16
+
+
+def test_captures_of_one_url_in_several_files_are_its_versions(tmp_path: Path) -> None:
+    """CC-NEWS holds an article once per crawl that found it: the captures whose text
+    changed are its versions, in capture order, whatever order the files stream in."""
+    host, body = SITES[0], news_paragraphs(5)
+    added = "The council confirmed on Monday evening that the works will start in March."
+    bodies = {
+        (JAN_01, "works"): html_page("Works on the bridge", body),
+        (JAN_31, "works"): html_page("Works on the bridge to start in March", [*body, added]),
+    }
+    files = {JAN_01: [(host, "works")], JAN_15: _pages(3, "b"), JAN_31: [(host, "works")]}
+    build_tree(tmp_path / "mirror", files, bodies)
+    url = f"https://{host}/2024/01/works.html"
+    corpus = tmp_path / "corpus"
+    with TreeServer(tmp_path / "mirror").running() as server:
+        result = _ccnews(server, corpus, "--from", "2024-01-01", "--to", "2024-01-31")
+    assert result.returncode == 0, result.stderr
+    rows = ds.dataset(corpus / "data").to_table().to_pylist()
+    (article,) = [r for r in rows if r["url"] == url]
+    assert (article["version"], article["first_seen"]) == (2, "2024-01-01T08:00:00Z")
+    assert article["changes"]["title_changed"] and article["changes"]["paragraphs_added"] == 1
+    versions = ds.dataset(corpus / "versions").to_table().to_pylist()
+    assert sorted((v["version"], v["warc_file"]) for v in versions) == [(1, JAN_01), (2, JAN_31)]
 
 
 def test_server_errors_and_cut_connections_are_retried(
