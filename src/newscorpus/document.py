@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -270,18 +270,6 @@ def iso_date(value: str | None) -> str | None:
     except (ValueError, OverflowError):
         return None
     return moment.date().isoformat() if len(value) <= 10 else moment.isoformat()
-
-
-def utc_moment(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp as an aware datetime (one without an offset taken as UTC),
-    or None if it is not one."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def first_iso_date(values: Iterable[Any]) -> str | None:

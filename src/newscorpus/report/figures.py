@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newscorpus._files import read_rebuilt_json
+from newscorpus._time import utc_moment
 from newscorpus.corpus import VERSIONS_DIR
-from newscorpus.document import utc_moment
 from newscorpus.errors import UserError
 from newscorpus.store.boilerplate import BOILERPLATE_REPORT
 from newscorpus.store.manifest import Manifest, read_manifest

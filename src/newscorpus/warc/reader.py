@@ -25,8 +25,8 @@ from typing import Any, BinaryIO
 
 from fastwarc import ArchiveIterator
 
+from newscorpus._time import utc_moment
 from newscorpus.content_encoding import GZIP_SIGNATURE, decode_content
-from newscorpus.document import utc_moment
 from newscorpus.warc.members import (
     GZIP_MAGIC,
     Damage,
