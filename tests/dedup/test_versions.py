@@ -17,6 +17,7 @@ from newscorpus.executors import LocalExecutor
 from newscorpus.report import write_report
 from newscorpus.report.figures import gather_versions
 from newscorpus.steps import QualityThresholds
+from newscorpus.store.history import article_versions
 from newscorpus.store.manifest import read_manifest
 from newscorpus.store.query import run_query
 from tests.conftest import html_page, news_paragraphs, write_warc
@@ -211,6 +212,58 @@ def test_a_later_run_supersedes_the_stored_version(tmp_path: Path) -> None:
     assert (edited["versions"], edited["title_changes"], edited["paragraphs_added"]) == (3, 2, 2)
     page = (write_report(corpus)).read_text()
     assert "<h2>Versions</h2>" in page and f"newscorpus history CORPUS {latest['id']}" in page
+
+
+def test_a_fetch_older_than_the_stored_version_is_a_duplicate(tmp_path: Path) -> None:
+    """A later run brings a fetch older than the stored version (an older capture) beside
+    two newer changed ones: the old one is a duplicate, never a second row of the id."""
+    corpus = tmp_path / "corpus"
+    first = _warc(tmp_path / "w1", [(URL, FIRST, "2026-05-02T09:12:00Z")])
+    process([first], corpus, _options(), LocalExecutor(1))
+    older = html_page("Bridge closed", [*BODY, "Updated 08:00"], head=PUBLISHED)
+    third = html_page("Bridge reopens", [*BODY, ADDED, "It reopened on Friday."], head=PUBLISHED)
+    later = _warc(
+        tmp_path / "w2",
+        [
+            (URL, older, "2026-05-02T08:00:00Z"),
+            (URL, SECOND, "2026-05-02T13:40:00Z"),
+            (URL, third, "2026-05-03T08:00:00Z"),
+        ],
+    )
+    process([first, later], corpus, _options(), LocalExecutor(1))
+    (row,) = _rows(corpus / "data")
+    assert (row["version"], row["title"]) == (3, "Bridge reopens")
+    assert [r["version"] for r in _rows(corpus / "versions")] == [1, 2, 3]
+    assert read_manifest(corpus)["steps"]["dedup.dropped.same_url"] == 1  # the older fetch
+
+
+def test_copies_kept_by_keep_duplicates_stay_copies(tmp_path: Path) -> None:
+    """With --keep-duplicates a refetch of version 1 is kept, tagged as a copy: when
+    version 2 supersedes version 1, the copy stays a copy in data/ and is no version."""
+    options = _options()
+    options.dedup.keep_duplicates = True
+    corpus = tmp_path / "corpus"
+    again = FIRST.replace(b"Updated 09:12", b"Updated 09:30")
+    first = _warc(
+        tmp_path / "w1",
+        [(URL, FIRST, "2026-05-02T09:12:00Z"), (URL, again, "2026-05-02T09:30:00Z")],
+    )
+    process([first], corpus, options, LocalExecutor(1))
+    assert [r["duplicate_of"] is None for r in _rows(corpus / "data")].count(True) == 1
+    later = _warc(tmp_path / "w2", [(URL, SECOND, "2026-05-02T13:40:00Z")])
+    process([first, later], corpus, options, LocalExecutor(1))
+    data = _rows(corpus / "data")
+    assert sorted((r["version"], r["duplicate_of"] is None) for r in data) == [
+        (1, False),
+        (2, True),
+    ]
+    versions = _rows(corpus / "versions")
+    assert [(r["version"], r["crawled_at"]) for r in versions] == [
+        (1, "2026-05-02T09:12:00Z"),
+        (2, "2026-05-02T13:40:00Z"),
+    ]
+    shown = [v["crawled_at"] for v in article_versions(corpus, URL)]
+    assert shown == ["2026-05-02T09:12:00Z", "2026-05-02T13:40:00Z"]
 
 
 @pytest.mark.parametrize("amp_first", [True, False])

@@ -4,8 +4,9 @@ Deciding is split into tasks an executor runs where it likes (worker processes, 
 cluster): first one task per key column (URL, exact text, each LSH band) and key range,
 which finds the pairs of documents sharing a key and confirms the near-duplicate ones
 (``.state/dedup/pairs/``); then one task that joins all pairs into components and decides
-for each, reading only the documents of the components. No process holds the keys of the
-whole corpus: a column task holds one column of one key range.
+for each, reading only the keys of the documents of the components (and the texts of
+the versions of articles that changed, to say what changed). No process holds the keys
+of the whole corpus: a column task holds one column of one key range.
 
 The decisions of a batch are computed once, from the keys of its new documents and the
 corpus's dedup index, and saved before any shard is stored; a run killed while storing
@@ -48,7 +49,7 @@ from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
 from newscorpus.dedup.versions import VersionChain, changes_between, version_chain
 from newscorpus.document import LIVE_BLOG, SCHEMA, Changes, Update
 from newscorpus.executors.base import Executor
-from newscorpus.store.parquet import ShardFigures
+from newscorpus.store.parquet import ShardFigures, rows_at, rows_with_ids
 from newscorpus.webpage.live_blog import merge_updates
 
 logger = logging.getLogger(__name__)
@@ -311,12 +312,14 @@ def version_decisions(
             else:
                 decision = Decision(keep=False, reason="earlier_version")
             decision.version, decision.first_seen = number, chain.first_seen
-            old, new = texts[before.row], texts[capture.row]
-            decision.changes = changes_between(old.title, old.text, new.title, new.text)
-            if new.page_type == LIVE_BLOG:  # re-visits add the updates a page let go
-                merged = merge_updates(new.updates, old.updates)
-                new.updates = merged  # the next version merges with these
-                decision.updates = merged
+            old, new = texts.get(before.row), texts[capture.row]
+            if old is None:  # the stored version's file is gone: nothing to compare with
+                logger.warning("versions: the stored version of %s is missing", ids[latest])
+            else:
+                decision.changes = changes_between(old.title, old.text, new.title, new.text)
+                if new.page_type == LIVE_BLOG:  # re-visits add the updates a page let go
+                    new.updates = merge_updates(new.updates, old.updates)  # for the next too
+                    decision.updates = new.updates
             result[capture.row] = decision
         first = chain.versions[0]
         if not first.stored:  # version 1, new in this batch
@@ -351,7 +354,9 @@ def _version_rows(
     corpus: Corpus, space: KeySpace, rows: npt.NDArray[np.int64]
 ) -> dict[int, _VersionRow]:
     """What versions compare of each row: a new document's from its shard's filtered
-    documents, a stored one's from the corpus (found by id in its shard's files)."""
+    documents, a stored one's from the corpus (its kept row, found by id in its shard's
+    files). Only the row groups holding them are read. A stored row whose file is gone
+    is missing from the result."""
     columns = ["title", "text", "page_type", "updates"]
     found: dict[int, _VersionRow] = {}
     ids = space.read(rows, ["id"]).column(0).to_pylist()
@@ -366,17 +371,15 @@ def _version_rows(
         if key_file.stored:
             by_id: dict[str, _VersionRow] = {}
             for path in corpus.shard_files(key_file.shard):
-                table = pq.read_table(
-                    path,
-                    columns=["id", *columns],
-                    filters=[("id", "in", [doc_id for _, _, doc_id in items])],
+                table = rows_with_ids(
+                    path, {i for _, _, i in items}, ["id", "duplicate_of", *columns]
                 )
-                by_id.update({r["id"]: _VersionRow.of(r) for r in table.to_pylist()})
-            for row, _, doc_id in items:
-                found[row] = by_id.get(doc_id, _VersionRow())
+                for record in table.to_pylist():
+                    if record["duplicate_of"] is None:  # not a copy kept by --keep-duplicates
+                        by_id[record["id"]] = _VersionRow.of(record)
+            found.update({row: by_id[i] for row, _, i in items if i in by_id})
         else:
-            table = pq.read_table(corpus.filtered(key_file.shard), columns=columns)
-            picked = table.take(pa.array([file_row for _, file_row, _ in items], pa.int64()))
+            picked = rows_at(corpus.filtered(key_file.shard), [r for _, r, _ in items], columns)
             for (row, _, _), record in zip(items, picked.to_pylist(), strict=True):
                 found[row] = _VersionRow.of(record)
     return found
@@ -489,7 +492,14 @@ def rewrite_stored(path: Path, counts: dict[str, int], removed: Collection[str] 
                 current = table.column("duplicate_count").to_pylist()
                 values = [counts.get(i, c) for i, c in zip(ids, current, strict=True)]
                 table = table.set_column(position, field, pa.array(values, field.type))
-                writer.write_table(table.filter(pa.array([i not in removed for i in ids])))
+                # a copy kept by --keep-duplicates is not the version: it stays
+                copies = (
+                    table.column("duplicate_of").to_pylist()
+                    if "duplicate_of" in table.column_names
+                    else [None] * len(ids)
+                )
+                leaving = [i in removed and c is None for i, c in zip(ids, copies, strict=True)]
+                writer.write_table(table.filter(pa.array([not x for x in leaving])))
             writer.commit()
             return writer.rows
 
@@ -529,10 +539,16 @@ def run_stored_update(task: StoredUpdate) -> int:
     superseded = set(task.superseded)
     if superseded:
         for path in corpus.shard_files(task.shard):
-            leaving = pq.read_table(
-                path, filters=[("id", "in", task.superseded), ("version", "=", 1)]
+            leaving = rows_with_ids(path, superseded)
+            kept = [
+                version == 1 and copy_of is None
+                for version, copy_of in zip(
+                    leaving["version"].to_pylist(), leaving["duplicate_of"].to_pylist(), strict=True
+                )
+            ]
+            archive_versions(
+                corpus.versions_file(path.parent.name, task.shard), leaving.filter(pa.array(kept))
             )
-            archive_versions(corpus.versions_file(path.parent.name, task.shard), leaving)
     index = corpus.index_keys(task.shard)
     changed = int(index.exists() and rewrite_stored(index, task.counts, superseded) is not None)
     for path in corpus.shard_files(task.shard):
@@ -562,16 +578,16 @@ def recount_marker(corpus: Corpus, shard: int) -> None:
 
 
 def archive_versions(path: Path, rows: pa.Table) -> None:
-    """Add ``rows`` to the versions file at ``path``, those not there yet (by id and
-    version)."""
+    """Add ``rows`` to the versions file at ``path``, each (id, version) once: those
+    there already (a run that died after archiving them) are not added again."""
     if not rows.num_rows:
         return
     existing = pq.read_table(path) if path.exists() else rows.schema.empty_table()
     present = set(zip(existing["id"].to_pylist(), existing["version"].to_pylist(), strict=True))
-    new = [
-        (i, v) not in present
-        for i, v in zip(rows["id"].to_pylist(), rows["version"].to_pylist(), strict=True)
-    ]
+    new = []
+    for key in zip(rows["id"].to_pylist(), rows["version"].to_pylist(), strict=True):
+        new.append(key not in present)
+        present.add(key)
     if not any(new):
         return
     writer = AtomicParquetWriter(path, SCHEMA)

@@ -3,9 +3,9 @@
 Per shard, the finish stage writes the keys of the documents it passed
 (``.state/dedup/keys/NNNNN.parquet``); once the shard is stored, the keys of the
 documents it kept become part of the corpus's dedup index
-(``.state/dedup/index/NNNNN.parquet``), read by every later run. Reading the index never
-needs the corpus text: a later run compares its new documents to the stored ones from
-their keys alone.
+(``.state/dedup/index/NNNNN.parquet``), read by every later run. Duplicates are found
+from the keys alone, without the corpus text; only an article that changed has its
+stored version's text read (``dedup.versions``: what changed).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ class Capture:
     stored: bool  # the latest version stored by an earlier run
     fetch_key: int  # the address fetched
     version_key: int  # hash of ``version_text``
-    crawled_at: str
+    crawled_at: str  # "" when the record gave no date (it sorts first)
     version: int = 1  # of a stored one
     first_seen: str | None = None  # of a stored one
     at_canonical: bool = True
@@ -128,8 +128,10 @@ class Capture:
 class VersionChain:
     """The versions of one article, oldest first: the first may be the stored latest
     version of an earlier run; each other one is a new fetch whose text differs from the
-    version before it. ``duplicates`` are the article's other new fetches: later fetches
-    of a version already in the chain, and fetches at other addresses (twins)."""
+    version before it. ``duplicates`` are the article's other new fetches: a fetch with
+    the text of the version before it, one older than the stored version, one at another
+    address (a twin). (Text that comes back after a change is a new version: A, B, A is
+    three.)"""
 
     versions: list[Capture]
     duplicates: list[Capture] = field(default_factory=list)
@@ -139,9 +141,9 @@ class VersionChain:
         return self.versions[-1]
 
     @property
-    def first_seen(self) -> str:
+    def first_seen(self) -> str | None:
         first = self.versions[0]
-        return (first.first_seen if first.stored else None) or first.crawled_at
+        return (first.first_seen if first.stored else None) or first.crawled_at or None
 
     def numbered(self) -> list[tuple[int, Capture]]:
         """(version number, capture) for each version of the chain."""
@@ -153,16 +155,18 @@ def _chain(captures: list[Capture]) -> VersionChain | None:
     """The versions among fetches of one address, or None when they add none."""
     stored = [c for c in captures if c.stored]
     fresh = sorted((c for c in captures if not c.stored), key=lambda c: (c.crawled_at, c.row))
+    stale: list[Capture] = []
     if stored:
         start = max(stored, key=lambda c: c.crawled_at)
-        # a fetch older than the stored latest version comes too late to be one: it is a
+        # a fetch no newer than the stored latest version comes too late to be one: a
         # duplicate, as before versions existed
+        stale = [c for c in fresh if c.crawled_at <= start.crawled_at]
         fresh = [c for c in fresh if c.crawled_at > start.crawled_at]
     elif fresh:
         start, fresh = fresh[0], fresh[1:]
     else:
         return None
-    chain = VersionChain([start])
+    chain = VersionChain([start], duplicates=stale)
     for capture in fresh:
         if capture.version_key != chain.latest.version_key:
             chain.versions.append(capture)

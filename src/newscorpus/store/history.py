@@ -15,6 +15,7 @@ from newscorpus.corpus import DATA_DIR, VERSIONS_DIR
 from newscorpus.dedup.versions import align_paragraphs
 from newscorpus.document import document_id
 from newscorpus.errors import UserError
+from newscorpus.store.parquet import rows_with_ids
 from newscorpus.urls import normalize_url
 
 _ID = re.compile(r"[0-9a-f]{16}")
@@ -117,13 +118,11 @@ def article_id(corpus: Path, url_or_id: str) -> str:
 def article_versions(corpus: Path, url_or_id: str) -> list[dict[str, Any]]:
     """Every version of one article, oldest first: from versions/ when it changed, else
     its one row in data/. Empty when the corpus does not hold it."""
-    wanted = article_id(corpus, url_or_id)
+    wanted = {article_id(corpus, url_or_id)}
     rows: dict[int, dict[str, Any]] = {}
     for folder in (VERSIONS_DIR, DATA_DIR):
-        dataset = _dataset(corpus, folder)
-        if dataset is None:
-            continue
-        table = dataset.to_table(columns=COLUMNS, filter=ds.field("id") == wanted)
-        for row in table.to_pylist():
-            rows.setdefault(row["version"], row)
+        for path in sorted((corpus / folder).glob("*/*.parquet")):
+            for row in rows_with_ids(path, wanted, [*COLUMNS, "duplicate_of"]).to_pylist():
+                if row.pop("duplicate_of") is None:  # not a copy kept by --keep-duplicates
+                    rows.setdefault(row["version"], row)
     return [rows[number] for number in sorted(rows)]

@@ -10,11 +10,14 @@ a shard between the per-shard stages.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newscorpus import _parquet
@@ -231,6 +234,43 @@ def iter_rows(path: Path, columns: list[str] | None = None) -> Iterator[dict[str
         columns=columns, batch_size=read_batch_rows(parquet.metadata, columns)
     ):
         yield from batch.to_pylist()
+
+
+def rows_with_ids(path: Path, ids: Collection[str], columns: list[str] | None = None) -> pa.Table:
+    """The rows of ``ids`` in one Parquet file of the corpus, reading the text only of
+    the row groups that hold them (ids are hashes: statistics cannot skip groups)."""
+    wanted = set(ids)
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    parts = []
+    for number in range(parquet.metadata.num_row_groups):
+        group_ids = parquet.read_row_group(number, columns=["id"]).column(0).to_pylist()
+        mask = [i in wanted for i in group_ids]
+        if any(mask):
+            group = parquet.read_row_group(number, columns=columns)
+            parts.append(group.filter(pa.array(mask)))
+    schema = parquet.schema_arrow
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns])
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+def rows_at(path: Path, rows: list[int], columns: list[str] | None = None) -> pa.Table:
+    """Rows of one Parquet file by number, in that order, reading only the row groups
+    that hold them."""
+    parquet = pq.ParquetFile(path, pre_buffer=False)
+    if not rows:
+        schema = parquet.schema_arrow
+        return (pa.schema([schema.field(n) for n in columns]) if columns else schema).empty_table()
+    sizes = [parquet.metadata.row_group(n).num_rows for n in range(parquet.metadata.num_row_groups)]
+    starts = list(accumulate(sizes, initial=0))
+    group_of = [bisect_right(starts, row) - 1 for row in rows]
+    groups = sorted(set(group_of))
+    first_read: dict[int, int] = {}  # a group's first row in the table read
+    for group in groups:
+        first_read[group] = sum(sizes[g] for g in first_read)
+    table = parquet.read_row_groups(groups, columns=columns)
+    positions = [first_read[g] + row - starts[g] for row, g in zip(rows, group_of, strict=True)]
+    return table.take(pa.array(positions, pa.int64()))
 
 
 def read_batch_rows(metadata: pq.FileMetaData, columns: list[str] | None = None) -> int:

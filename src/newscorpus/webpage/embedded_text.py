@@ -105,6 +105,12 @@ def _block_text(block: dict[str, Any]) -> str | None:
     return " ".join(text.split()) or None if text else None
 
 
+def without_tags(value: str, between: str = "") -> str:
+    """Text written as HTML inside data (JSON strings): tags out (``between`` in their
+    place), entities decoded."""
+    return html.unescape(_TAG.sub(between, value) if "<" in value else value)
+
+
 def _raw_text(block: dict[str, Any], depth: int = 0) -> str:
     kind = block.get("type") or block.get("_type") or block.get("__typename") or ""
     if depth > MAX_STATE_DEPTH or (isinstance(kind, str) and _NOT_PROSE.search(kind)):
@@ -112,7 +118,7 @@ def _raw_text(block: dict[str, Any], depth: int = 0) -> str:
     for key in _TEXT_KEYS:
         value = block.get(key)
         if isinstance(value, str) and value.strip():
-            return html.unescape(_TAG.sub("", value)) if "<" in value else value
+            return without_tags(value)
     children = block.get("children")
     if isinstance(children, list):  # a rich-text block: its spans, as written
         return "".join(_raw_text(c, depth + 1) for c in children if isinstance(c, dict))

@@ -8,7 +8,6 @@ them shows them in the usual markup: one element per update, named so in its cla
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 import lxml.html
 
 from newscorpus.document import Update, first_iso_date
+from newscorpus.webpage.embedded_text import without_tags
 
 MAX_UPDATES = 2000
-_TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"[^\S\n]+")
 _UPDATE_CLASS = re.compile(
     r"(?:^|\s)[\w-]*(?:live[-_]?blog[-_]?(?:post|entry|update|item)|live[-_]?(?:update|post|entry)"
@@ -132,6 +131,6 @@ def _sort_key(time: str) -> str:
 
 def _plain(value: str) -> str:
     """A JSON-LD text as paragraphs: tags out, one blank line between paragraphs."""
-    text = html.unescape(_TAG.sub("\n", value) if "<" in value else value)
+    text = without_tags(value, "\n")
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
     return "\n\n".join(line for line in lines if line)
