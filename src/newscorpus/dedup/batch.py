@@ -46,7 +46,7 @@ from newscorpus.dedup.clusters import (
     unique_pairs,
 )
 from newscorpus.dedup.keys import DedupOptions, KeyFile, KeySpace, band_column
-from newscorpus.dedup.versions import VersionChain, changes_between, version_chain
+from newscorpus.dedup.versions import Capture, VersionChain, changes_between, version_chain
 from newscorpus.document import LIVE_BLOG, SCHEMA, Changes, Update
 from newscorpus.executors.base import Executor
 from newscorpus.store.parquet import ShardFigures, rows_at, rows_with_ids
@@ -272,9 +272,6 @@ def plan_versions(space: KeySpace, same_id: Pairs) -> VersionPlan:
     groups = connected_components(unique_pairs(same_id))
     rows = np.unique(np.concatenate(groups)) if groups else np.zeros(0, np.int64)
     captures = dict(zip(rows.tolist(), space.captures(rows), strict=True))
-    counts = dict(
-        zip(rows.tolist(), space.read(rows, ["duplicate_count"]).column(0).to_pylist(), strict=True)
-    )
     chains, retired = [], []
     successors, superseded = {}, {}
     for group in groups:
@@ -285,8 +282,8 @@ def plan_versions(space: KeySpace, same_id: Pairs) -> VersionPlan:
         retired += [c.row for c in chain.versions[:-1] + chain.duplicates]
         first = chain.versions[0]
         if first.stored:
-            successors[chain.latest.row] = counts[first.row]
-            superseded[first.row] = counts[first.row]
+            successors[chain.latest.row] = first.duplicate_count
+            superseded[first.row] = first.duplicate_count
     return VersionPlan(chains, np.array(sorted(retired), np.int64), successors, superseded)
 
 
@@ -298,9 +295,7 @@ def version_decisions(
     the latest keeps the clustering's decision, the earlier ones are versions only, and
     the article's other fetches (a version again, a twin) are same-URL duplicates of the
     latest."""
-    rows = np.array(sorted(c.row for chain in plan.chains for c in chain.versions), np.int64)
-    texts = _version_rows(corpus, space, rows)
-    ids = dict(zip(rows.tolist(), space.read(rows, ["id"]).column(0).to_pylist(), strict=True))
+    texts = _version_rows(corpus, space, [c for chain in plan.chains for c in chain.versions])
     result: dict[int, Decision] = {}
     for chain in plan.chains:
         latest = chain.latest.row
@@ -314,7 +309,7 @@ def version_decisions(
             decision.version, decision.first_seen = number, chain.first_seen
             old, new = texts.get(before.row), texts[capture.row]
             if old is None:  # the stored version's file is gone: nothing to compare with
-                logger.warning("versions: the stored version of %s is missing", ids[latest])
+                logger.warning("versions: the stored version of %s is missing", capture.id)
             else:
                 decision.changes = changes_between(old.title, old.text, new.title, new.text)
                 if new.page_type == LIVE_BLOG:  # re-visits add the updates a page let go
@@ -331,7 +326,7 @@ def version_decisions(
             result[duplicate.row] = Decision(
                 keep=False,
                 duplicate_count=kept.duplicate_count,
-                duplicate_of=kept.duplicate_of or ids[latest],
+                duplicate_of=kept.duplicate_of or chain.latest.id,
                 reason="same_url",
             )
     return result
@@ -351,37 +346,34 @@ class _VersionRow:
 
 
 def _version_rows(
-    corpus: Corpus, space: KeySpace, rows: npt.NDArray[np.int64]
+    corpus: Corpus, space: KeySpace, captures: list[Capture]
 ) -> dict[int, _VersionRow]:
-    """What versions compare of each row: a new document's from its shard's filtered
-    documents, a stored one's from the corpus (its kept row, found by id in its shard's
-    files). Only the row groups holding them are read. A stored row whose file is gone
-    is missing from the result."""
+    """What versions compare of each capture, by row: a new document's from its shard's
+    filtered documents, a stored one's from the corpus (its kept row, found by id in its
+    shard's files). Only the row groups holding them are read. A stored row whose file
+    is gone is missing from the result."""
     columns = ["title", "text", "page_type", "updates"]
     found: dict[int, _VersionRow] = {}
-    ids = space.read(rows, ["id"]).column(0).to_pylist()
-    numbers, file_rows = space.origin(rows)
-    wanted: dict[int, list[tuple[int, int, str]]] = {}
-    for row, number, file_row, doc_id in zip(
-        rows.tolist(), numbers.tolist(), file_rows.tolist(), ids, strict=True
-    ):
-        wanted.setdefault(number, []).append((row, file_row, doc_id))
-    for number, items in wanted.items():
+    rows = np.array([c.row for c in captures], np.int64)
+    by_file: dict[int, list[tuple[Capture, int]]] = {}
+    for capture, number, file_row in zip(captures, *space.origin(rows), strict=True):
+        by_file.setdefault(int(number), []).append((capture, int(file_row)))
+    for number, items in by_file.items():
         key_file = space.files[number]
         if key_file.stored:
             by_id: dict[str, _VersionRow] = {}
             for path in corpus.shard_files(key_file.shard):
                 table = rows_with_ids(
-                    path, {i for _, _, i in items}, ["id", "duplicate_of", *columns]
+                    path, {c.id for c, _ in items}, ["id", "duplicate_of", *columns]
                 )
                 for record in table.to_pylist():
                     if record["duplicate_of"] is None:  # not a copy kept by --keep-duplicates
                         by_id[record["id"]] = _VersionRow.of(record)
-            found.update({row: by_id[i] for row, _, i in items if i in by_id})
+            found.update({c.row: by_id[c.id] for c, _ in items if c.id in by_id})
         else:
-            picked = rows_at(corpus.filtered(key_file.shard), [r for _, r, _ in items], columns)
-            for (row, _, _), record in zip(items, picked.to_pylist(), strict=True):
-                found[row] = _VersionRow.of(record)
+            picked = rows_at(corpus.filtered(key_file.shard), [r for _, r in items], columns)
+            for (capture, _), record in zip(items, picked.to_pylist(), strict=True):
+                found[capture.row] = _VersionRow.of(record)
     return found
 
 

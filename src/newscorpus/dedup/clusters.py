@@ -114,7 +114,6 @@ class Decision:
 class Outcome:
     decisions: dict[int, Decision]  # new document row -> decision
     stored_counts: dict[int, int]  # stored document row -> its new duplicate_count
-    stored_ids: dict[int, str] = field(default_factory=dict)  # ... and its id
     candidate_pairs: int = 0
     confirmed_pairs: int = 0
 
@@ -255,7 +254,6 @@ def decide(
     """
     decisions: dict[int, Decision] = {}
     stored_counts: dict[int, int] = {}
-    stored_ids: dict[int, str] = {}
     successors = successors or {}
 
     def close(row: int, keeper: int) -> bool:
@@ -285,7 +283,6 @@ def decide(
                     continue
                 total = int(stored_counts.get(keeper, entries.counts[keeper])) + len(copies)
                 stored_counts[keeper] = total
-                stored_ids[keeper] = entries.id_of(keeper)
             else:
                 total = successors.get(keeper, 1) + len(copies)
                 if total > 1:
@@ -297,7 +294,7 @@ def decide(
                     duplicate_of=entries.id_of(keeper),
                     reason=_reason(entries, copy, keeper),
                 )
-    return Outcome(decisions, stored_counts, stored_ids)
+    return Outcome(decisions, stored_counts)
 
 
 def decide_components(
@@ -327,7 +324,6 @@ def decide_components(
     return Outcome(
         {int(rows[r]): d for r, d in local.decisions.items()},
         {int(rows[r]): c for r, c in local.stored_counts.items()},
-        {int(rows[r]): i for r, i in local.stored_ids.items()},
     )
 
 

@@ -319,18 +319,15 @@ class KeySpace:
     def captures(self, rows: npt.NDArray[np.int64]) -> list[Capture]:
         """``rows`` as the versions see them, in that order."""
         columns = [
-            "fetch_key",
-            "version_key",
-            "crawled_at",
-            "version",
-            "first_seen",
-            "at_canonical",
-        ]
+            "id", "fetch_key", "version_key", "crawled_at", "version", "first_seen",
+            "at_canonical", "duplicate_count",
+        ]  # fmt: skip
         table = self.read(rows, columns).to_pydict()
         stored = self.stored(rows).tolist()
         return [
             Capture(
                 row=row,
+                id=table["id"][n],
                 stored=stored[n],
                 fetch_key=table["fetch_key"][n],
                 version_key=table["version_key"][n],
@@ -338,6 +335,7 @@ class KeySpace:
                 version=table["version"][n],
                 first_seen=table["first_seen"][n],
                 at_canonical=table["at_canonical"][n],
+                duplicate_count=table["duplicate_count"][n],
             )
             for n, row in enumerate(rows.tolist())
         ]

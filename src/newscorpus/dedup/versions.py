@@ -115,6 +115,7 @@ class Capture:
     """One fetch of an article as the versions see it (a row of the dedup keys)."""
 
     row: int
+    id: str
     stored: bool  # the latest version stored by an earlier run
     fetch_key: int  # the address fetched
     version_key: int  # hash of ``version_text``
@@ -122,6 +123,7 @@ class Capture:
     version: int = 1  # of a stored one
     first_seen: str | None = None  # of a stored one
     at_canonical: bool = True
+    duplicate_count: int = 1  # of a stored one: the copies of its story found
 
 
 @dataclass(slots=True)

@@ -119,7 +119,7 @@ def gather_versions(corpus: Path) -> VersionFigures:
     """How many articles changed, how soon after publication each change was seen, and
     the ones changed most often (from ``versions/``: a few columns, no text)."""
     figures = VersionFigures()
-    paths = sorted((corpus / VERSIONS_DIR).glob("*/*.parquet"))
+    paths = corpus_files(corpus, folder=VERSIONS_DIR)
     if not paths:
         return figures
     columns = ["id", "url", "title", "domain", "version", "published", "first_seen",

@@ -15,7 +15,7 @@ from newscorpus.corpus import DATA_DIR, VERSIONS_DIR
 from newscorpus.dedup.versions import align_paragraphs
 from newscorpus.document import document_id
 from newscorpus.errors import UserError
-from newscorpus.store.parquet import rows_with_ids
+from newscorpus.store.parquet import corpus_files, rows_with_ids
 from newscorpus.urls import normalize_url
 
 _ID = re.compile(r"[0-9a-f]{16}")
@@ -121,7 +121,7 @@ def article_versions(corpus: Path, url_or_id: str) -> list[dict[str, Any]]:
     wanted = {article_id(corpus, url_or_id)}
     rows: dict[int, dict[str, Any]] = {}
     for folder in (VERSIONS_DIR, DATA_DIR):
-        for path in sorted((corpus / folder).glob("*/*.parquet")):
+        for path in corpus_files(corpus, folder=folder):
             for row in rows_with_ids(path, wanted, [*COLUMNS, "duplicate_of"]).to_pylist():
                 if row.pop("duplicate_of") is None:  # not a copy kept by --keep-duplicates
                     rows.setdefault(row["version"], row)

@@ -226,7 +226,7 @@ def build_manifest(corpus: Path, options: dict[str, Any], version: str) -> Manif
             "changed_articles": steps.get("write.changed_articles", 0),
             "versions": sum(
                 pq.ParquetFile(path).metadata.num_rows
-                for path in sorted((corpus / VERSIONS_DIR).glob("*/*.parquet"))
+                for path in corpus_files(corpus, folder=VERSIONS_DIR)
             ),
         },
         "steps": steps,

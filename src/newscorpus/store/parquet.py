@@ -43,12 +43,13 @@ def shard_number(path: Path) -> int:
     return int(path.name.split(".", 1)[0])
 
 
-def corpus_files(corpus: Path, language: str | None = None) -> list[Path]:
-    """The Parquet files of a corpus (of one language), in a stable order."""
+def corpus_files(corpus: Path, language: str | None = None, folder: str = DATA_DIR) -> list[Path]:
+    """The Parquet files of a corpus (of one language), in a stable order: its documents,
+    or another folder of the same layout (``versions/``)."""
     if language is not None and not LANGUAGE_FOLDER.fullmatch(language):
         raise UserError(f"{language!r} is not a language code (like en, fr, und)")
     pattern = f"{language or '*'}/*.parquet"
-    return sorted((corpus / DATA_DIR).glob(pattern), key=lambda p: (shard_number(p), p.parent.name))
+    return sorted((corpus / folder).glob(pattern), key=lambda p: (shard_number(p), p.parent.name))
 
 
 def remove_shard_outputs(
